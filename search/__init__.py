@@ -1,0 +1,47 @@
+"""Dateline's library: read a corpus, clean it, index it, search it.
+
+The public API (the web layer and the CLI use nothing else)::
+
+    from search import index_corpus, open_index, Filters
+    index_corpus(Path("instance/index"), [Path("seeds")])
+    results = open_index("instance/index").search("Blinken talks", Filters({"person": ["Wang Yi"]}))
+"""
+
+from .errors import DatelineError, IndexNotFound, InputError, QueryError
+from .indexer import index_corpus
+from .models import (
+    FACETS,
+    SORTS,
+    Article,
+    EntityInfo,
+    FacetCount,
+    Filters,
+    Hit,
+    IndexInfo,
+    IndexStats,
+    SearchResults,
+    Span,
+)
+from .service import NewsIndex, open_index, to_jsonable
+
+__all__ = [
+    "FACETS",
+    "SORTS",
+    "Article",
+    "DatelineError",
+    "EntityInfo",
+    "FacetCount",
+    "Filters",
+    "Hit",
+    "IndexInfo",
+    "IndexNotFound",
+    "IndexStats",
+    "InputError",
+    "NewsIndex",
+    "QueryError",
+    "SearchResults",
+    "Span",
+    "index_corpus",
+    "open_index",
+    "to_jsonable",
+]

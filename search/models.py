@@ -148,3 +148,23 @@ class IndexStats:
     skipped: list[Skipped] = field(default_factory=list)
     total: int = 0  # articles in the index afterwards
     seconds: float = 0.0
+
+
+@dataclass
+class EntityInfo:
+    """A canonical entity with the number of articles that mention it and the forms seen."""
+
+    facet: str
+    name: str
+    articles: int
+    aliases: list[str] = field(default_factory=list)
+
+
+@dataclass
+class IndexInfo:
+    path: str
+    generation: str
+    articles: int
+    roots: list[str]
+    updated: str | None
+

@@ -1,0 +1,577 @@
+"""Turning article text into clean paragraphs: header metadata, title, boilerplate, credits, duplicates.
+
+Small pure functions; :func:`clean_text` runs them in order for plain-text files and
+:func:`clean_paragraphs` runs the paragraph-level pass for text that already has paragraphs
+(HTML extraction, JSON bodies).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from .models import Dropped
+
+# --- characters and whitespace ----------------------------------------------------------------
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u2028\u2029\ufeff]")
+_SPACES = re.compile(r"\s+")
+
+
+def normalize_newlines(text: str) -> str:
+    """Unify line ends, drop a BOM and control characters (tabs and newlines stay)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\u2028", "\n").replace("\u2029", "\n\n")
+    return _CONTROL.sub("", text)
+
+
+def normalize_paragraph(text: str) -> str:
+    """One paragraph on one line: whitespace runs become one space, control characters go."""
+    text = _CONTROL.sub("", text.replace("\xa0", " "))
+    return _SPACES.sub(" ", text).strip()
+
+
+# --- paragraphs -------------------------------------------------------------------------------
+
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_SENTENCE_END = re.compile(r"[.!?…:;][\"'”’)\]]*$")
+
+
+def _looks_hard_wrapped(lines: list[str]) -> bool:
+    """True for text wrapped at a fixed width (most lines end mid-sentence at similar lengths)."""
+    if len(lines) < 3:
+        return False
+    body = lines[:-1]  # the last line of a wrapped paragraph is short
+    open_ends = sum(1 for line in body if not _SENTENCE_END.search(line.rstrip()))
+    longest = max(len(line) for line in body)
+    return longest <= 100 and open_ends / len(body) > 0.6
+
+
+def split_paragraphs(text: str) -> list[str]:
+    """Split into paragraphs, detecting the file's convention.
+
+    Blank lines separate paragraphs when the text has any; otherwise an indented line starts a
+    paragraph (newswire style, lines hard-wrapped); otherwise each line is a paragraph unless the
+    lines look hard-wrapped, in which case they are joined.
+    """
+    text = normalize_newlines(text).strip("\n")
+    if not text.strip():
+        return []
+    if _BLANK_LINE.search(text):
+        blocks = _BLANK_LINE.split(text)
+    else:
+        lines = [line for line in text.split("\n") if line.strip()]
+        indented = [i for i, line in enumerate(lines) if i > 0 and re.match(r"[ \t]{2,}\S", line)]
+        if indented and max(len(line.strip()) for line in lines) <= 100:
+            blocks, current = [], []
+            for i, line in enumerate(lines):
+                if i in indented and current:
+                    blocks.append(" ".join(current))
+                    current = []
+                current.append(line)
+            blocks.append(" ".join(current))
+        elif _looks_hard_wrapped([line.strip() for line in lines]):
+            blocks = [" ".join(lines)]
+        else:
+            blocks = lines
+    return [p for p in (normalize_paragraph(b) for b in blocks) if p]
+
+
+# --- header metadata --------------------------------------------------------------------------
+
+_MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december"
+    "|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+)
+_MONTH_NUMBERS = {name: number for number, name in enumerate(_MONTHS.split("|")[:12], start=1)} | {
+    name[:3]: number for number, name in enumerate(_MONTHS.split("|")[:12], start=1)
+}
+_ISO_DATE = r"\d{4}-\d{1,2}-\d{1,2}"
+_HUMAN_DATE = (
+    rf"(?:(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})\.?,?\s+\d{{4}})"
+)
+_ANY_DATE = re.compile(rf"({_ISO_DATE}|{_HUMAN_DATE})", re.IGNORECASE)
+_GLUED_DATE = re.compile(rf"^\s*date\s*[:=]?\s*({_ISO_DATE})\b[ \t]*", re.IGNORECASE)
+_HEADER_LINE = re.compile(
+    r"^\s*(title|headline|date|published|by|author|authors|byline|source|site|url|link)\s*:\s*(.+?)\s*$",
+    re.IGNORECASE,
+)
+_BYLINE_DATE = re.compile(
+    rf"^\s*(?:published|posted|updated|last updated|first published)(?:\s+on)?\s*:?\s*(?:\w+day,?\s+)?"
+    rf"({_ISO_DATE}|{_HUMAN_DATE})\b",
+    re.IGNORECASE,
+)
+_BY_LINE = re.compile(r"^\s*(?i:by)\s+([A-Z][^\n]{1,120})$")
+
+
+def parse_date(text: str) -> dt.date | None:
+    """Parse the first ISO (``2023-06-18``) or written (``June 18, 2023``, ``18 Jun 2023``) date."""
+    match = _ANY_DATE.search(text)
+    if not match:
+        return None
+    raw = match.group(1)
+    if re.fullmatch(_ISO_DATE, raw):
+        try:
+            return dt.date.fromisoformat("-".join(part.zfill(2) for part in raw.split("-")))
+        except ValueError:
+            return None
+    words = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", raw, flags=re.IGNORECASE)
+    words = re.sub(r"[.,]", " ", words).split()
+    if words[0].isdigit():
+        words = [words[1], words[0], words[2]]
+    month = _MONTH_NUMBERS[words[0][:3].lower()]  # by hand: strptime's %b depends on the locale
+    try:
+        return dt.date(int(words[2]), month, int(words[1]))
+    except ValueError:
+        return None
+
+
+def split_names(text: str) -> list[str]:
+    """``"A, B and C"`` -> ``["A", "B", "C"]``."""
+    parts = re.split(r"\s*(?:,|;|&|\band\b)\s*", text.strip().rstrip("."))
+    return [p.strip() for p in parts if p.strip()]
+
+
+@dataclass
+class Header:
+    """Metadata found at the top of a text file."""
+
+    title: str | None = None
+    date: dt.date | None = None
+    date_source: str | None = None
+    authors: list[str] = field(default_factory=list)
+    source: str | None = None
+    url: str | None = None
+
+
+def split_header(text: str) -> tuple[Header, str]:
+    """Take header metadata off the top of ``text``; returns it and the rest of the text.
+
+    Recognised: a ``date YYYY-MM-DD`` glued to the first paragraph, ``Key: value`` lines
+    (Title, Date, By, Author, Source, URL), ``By Name`` lines and ``Published June 18, 2023``
+    byline dates, in any order, before the first line that is none of these.
+    """
+    header = Header()
+    text = normalize_newlines(text)
+    glued = _GLUED_DATE.match(text)
+    if glued:
+        header.date = parse_date(glued.group(1))
+        header.date_source = "header" if header.date else None
+        text = text[glued.end() :]
+    lines = text.split("\n")
+    consumed = read_header_lines(lines, header)
+    return header, "\n".join(lines[consumed:])
+
+
+def read_header_lines(lines: list[str], header: Header, limit: int = 12) -> int:
+    """Fill ``header`` from the leading metadata lines; returns how many lines it used up.
+
+    Blank lines in between are used up too; the first line that is not metadata stops it.
+    """
+    consumed = 0
+    for line in lines[:limit]:
+        if line.strip() and not _take_header_line(header, line):
+            break
+        consumed += 1
+    return consumed
+
+
+def _take_header_line(header: Header, line: str) -> bool:
+    keyed = _HEADER_LINE.match(line)
+    if keyed:
+        key, value = keyed.group(1).lower(), keyed.group(2)
+        if key in ("title", "headline"):
+            header.title = header.title or value
+        elif key in ("date", "published"):
+            parsed = parse_date(value)
+            if parsed is None:
+                return False
+            if header.date is None:
+                header.date, header.date_source = parsed, "header"
+        elif key in ("by", "author", "authors", "byline"):
+            header.authors = header.authors or split_names(value)
+        elif key in ("source", "site"):
+            header.source = header.source or value
+        else:
+            header.url = header.url or value
+        return True
+    dated = _BYLINE_DATE.match(line)
+    if dated and len(line.split()) <= 12:
+        if header.date is None:
+            header.date, header.date_source = parse_date(dated.group(1)), "byline"
+        return True
+    by = _BY_LINE.match(line)
+    if by and len(line.split()) <= 12 and not _SENTENCE_END.search(line.rstrip()):
+        names = by.group(1)
+        date_match = _ANY_DATE.search(names)
+        if date_match:
+            if header.date is None:
+                header.date, header.date_source = parse_date(date_match.group(1)), "byline"
+            names = names[: date_match.start()]
+        names = re.split(r"\s*[|,–—-]\s*(?=(?:published|updated|posted)\b)|\s+[|–—]\s+", names, flags=re.I)[0]
+        authors = _names(names)
+        if not authors:
+            return False
+        header.authors = header.authors or authors
+        return True
+    return False
+
+
+# --- title ------------------------------------------------------------------------------------
+
+TITLE_MAX_WORDS = 20
+TITLE_MAX_CHARS = 200
+DERIVED_TITLE_MAX_CHARS = 140
+
+_ABBREVIATIONS = frozenset(
+    re.findall(
+        r"\S+",
+        "mr mrs ms dr prof st sen rep gov gen col lt sgt capt jr sr inc co corp ltd no vs etc jan feb mar apr"
+        " jun jul aug sep sept oct nov dec u.s u.k u.n e.u a.m p.m",
+    )
+)
+_DANGLING = frozenset(
+    re.findall(r"\S+", "a an the and or but of to in on for with by at from as that which who")
+)
+
+
+def is_title_line(line: str) -> bool:
+    """A headline: short, and not ending like a sentence (a ``?`` or ``!`` headline is fine)."""
+    line = line.strip()
+    return (
+        0 < len(line) <= TITLE_MAX_CHARS
+        and len(line.split()) <= TITLE_MAX_WORDS
+        and not re.search(r"[.,:;…][\"'”’)]*$", line)
+    )
+
+
+def first_sentence(paragraph: str) -> str:
+    """The first sentence, not fooled by ``U.S.`` or ``Mr.``."""
+    for match in re.finditer(r"[.!?…][\"'”’)]*(?=\s+[\"'“‘(]?[A-Z0-9])", paragraph):
+        token = paragraph[: match.start() + 1].split()[-1].lower().strip("\"'“‘(")
+        if token.rstrip(".") in _ABBREVIATIONS or re.fullmatch(r"(?:[a-z]\.)+", token):
+            continue
+        return paragraph[: match.end()].strip()
+    return paragraph.strip()
+
+
+def derive_title(paragraph: str, max_chars: int = DERIVED_TITLE_MAX_CHARS) -> str:
+    """A title from the first sentence, cut at a clause or word boundary when long."""
+    sentence = first_sentence(paragraph).strip()
+    sentence = re.sub(r"(?<![A-Z])\.([\"'”’)]*)$", r"\1", sentence).strip()
+    if len(sentence) <= max_chars:
+        return sentence
+    head = sentence[: max_chars + 1]
+    clause = max(head.rfind(","), head.rfind(";"), head.rfind(" – "), head.rfind(" — "))
+    if clause >= max_chars // 3:
+        return head[:clause].rstrip(" ,;–—")
+    words = head[: head.rfind(" ")].split() if " " in head else [head[:max_chars]]
+    while len(words) > 3 and words[-1].lower().strip(",;:") in _DANGLING:
+        words.pop()
+    return " ".join(words).rstrip(",;:–—") + "…"
+
+
+# --- boilerplate --------------------------------------------------------------------------------
+
+# Each pattern must match a whole (short) paragraph: an article sentence that merely uses the
+# word "share" or "follow" never does.
+_BOILERPLATE: list[tuple[str, int, re.Pattern[str]]] = [
+    (reason, max_words, re.compile(pattern, re.IGNORECASE))
+    for reason, max_words, pattern in [
+        ("comment form", 12, r"(leave|post|add|write) a (reply|comment)( to [^.]*)?( cancel reply)?[.:]?"),
+        ("comment form", 5, r"(\d+|no) comments?( so far)?[.:]?|comments?( \(\d+\))?[.:]?"),
+        (
+            "comment form",
+            20,
+            r"your email address will not be published\.?( required fields are marked \*\.?)?",
+        ),
+        ("comment form", 8, r"required fields are marked \*\.?"),
+        ("comment form", 15, r"(you must be )?logged in to (post|leave) a comment\.?"),
+        ("comment form", 8, r"(join|start) the (conversation|discussion)[.!]?"),
+        ("newsletter", 20, r"for more \S+(\s\S+)? news and newsletters,? create an account( at)?\b.*"),
+        (
+            "newsletter",
+            25,
+            r"(sign up|subscribe|register)( now| today| here)?\s*(for|to)\s.*\bnewsletters?\b.*",
+        ),
+        ("newsletter", 15, r"subscribe( now| today| here)?( to| for)?\b.*"),
+        ("newsletter", 20, r"(get|receive) (our|the) [^.]*newsletter[^.]*\.?"),
+        ("share bar", 12, r"share( this| the)?( article| story| page| post)?(\s*:|\s+(on|via|with)\b).*"),
+        ("share bar", 3, r"share( this| the)?( article| story| page| post)?[.!:]?"),
+        ("share bar", 15, r"follow (us|@\w+|\w+ news) on\b.*"),
+        (
+            "share bar",
+            8,
+            r"((facebook|twitter|x|linkedin|whatsapp|email|reddit|pinterest|print|copy link)[\s,|/]*){2,}",
+        ),
+        (
+            "advertisement",
+            6,
+            r"(advertisement|advertising|sponsored( content)?|ad)[\s:.\-–]*"
+            r"(story continues below( advertisement)?)?",
+        ),
+        ("advertisement", 6, r"(the )?story continues below( this)?( advertisement)?\.?"),
+        (
+            "cookie notice",
+            60,
+            r"(we use cookies|this (web)?site uses cookies|by continuing to (use|browse)"
+            r"|accept (all )?cookies|cookie (settings|preferences|policy)$)\b.*",
+        ),
+        (
+            "related links",
+            3,
+            r"(related|read more|more from [\w ]+|recommended|you may also like|most read"
+            r"|more stories|see also|also read|trending( now)?|what to read next"
+            r"|related (articles|stories|coverage|content|links|topics))\s*[:.]?",
+        ),
+        ("related links", 30, r"(related|read more|read next|see also|also read|recommended|watch)\s*:.*"),
+        ("copyright", 40, r"(©|\(c\)|copyright\s*(©|\(c\)|\d{4})).*"),
+        ("copyright", 30, r".*\ball rights reserved\.?"),
+    ]
+]
+
+
+def boilerplate_reason(paragraph: str) -> str | None:
+    """Why ``paragraph`` is page furniture rather than article text, or None."""
+    text = paragraph.strip()
+    words = len(text.split())
+    for reason, max_words, pattern in _BOILERPLATE:
+        if words <= max_words and pattern.fullmatch(text):
+            return f"boilerplate: {reason}"
+    return None
+
+
+# --- reporter credits ---------------------------------------------------------------------------
+
+_NAME = re.compile(
+    r"(?:[A-Z][\w'’.\-]*|de|van|von|der|da|di|le|la|bin|al-\w+)(?:\s+(?:[A-Z][\w'’.\-]*|de|van"
+    r"|von|der|da|di|le|la|bin|al-\w+)){0,4}"
+)
+_OUTLET = re.compile(r"^[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,3}['’]s?\s+(?=[A-Z])")
+_CONTRIBUTED = re.compile(
+    r"^(?P<names>.+?)\s+contributed(?:\s+(?:to\s+)?(?:this\s+)?(?:report|reporting|story|article))"
+    r"(?:\s+from\s+[^.]+)?\.?$"
+)
+_REPORTING_BY = re.compile(r"^(?:additional\s+)?(?:reporting|writing|research)\s+by\s+", re.IGNORECASE)
+_CREDIT_PART = re.compile(
+    r"^(?:additional\s+)?(reporting|writing|research|editing|compiled|graphics)(?:\s+and\s+\w+)?\s+by\s+(.+)$",
+    re.IGNORECASE,
+)
+_CONTRIBUTING = re.compile(
+    r"^(?:contributing|with assistance from|—\s*with assistance from)\s*:?\s+(.+?)\.?$", re.IGNORECASE
+)
+
+
+def _clean_name(name: str) -> str | None:
+    name = _OUTLET.sub("", name.strip())
+    name = re.sub(r"\s+in\s+[A-Z][\w.\-]*(?:\s+[A-Z][\w.\-]*)*$", "", name)  # "X in Beijing"
+    name = name.strip(" .;:")
+    return name if _NAME.fullmatch(name) else None
+
+
+def _names(text: str) -> list[str] | None:
+    names = [_clean_name(n) for n in split_names(text)]
+    if not names or any(n is None for n in names):
+        return None
+    return [n for n in names if n]
+
+
+def parse_credits(paragraph: str) -> list[str] | None:
+    """Reporter names of a credit line, or None when ``paragraph`` is not one.
+
+    ``CNN’s A, B and C contributed to this report.`` -> ``["A", "B", "C"]``;
+    ``Reporting by A and B; Editing by C`` -> ``["A", "B"]`` (editors are not reporters).
+    """
+    text = normalize_paragraph(paragraph)
+    if len(text.split()) > 40:
+        return None
+    contributed = _CONTRIBUTED.match(text)
+    if contributed:
+        return _names(contributed.group("names"))
+    contributing = _CONTRIBUTING.match(text)
+    if contributing:
+        return _names(contributing.group(1))
+    if not _REPORTING_BY.match(text):
+        return None
+    found: list[str] = []
+    for part in re.split(r"\s*;\s*|\.\s+(?=[A-Z])", text.rstrip(".")):
+        credit = _CREDIT_PART.match(part.strip())
+        if not credit:
+            return None
+        names = _names(credit.group(2))
+        if names is None:
+            return None
+        if credit.group(1).lower() in ("reporting", "writing", "research"):
+            found.extend(n for n in names if n not in found)
+    return found
+
+
+# --- duplicates ---------------------------------------------------------------------------------
+
+DUPLICATE_MIN_WORDS = 4
+CONTAINMENT_MIN_WORDS = 8
+CONTAINMENT_WORDS = 0.85
+CONTAINMENT_BIGRAMS = 0.75
+_WORD = re.compile(r"\w+(?:[.,'’/-]\w+)*")
+
+
+def _key(paragraph: str) -> str:
+    return " ".join(_WORD.findall(unicodedata.normalize("NFKC", paragraph).casefold()))
+
+
+def _containment(a: list[str], words_b: set[str], pairs_b: set[tuple[str, str]]) -> tuple[float, float]:
+    if not a or any(w not in words_b for w in a if any(c.isdigit() for c in w)):
+        return 0.0, 0.0  # a different figure is a different fact
+    words = sum(w in words_b for w in a) / len(a)
+    pairs_a = list(itertools.pairwise(a))
+    pairs = sum(p in pairs_b for p in pairs_a) / len(pairs_a) if pairs_a else words
+    return words, pairs
+
+
+def containment(short: str, long: str) -> tuple[float, float]:
+    """Share of ``short``'s words and of its word pairs that also occur in ``long``."""
+    b = _key(long).split()
+    return _containment(_key(short).split(), set(b), set(itertools.pairwise(b)))
+
+
+def is_contained(short: str, long: str) -> bool:
+    """True when ``short`` is a teaser or near-copy of the longer paragraph ``long``."""
+    n_short, n_long = len(_key(short).split()), len(_key(long).split())
+    if n_short < CONTAINMENT_MIN_WORDS or n_long < n_short:
+        return False
+    words, pairs = containment(short, long)
+    return words >= CONTAINMENT_WORDS and pairs >= CONTAINMENT_BIGRAMS
+
+
+def _is_table_row(paragraph: str) -> bool:
+    words = paragraph.split()
+    figures = sum(any(c.isdigit() for c in w) for w in words)
+    return bool(words) and figures / len(words) >= 0.3 and not _SENTENCE_END.search(paragraph)
+
+
+def drop_duplicates(
+    paragraphs: list[str], numbers: list[int] | None = None
+) -> tuple[list[int], list[Dropped]]:
+    """Indexes of the paragraphs to keep, and what was dropped.
+
+    A verbatim repeat (ignoring case, spacing and punctuation) keeps its first copy; a paragraph
+    whose words are nearly all in a longer one of the same article gives way to the fuller one,
+    which keeps its own position. ``numbers`` are the 1-based numbers used in reasons.
+    """
+    numbers = numbers or list(range(1, len(paragraphs) + 1))
+    # table rows ("Avg shrs 4,350,000 vs 3,217,500") repeat by design: they are left alone
+    tokens = [[] if _is_table_row(p) else _key(p).split() for p in paragraphs]
+    dropped: dict[int, str] = {}
+    first_seen: dict[tuple[str, ...], int] = {}
+    for i, words in enumerate(tokens):
+        key = tuple(words)
+        if key in first_seen:
+            dropped[i] = f"duplicate of paragraph {numbers[first_seen[key]]}"
+        elif len(key) >= DUPLICATE_MIN_WORDS:  # short repeats are table rows and subheadings
+            first_seen[key] = i
+    sets = [set(t) for t in tokens]
+    pairs = [set(itertools.pairwise(t)) for t in tokens]
+    for i, words in enumerate(tokens):
+        if i in dropped or len(words) < CONTAINMENT_MIN_WORDS:
+            continue
+        for j, other in enumerate(tokens):
+            if j == i or j in dropped:
+                continue
+            # the fuller paragraph wins; of two equally long ones, the earlier
+            if len(other) > len(words) or (len(other) == len(words) and j < i):
+                word_share, pair_share = _containment(words, sets[j], pairs[j])
+                if word_share >= CONTAINMENT_WORDS and pair_share >= CONTAINMENT_BIGRAMS:
+                    dropped[i] = f"contained in paragraph {numbers[j]}"
+                    break
+    keep = [i for i in range(len(paragraphs)) if i not in dropped]
+    return keep, [Dropped(paragraphs[i], dropped[i]) for i in sorted(dropped)]
+
+
+# --- the passes -------------------------------------------------------------------------------
+
+
+@dataclass
+class Cleaned:
+    """Paragraph-level cleaning result."""
+
+    paragraphs: list[str]
+    contributors: list[str] = field(default_factory=list)
+    dropped: list[Dropped] = field(default_factory=list)
+
+
+def clean_paragraphs(paragraphs: list[str]) -> Cleaned:
+    """Boilerplate, reporter credits and duplicates out; paragraphs otherwise verbatim."""
+    result = Cleaned(paragraphs=[])
+    kept: list[str] = []
+    numbers: list[int] = []
+    for number, raw in enumerate(paragraphs, start=1):
+        paragraph = normalize_paragraph(raw)
+        if not paragraph:
+            continue
+        reason = boilerplate_reason(paragraph)
+        if reason:
+            result.dropped.append(Dropped(paragraph, reason))
+            continue
+        credits = parse_credits(paragraph)
+        if credits:
+            result.contributors.extend(c for c in credits if c not in result.contributors)
+            result.dropped.append(Dropped(paragraph, "reporter credit"))
+            continue
+        kept.append(paragraph)
+        numbers.append(number)
+    keep, dropped = drop_duplicates(kept, numbers)
+    result.paragraphs = [kept[i] for i in keep]
+    result.dropped.extend(dropped)
+    return result
+
+
+@dataclass
+class CleanText:
+    """Everything :func:`clean_text` learns from a plain-text article."""
+
+    title: str
+    title_derived: bool
+    paragraphs: list[str]
+    header: Header
+    contributors: list[str] = field(default_factory=list)
+    dropped: list[Dropped] = field(default_factory=list)
+
+
+def clean_text(text: str, title: str | None = None) -> CleanText:
+    """Clean a plain-text article. ``title``, when known (JSON), skips title detection."""
+    header, rest = split_header(text)
+    title = title.strip() if title and title.strip() else header.title
+    if title is None and _has_title_line(rest):
+        title, rest = rest.lstrip().split("\n", 1)
+        under_title, rest = split_header(rest)  # a byline under the headline
+        for name, value in vars(under_title).items():
+            if value and not getattr(header, name):
+                setattr(header, name, value)
+    blocks = split_paragraphs(rest)
+    if title and blocks and _key(blocks[0]) == _key(title):
+        blocks.pop(0)  # the body repeats the known title
+    cleaned = clean_paragraphs(blocks)
+    derived = False
+    if not title and cleaned.paragraphs:
+        # from the article's own first paragraph, even when a fuller copy of it comes later
+        ledes = (p for p in map(normalize_paragraph, blocks) if p and not boilerplate_reason(p))
+        lede = next((p for p in ledes if not parse_credits(p)), cleaned.paragraphs[0])
+        title, derived = derive_title(lede), True
+    return CleanText(
+        title=normalize_paragraph(title),
+        title_derived=derived,
+        paragraphs=cleaned.paragraphs,
+        header=header,
+        contributors=cleaned.contributors,
+        dropped=cleaned.dropped,
+    )
+
+
+def _has_title_line(text: str) -> bool:
+    """The first line is short, headline-like and followed by a blank line."""
+    match = re.match(r"\s*([^\n]+)\n[ \t]*\n\s*\S", normalize_newlines(text))
+    return bool(match) and is_title_line(match.group(1))

@@ -1,0 +1,269 @@
+"""The ``dateline`` command: each command is a thin layer over the :mod:`search` API."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from . import open_index
+from .errors import DatelineError
+from .extract import extract_article
+from .indexer import index_corpus
+from .ingest import iter_records
+from .models import FACETS, Filters, IndexStats, Skipped, Span
+from .service import to_jsonable
+
+DEFAULT_INDEX = "instance/index"
+
+index_option = click.option(
+    "--index",
+    "index_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_INDEX,
+    envvar="DATELINE_INDEX",
+    show_default=True,
+    help="Index folder (or set DATELINE_INDEX).",
+)
+json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
+
+
+def friendly_errors(command):
+    """Show a DatelineError as a one-line message and exit 1, never a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except DatelineError as error:
+            raise click.ClickException(str(error)) from None
+
+    return wrapper
+
+
+def _dump(value) -> None:
+    click.echo(json.dumps(to_jsonable(value), ensure_ascii=False, indent=2))
+
+
+def _spans(spans: list[Span]) -> str:
+    return "".join(click.style(s.text, bold=True, fg="yellow") if s.match else s.text for s in spans)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", count=True, help="More log output on stderr (-vv for debug).")
+@click.version_option(package_name="dateline")
+def main(verbose: int) -> None:
+    """Dateline: index a folder of news articles and search it."""
+    level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+@main.command("index")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@index_option
+@click.option("--rebuild", is_flag=True, help="Build a fresh index aside and swap it in when complete.")
+@click.option("--no-entities", is_flag=True, help="Skip named-entity recognition (faster; no entity facets).")
+@click.option("--aliases", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Entity aliases file (default: aliases.toml beside the corpus).")
+@json_option
+@friendly_errors
+def index_command(paths, index_dir, rebuild, no_entities, aliases, as_json) -> None:
+    """Index PATHS (folders or files) into the index; incremental unless --rebuild.
+
+    With no PATHS, the folders last indexed are scanned again.
+    """
+    stats = index_corpus(index_dir, paths, rebuild=rebuild, entities=not no_entities, aliases=aliases)
+    if as_json:
+        _dump(stats)
+        return
+    _print_stats(stats, index_dir)
+
+
+def _print_stats(stats: IndexStats, index_dir: Path) -> None:
+    click.echo(
+        f"{index_dir}: {stats.total:,} articles "
+        f"(added {stats.added:,}, updated {stats.updated:,}, removed {stats.removed:,}, "
+        f"unchanged {stats.unchanged:,}, skipped {len(stats.skipped):,}) in {stats.seconds:.1f} s"
+    )
+    by_reason: dict[str, list[Skipped]] = {}
+    for item in stats.skipped:
+        by_reason.setdefault(item.reason, []).append(item)
+    for reason, items in sorted(by_reason.items(), key=lambda kv: -len(kv[1])):
+        names = ", ".join(i.path for i in items[:3]) + (f" and {len(items) - 3} more" if len(items) > 3 else "")
+        click.echo(f"  skipped {len(items)}: {reason} ({names})")
+
+
+def _date(value: str | None, name: str) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date: use YYYY-MM-DD.", param_hint=name) from None
+
+
+@main.command("search")
+@click.argument("query", required=False, default="")
+@index_option
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100), help="Hits to show.")
+@click.option("--page", default=1, show_default=True, type=click.IntRange(1), help="Page of hits.")
+@click.option("--sort", type=click.Choice(["relevance", "date", "newest", "oldest"]), default="relevance",
+              show_default=True, help="'date' is newest first.")
+@click.option("--person", multiple=True, help="Only articles mentioning this person (repeat for OR).")
+@click.option("--org", multiple=True, help="Only articles mentioning this organisation.")
+@click.option("--place", multiple=True, help="Only articles mentioning this place.")
+@click.option("--contributor", multiple=True, help="Only articles credited to this reporter.")
+@click.option("--source", multiple=True, help="Only articles from this site or source.")
+@click.option("--mentioned", multiple=True, help="Only articles mentioning this date (YYYY-MM or YYYY-MM-DD).")
+@click.option("--from", "date_from", help="Published on or after YYYY-MM-DD.")
+@click.option("--to", "date_to", help="Published on or before YYYY-MM-DD.")
+@json_option
+@friendly_errors
+def search_command(query, index_dir, limit, page, sort, date_from, date_to, as_json, **facets) -> None:
+    """Search the index. An empty QUERY lists everything, newest first.
+
+    QUERY: words (all must match), OR, -word or NOT word, "a phrase", field:value
+    (title, body, date, person, org, place, contributor, source, mentioned), wild*cards, fuzzy~.
+    """
+    filters = Filters(
+        facets={name: list(values) for name, values in facets.items() if values},
+        date_from=_date(date_from, "--from"),
+        date_to=_date(date_to, "--to"),
+    )
+    results = open_index(index_dir).search(
+        query, filters, sort="newest" if sort == "date" else sort, page=page, per_page=limit
+    )
+    if as_json:
+        _dump(results)
+        return
+    shown = f"{(page - 1) * limit + 1}–{(page - 1) * limit + len(results.hits)}" if results.hits else "none"
+    click.echo(f"{results.total:,} articles ({shown} shown, {results.took_ms:.0f} ms)")
+    if results.suggestion:
+        click.echo(f"Did you mean: {results.suggestion}")
+    for rank, hit in enumerate(results.hits, (page - 1) * limit + 1):
+        date = hit.date.isoformat() if hit.date else "undated"
+        click.echo(f"\n{rank:>3}. {click.style(hit.title, bold=True)}")
+        click.echo(f"     {date} · {hit.id}" + (f" · {hit.source}" if hit.source else ""))
+        for fragment in hit.snippet:
+            click.echo(f"     {_spans(fragment)}")
+    active = [f for f in FACETS if results.facets.get(f)]
+    if active and results.total:
+        click.echo("")
+        for name in active:
+            values = ", ".join(f"{c.value} ({c.count})" for c in results.facets[name][:5])
+            click.echo(f"{name:>12}: {values}")
+
+
+@main.command("show")
+@click.argument("article_id")
+@index_option
+@json_option
+@friendly_errors
+def show_command(article_id, index_dir, as_json) -> None:
+    """Show one indexed article by its ID."""
+    article = open_index(index_dir).get(article_id)
+    if article is None:
+        raise click.ClickException(f"No article {article_id!r} in {index_dir}: `dateline search` lists ids.")
+    if as_json:
+        _dump(article)
+        return
+    _print_article(article)
+
+
+def _print_article(article, dropped: bool = False) -> None:
+    title = click.style(article.title, bold=True)
+    click.echo(f"{title}{'  (title derived from the first sentence)' if article.title_derived else ''}")
+    click.echo(f"id: {article.id}")
+    click.echo(f"date: {article.date.isoformat() if article.date else 'unknown'}"
+               + (f" (from {article.date_source})" if article.date else ""))
+    for label, values in [
+        ("contributors", article.contributors),
+        ("authors", article.authors),
+        ("people", article.entities.people),
+        ("organisations", article.entities.orgs),
+        ("places", article.entities.places),
+        ("mentioned dates", article.entities.mentioned_dates),
+    ]:
+        if values:
+            click.echo(f"{label}: {', '.join(values)}")
+    for label, value in [("source", article.site), ("url", article.url)]:
+        if value:
+            click.echo(f"{label}: {value}")
+    click.echo("")
+    for number, paragraph in enumerate(article.paragraphs, 1):
+        click.echo(f"[{number}] {paragraph}")
+    if dropped and article.dropped:
+        click.echo("\ndropped:")
+        for item in article.dropped:
+            text = item.text if len(item.text) <= 90 else item.text[:87] + "..."
+            click.echo(f"  - {item.reason}: {text}")
+
+
+@main.command("extract")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@json_option
+@friendly_errors
+def extract_command(files, as_json) -> None:
+    """Show what the indexer would store for FILES, and what cleaning dropped and why."""
+    articles, skipped = [], []
+    for item in iter_records(list(files)):
+        if isinstance(item, Skipped):
+            skipped.append(item)
+        else:
+            articles.append(extract_article(item))
+    if as_json:
+        _dump({"articles": articles, "skipped": skipped})
+        return
+    for number, article in enumerate(articles):
+        if number:
+            click.echo("\n" + "─" * 72 + "\n")
+        _print_article(article, dropped=True)
+    for item in skipped:
+        click.echo(f"skipped {item.path}: {item.reason}", err=True)
+
+
+@main.command("entities")
+@index_option
+@click.option("--type", "facet", type=click.Choice(FACETS), help="Only this kind of entity.")
+@click.option("--limit", type=click.IntRange(1), help="Show at most this many per type.")
+@json_option
+@friendly_errors
+def entities_command(index_dir, facet, limit, as_json) -> None:
+    """List canonical entities with article counts and the aliases merged into them."""
+    entities = open_index(index_dir).entities(facet)
+    if as_json:
+        _dump(entities)
+        return
+    shown: dict[str, int] = {}
+    for entity in entities:
+        shown[entity.facet] = shown.get(entity.facet, 0) + 1
+        if limit and shown[entity.facet] > limit:
+            continue
+        aliases = f"  (also: {', '.join(entity.aliases)})" if entity.aliases else ""
+        click.echo(f"{entity.facet:<12} {entity.articles:>6}  {entity.name}{aliases}")
+
+
+@main.command("serve")
+@index_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (loopback only by default).")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--debug", is_flag=True, help="Flask's development server with the reloader.")
+@friendly_errors
+def serve_command(index_dir, host, port, debug) -> None:
+    """Serve the web search on HOST:PORT (waitress; --debug for Flask's reloader)."""
+    from web import create_app
+
+    open_index(index_dir)  # fail now, with a clear message, if there is no index
+    app = create_app({"INDEX_PATH": str(index_dir)})
+    click.echo(f"Dateline serving {index_dir} on http://{host}:{port}/", err=True)
+    if debug:
+        app.run(host=host, port=port, debug=True)
+    else:
+        import waitress
+
+        waitress.serve(app, host=host, port=port, threads=8, ident="dateline")

@@ -1,0 +1,179 @@
+"""Builds and updates an index: files -> records -> articles -> entities -> backend.
+
+Incremental by default: an article whose content hash is unchanged is not read again, one that
+disappeared from the corpus is removed. ``rebuild=True`` (and the first build) writes a new
+generation aside and publishes it only when complete (see :mod:`search.store`).
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from tqdm import tqdm
+
+from . import backend, ingest
+from .errors import InputError
+from .extract import extract_article
+from .models import Article, IndexStats, Skipped, SourceRecord
+from .store import IndexFolder, read_meta, write_meta
+
+log = logging.getLogger(__name__)
+
+ALIASES_FILE = "aliases.toml"
+
+
+def _progress(total: int | None, desc: str, unit: str = "doc") -> tqdm:
+    # disable=None: a bar on a terminal, silent when stderr is not a TTY (CI, pipes)
+    return tqdm(total=total, desc=desc, unit=unit, disable=None, leave=False, dynamic_ncols=True)
+
+
+def default_aliases_path(roots: Sequence[Path]) -> Path | None:
+    for root in roots:
+        candidate = (root if root.is_dir() else root.parent) / ALIASES_FILE
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def index_corpus(
+    index_dir: Path,
+    paths: Sequence[Path] = (),
+    *,
+    rebuild: bool = False,
+    entities: bool = True,
+    aliases: Path | None = None,
+    on_article: Callable[[Article], None] | None = None,
+) -> IndexStats:
+    """Index ``paths`` into ``index_dir`` (the corpus folders last indexed when ``paths`` is empty).
+
+    The index mirrors the given paths: articles no longer found under them are removed.
+    """
+    started = time.monotonic()
+    folder = IndexFolder(index_dir)
+    folder.check_usable()
+    with folder.write_lock():
+        in_place = folder.exists() and not rebuild
+        meta = read_meta(folder.current()) if folder.exists() else {}
+        roots = [Path(p) for p in paths] or [Path(p) for p in meta.get("roots", [])]
+        if not roots:
+            raise InputError("No corpus given: name the folder or files to index, e.g. `dateline index seeds`.")
+        for root in roots:
+            if not root.exists():
+                raise InputError(f"{root} does not exist: give a folder or file of articles.")
+        aliases = aliases or default_aliases_path(roots)
+
+        target = folder.current() if in_place else folder.new_generation()
+        try:
+            if not in_place:
+                backend.create(target)
+            stats = _update(target, roots, in_place, entities, aliases, folder, on_article)
+            write_meta(
+                target,
+                {
+                    **meta,
+                    "roots": [str(r.resolve()) for r in roots],
+                    "aliases": str(aliases) if aliases else None,
+                    "entities": entities,
+                    "updated": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                    **stats.pop("meta"),
+                },
+            )
+            if not in_place:
+                folder.publish(target)
+        except BaseException:
+            if not in_place:
+                shutil.rmtree(target, ignore_errors=True)
+            raise
+    result: IndexStats = stats["stats"]
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _update(
+    target: Path,
+    roots: Sequence[Path],
+    in_place: bool,
+    with_entities: bool,
+    aliases: Path | None,
+    folder: IndexFolder,
+    on_article: Callable[[Article], None] | None,
+) -> dict:
+    stats = IndexStats()
+    stored = backend.stored_hashes(target) if in_place else {}
+    read: set[str] = set()
+    seen: set[str] = set()  # ids that stay in the index
+    changed: list[Article] = []
+
+    bar = _progress(ingest.count_records(roots), "reading")
+    with bar:
+        for item in ingest.iter_records(roots):
+            bar.update()
+            if isinstance(item, Skipped):
+                stats.skipped.append(item)
+                continue
+            if item.id in read:
+                stats.skipped.append(Skipped(item.path, f"duplicate id {item.id!r}: kept the first"))
+                continue
+            read.add(item.id)
+            if stored.get(item.id) == item.content_hash:
+                stats.unchanged += 1
+                seen.add(item.id)
+                continue
+            article = _extract(item, stats)
+            if article is None:
+                continue
+            seen.add(item.id)
+            if item.id in stored:
+                stats.updated += 1
+            else:
+                stats.added += 1
+            changed.append(article)
+            if on_article:
+                on_article(article)
+    removed = sorted(set(stored) - seen)
+    stats.removed = len(removed)
+
+    meta: dict = {}
+    refreshed: list[Article] = []
+    if with_entities and (changed or removed or in_place):
+        from .entity_pass import annotate  # spaCy loads only when entities are wanted
+
+        changed_ids = {a.id for a in changed}
+        unchanged = [
+            a for a in (backend.iter_articles(target) if in_place else ())
+            if a.id in seen and a.id not in changed_ids
+        ]
+        refreshed, meta = annotate(changed, unchanged, folder.cache_dir, aliases)
+
+    writer = backend.Writer(target)
+    try:
+        bar = _progress(len(changed) + len(refreshed), "indexing")
+        with bar:
+            for article in [*changed, *refreshed]:
+                writer.put(article)
+                bar.update()
+        for article_id in removed:
+            writer.delete(article_id)
+        writer.commit()
+    except BaseException:
+        writer.cancel()
+        raise
+    stats.total = backend.doc_count(target)
+    return {"stats": stats, "meta": meta}
+
+
+def _extract(record: SourceRecord, stats: IndexStats) -> Article | None:
+    try:
+        article = extract_article(record)
+    except Exception as error:  # one bad article must not stop a corpus
+        log.warning("could not clean %s: %s", record.path, error)
+        stats.skipped.append(Skipped(record.path, f"could not clean: {error}"))
+        return None
+    if not article.paragraphs and not article.title:
+        stats.skipped.append(Skipped(record.path, "no text left after cleaning"))
+        return None
+    return article

@@ -1,0 +1,250 @@
+"""The public query API: :func:`open_index` and the :class:`NewsIndex` it returns.
+
+The web layer and the CLI use only this; they never see a Whoosh object.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+import time
+from pathlib import Path
+
+from . import backend
+from .errors import QueryError
+from .models import (
+    FACETS,
+    SORTS,
+    Article,
+    EntityInfo,
+    Filters,
+    Hit,
+    IndexInfo,
+    SearchResults,
+    Span,
+)
+from .store import IndexFolder, read_meta
+
+log = logging.getLogger(__name__)
+
+MAX_QUERY_CHARS = 1000
+MAX_PER_PAGE = 100
+MAX_RESULTS = 10_000  # deepest result a page may reach
+#: below this many hits a spelling correction is tried
+SUGGEST_BELOW = 3
+#: how often (seconds) a reader checks whether a rebuild swapped in a new generation
+RECHECK_SECONDS = 1.0
+
+
+class NewsIndex:
+    """A searchable index. Safe to share between threads; follows rebuilds by itself."""
+
+    def __init__(self, path: Path):
+        self.folder = IndexFolder(Path(path))
+        self._lock = threading.Lock()
+        self._generation = self.folder.current()
+        self._searcher = backend.Searcher(self._generation)
+        self._checked = time.monotonic()
+
+    # generations -----------------------------------------------------------------------------
+
+    def _current(self) -> backend.Searcher:
+        now = time.monotonic()
+        if now - self._checked >= RECHECK_SECONDS:
+            with self._lock:
+                self._checked = now
+                name = self.folder.current_name()
+                if name and name != self._generation.name:
+                    log.info("index %s: switching to generation %s", self.folder.root, name)
+                    self._generation = self.folder.current()
+                    # the previous searcher is left to the garbage collector: other threads
+                    # may still be reading from it
+                    self._searcher = backend.Searcher(self._generation)
+        return self._searcher
+
+    def info(self) -> IndexInfo:
+        searcher = self._current()
+        meta = read_meta(searcher.directory)
+        return IndexInfo(
+            path=str(self.folder.root),
+            generation=searcher.directory.name,
+            articles=searcher.doc_count(),
+            roots=meta.get("roots", []),
+            updated=meta.get("updated"),
+        )
+
+    # search ----------------------------------------------------------------------------------
+
+    def search(
+        self,
+        query: str = "",
+        filters: Filters | None = None,
+        sort: str = "relevance",
+        page: int = 1,
+        per_page: int = 10,
+        facet_limit: int = 10,
+    ) -> SearchResults:
+        """Ranked hits with highlighted snippets, facet counts and a date histogram.
+
+        Facet counts follow the query and every *other* facet's filter, so selecting a value
+        never hides the alternatives within that facet (values of one facet are OR-ed).
+        Raises :class:`QueryError` for a malformed query or parameter.
+        """
+        started = time.perf_counter()
+        filters = filters or Filters()
+        query = (query or "").strip()
+        _check_params(query, sort, page, per_page)
+        searcher = self._current()
+        parsed = searcher.parse(query) if query else None
+
+        base = searcher.match_mask(parsed)
+        masks = searcher.filter_masks(filters)
+        final = base.copy()
+        for mask in masks.values():
+            final &= mask
+
+        def except_(name: str):
+            mask = base.copy()
+            for other, other_mask in masks.items():
+                if other != name:
+                    mask &= other_mask
+            return mask
+
+        facets = {
+            name: searcher.facet_counts(name, except_(name), filters.facets.get(name, []), facet_limit)
+            for name in FACETS
+        }
+        granularity, histogram = searcher.date_histogram(except_("date"))
+
+        start = (page - 1) * per_page
+        stop = start + per_page
+        hits: list[Hit] = []
+        total = int(final.sum())
+        if start < total:
+            effective_sort = sort if parsed is not None or sort != "relevance" else "newest"
+            ranked = searcher.ranked(parsed, final, bool(masks), effective_sort, start, stop)
+            for docnum, score in zip(ranked.docnums, ranked.scores, strict=True):
+                stored = searcher.stored(docnum)
+                article = backend.document_to_article(stored)
+                hits.append(
+                    Hit(
+                        id=article.id,
+                        title=article.title,
+                        date=article.date,
+                        source=article.site,
+                        url=article.url,
+                        score=score,
+                        snippet=searcher.snippet(parsed, article.body),
+                        people=article.entities.people,
+                    )
+                )
+
+        suggestion = None
+        if parsed is not None and total < SUGGEST_BELOW:
+            corrected = searcher.suggest(parsed, query)
+            if corrected:
+                try:
+                    better = searcher.count(searcher.parse(corrected))
+                except QueryError:
+                    better = 0
+                if better > total:
+                    suggestion = corrected
+
+        return SearchResults(
+            query=query,
+            filters=filters,
+            sort=sort,
+            page=page,
+            per_page=per_page,
+            total=total,
+            hits=hits,
+            facets=facets,
+            date_histogram=histogram,
+            date_granularity=granularity,
+            took_ms=round((time.perf_counter() - started) * 1000, 2),
+            suggestion=suggestion,
+        )
+
+    # articles --------------------------------------------------------------------------------
+
+    def get(self, article_id: str) -> Article | None:
+        searcher = self._current()
+        docnum = searcher.docnum(article_id)
+        if docnum is None:
+            return None
+        return backend.document_to_article(searcher.stored(docnum))
+
+    def highlight(self, article: Article, query: str) -> tuple[list[Span], list[list[Span]]]:
+        """The article's title and paragraphs with the query's words marked."""
+        plain = ([Span(article.title)], [[Span(p)] for p in article.paragraphs])
+        query = (query or "").strip()
+        if not query or len(query) > MAX_QUERY_CHARS:
+            return plain
+        searcher = self._current()
+        try:
+            parsed = searcher.parse(query)
+        except QueryError:
+            return plain
+        return (
+            searcher.highlight_whole(parsed, article.title),
+            [searcher.highlight_whole(parsed, p) for p in article.paragraphs],
+        )
+
+    def more_like_this(self, article_id: str, limit: int = 5) -> list[Hit]:
+        searcher = self._current()
+        docnum = searcher.docnum(article_id)
+        if docnum is None:
+            return []
+        hits = []
+        for other in searcher.more_like(docnum, limit):
+            article = backend.document_to_article(searcher.stored(other))
+            hits.append(
+                Hit(article.id, article.title, article.date, article.site, article.url, None,
+                    searcher.snippet(None, article.body, size=160), article.entities.people)
+            )
+        return hits
+
+    def entities(self, facet: str | None = None) -> list[EntityInfo]:
+        """Canonical entities with article counts and the surface forms merged into them."""
+        if facet is not None and facet not in FACETS:
+            raise QueryError(f"Unknown entity type {facet!r}: use one of {', '.join(FACETS)}.")
+        searcher = self._current()
+        forms = read_meta(searcher.directory).get("surface_forms", {})
+        result = []
+        for name in [facet] if facet else FACETS:
+            for count in searcher.facet_values(name):
+                aliases = sorted(set(forms.get(name, {}).get(count.value, [])) - {count.value})
+                result.append(EntityInfo(name, count.value, count.count, aliases))
+        return result
+
+
+def _check_params(query: str, sort: str, page: int, per_page: int) -> None:
+    if len(query) > MAX_QUERY_CHARS:
+        raise QueryError(
+            f"The query is {len(query):,} characters long: keep it under {MAX_QUERY_CHARS:,}."
+        )
+    if sort not in SORTS:
+        raise QueryError(f"Unknown sort {sort!r}: use one of {', '.join(SORTS)}.")
+    if not 1 <= per_page <= MAX_PER_PAGE:
+        raise QueryError(f"per_page must be between 1 and {MAX_PER_PAGE}, not {per_page}.")
+    if page < 1 or (page - 1) * per_page >= MAX_RESULTS:
+        raise QueryError(f"page must be between 1 and {MAX_RESULTS // per_page}, not {page}.")
+
+
+def open_index(path: Path | str) -> NewsIndex:
+    """Open the index at ``path``; raises :class:`IndexNotFound` with what to do if absent."""
+    return NewsIndex(Path(path))
+
+
+def to_jsonable(value):
+    """Records to plain JSON types (dates as ISO strings)."""
+    if dataclasses.is_dataclass(value):
+        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [to_jsonable(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value

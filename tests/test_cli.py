@@ -1,0 +1,101 @@
+"""The real `dateline` CLI through click's CliRunner."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from search.cli import main
+
+
+@pytest.fixture(scope="module")
+def seed_index(tmp_path_factory, seeds_dir):
+    index_dir = tmp_path_factory.mktemp("cli") / "ix"
+    result = CliRunner().invoke(main, ["index", str(seeds_dir), "--index", str(index_dir), "--no-entities"])
+    assert result.exit_code == 0, result.output
+    return index_dir
+
+
+def run(*args, env=None):
+    return CliRunner().invoke(main, [str(a) for a in args], env=env)
+
+
+def test_index_prints_a_summary(seeds_dir, tmp_path):
+    result = run("index", seeds_dir, "--index", tmp_path / "ix", "--no-entities")
+    assert result.exit_code == 0
+    assert "5 articles (added 5, updated 0, removed 0, unchanged 0, skipped 0)" in result.output
+    again = run("index", "--index", tmp_path / "ix", "--no-entities")
+    assert "unchanged 5" in again.output
+
+
+def test_index_json_summary(seeds_dir, tmp_path):
+    result = run("index", seeds_dir, "--index", tmp_path / "ix", "--no-entities", "--json")
+    stats = json.loads(result.stdout)
+    assert stats["added"] == 5 and stats["total"] == 5 and stats["skipped"] == []
+
+
+def test_search_json_is_one_document(seed_index):
+    result = run("search", "balloon", "--index", seed_index, "--json", "--limit", "2")
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert data["total"] >= 3 and len(data["hits"]) == 2
+    hit = data["hits"][0]
+    assert {"id", "title", "date", "score", "snippet"} <= set(hit)
+    assert any(span["match"] for fragment in hit["snippet"] for span in fragment)
+
+
+def test_search_text_output_and_date_sort(seed_index):
+    result = run("search", "--index", seed_index, "--sort", "date")
+    assert result.exit_code == 0
+    assert result.output.startswith("5 articles (1–5 shown")
+    # 004 is the only dated seed, so it leads a newest-first listing
+    assert result.output.index("004_b00d15f154702a9b.txt") < result.output.index("000_9fd24cdd38f6fc40.txt")
+
+
+def test_search_filters_by_date(seed_index):
+    result = run("search", "--index", seed_index, "--from", "2023-06-01", "--to", "2023-06-30", "--json")
+    assert [h["id"] for h in json.loads(result.stdout)["hits"]] == ["004_b00d15f154702a9b.txt"]
+
+
+def test_index_from_environment(seed_index):
+    result = run("search", "Diaoyutai", "--json", env={"DATELINE_INDEX": str(seed_index)})
+    assert json.loads(result.stdout)["total"] >= 3
+
+
+def test_show_prints_the_clean_article(seed_index):
+    result = run("show", "002_6937f6493b2a8ce3.txt", "--index", seed_index)
+    assert result.exit_code == 0
+    assert result.output.startswith("Blinken meets Jinping in final day of high stakes Beijing visit")
+    assert "Leave a Reply" not in result.output
+    data = json.loads(run("show", "002_6937f6493b2a8ce3.txt", "--index", seed_index, "--json").stdout)
+    assert data["id"] == "002_6937f6493b2a8ce3.txt" and data["paragraphs"]
+
+
+def test_extract_shows_what_was_dropped_and_why(seeds_dir):
+    result = run("extract", seeds_dir / "000_9fd24cdd38f6fc40.txt")
+    assert result.exit_code == 0
+    assert "contributors: Philip Wang, Jennifer Hansler, Nectar Gan, Martha Zhou" in result.output
+    assert "dropped:" in result.output and "For more CNN news" in result.output
+    data = json.loads(run("extract", seeds_dir / "004_b00d15f154702a9b.txt", "--json").stdout)
+    article = data["articles"][0]
+    assert article["date"] == "2023-06-18" and article["title_derived"] is True
+    assert len(article["dropped"]) >= 3  # the repeated paragraph and the two teasers
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["search", "x", "--index", "{tmp}/nothing-here"], "No Dateline index"),
+        (["search", '"unbalanced', "--index", "{ix}"], "Unbalanced quotes"),
+        (["search", "x", "--from", "yesterday", "--index", "{ix}"], "is not a date"),
+        (["show", "nope.txt", "--index", "{ix}"], "No article 'nope.txt'"),
+        (["index", "{tmp}/missing", "--index", "{tmp}/ix2"], "does not exist"),
+        (["extract", "{tmp}/missing.txt"], "does not exist"),
+    ],
+)
+def test_errors_are_one_clear_line_without_traceback(seed_index, tmp_path, args, message):
+    args = [a.format(tmp=tmp_path, ix=seed_index) for a in args]
+    result = run(*args)
+    assert result.exit_code != 0
+    assert message in result.output
+    assert "Traceback" not in result.output

@@ -1,0 +1,141 @@
+import datetime as dt
+import socket
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from search.html import extract_html, html_to_text, looks_like_html, page_title, strip_site_suffix
+
+DATA = Path(__file__).parent / "data"
+
+
+def load(name: str) -> str:
+    return (DATA / name).read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("network access attempted")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+
+
+def test_full_page_keeps_article_and_drops_furniture(no_network):
+    page = extract_html(load("news_full.html"))
+    assert page.title == "Harbor authority approves floating wind farm off Port Ellis"
+    assert page.date == dt.date(2024, 3, 12) and page.date_source == "html-meta"
+    assert page.authors == ["Maria Okafor"]
+    assert page.site == "Coastal Ledger"
+    assert page.url == "https://www.coastalledger.example/news/floating-wind-farm"  # canonical beats og:url
+    body = "\n".join(page.paragraphs)
+    assert page.paragraphs[0].startswith("The Port Ellis harbor authority voted 7-2")
+    assert "Fishing fleet divided" in page.paragraphs  # subheading kept as its own paragraph
+    assert page.paragraphs[-1].startswith("The authority's approval still requires sign-off")
+    # sentences with "share" stay
+    assert any(p.startswith("Shares of the utility partner") for p in page.paragraphs)
+    assert any("would share survey data" in p for p in page.paragraphs)
+    for furniture in [
+        "cookies",
+        "Home",
+        "Share this",
+        "Facebook",
+        "Sign up",
+        "morning briefing",
+        "Related articles",
+        "Offshore wind could bring",
+        "Comments",
+        "Finally! This town",
+        "Leave a Reply",
+        "Your email address",
+        "Follow us",
+        "All rights reserved",
+        "Privacy policy",
+    ]:
+        assert furniture not in body, furniture
+    assert len(page.paragraphs) == 9
+
+
+def test_visible_date_only_page_uses_the_byline_text(no_network):
+    page = extract_html(load("news_visible_date.html"))
+    assert page.title == "Library reopens after flood repairs"
+    assert page.date == dt.date(2023, 6, 18) and page.date_source == "byline"
+    assert page.authors == ["Priya Raman"]
+    assert page.site is None and page.url is None
+    assert page.paragraphs[0].startswith("The Riverside public library reopened")
+    assert "Advertisement" not in page.paragraphs
+    assert not any(
+        p.startswith(("Read more", "By Priya", "Published", "Library reopens")) for p in page.paragraphs
+    )
+    reasons = {d.text: d.reason for d in page.dropped}
+    assert reasons["Advertisement"] == "boilerplate: advertisement"
+    assert (
+        reasons["Read more: County approves flood barrier plan for Main Street"]
+        == "boilerplate: related links"
+    )
+    assert reasons["Published June 18, 2023"] == "byline"
+    assert len(page.paragraphs) == 5
+
+
+def test_page_without_metadata(no_network):
+    page = extract_html(load("news_no_meta.html"))
+    assert page.title is None and page.date is None and page.date_source is None
+    assert page.authors == [] and page.site is None and page.url is None
+    assert len(page.paragraphs) == 4  # the repeated last paragraph appears once
+    assert page.paragraphs[0].startswith("City council members agreed on Thursday")
+    assert not any("Front page" in p or "Powered by" in p for p in page.paragraphs)
+
+
+def test_title_fallbacks():
+    assert (
+        page_title(BeautifulSoup("<title>Storm hits coast | Coastal Ledger</title>", "lxml"))
+        == "Storm hits coast"
+    )
+    assert page_title(BeautifulSoup("<title>Storm hits coast - Riverside Weekly</title>", "lxml")) == (
+        "Storm hits coast"
+    )
+    assert page_title(BeautifulSoup("<body><h1>Only a heading</h1></body>", "lxml")) == "Only a heading"
+    assert page_title(BeautifulSoup("<body><p>nothing</p></body>", "lxml")) is None
+
+
+def test_html_to_text_keeps_paragraphs():
+    fragment = (
+        "<p>First <b>bold</b>\n para.</p><p>Second<br>line.</p><ul><li>Item one</li><li>Item two</li></ul>"
+        "<script>var x = 1;</script>Tail text"
+    )
+    assert html_to_text(fragment).split("\n\n") == [
+        "First bold para.",
+        "Second line.",
+        "Item one",
+        "Item two",
+        "Tail text",
+    ]
+
+
+def test_html_detection_ignores_newswire_tickers():
+    assert looks_like_html("<p>Para one.</p>")
+    assert looks_like_html("Line one<br/>Line two")
+    assert not looks_like_html("British Petroleum Co Plc <BP>, and <I P Sharp Associates Ltd> said")
+    assert not looks_like_html("Standard Oil <SRD> and <P> rose")
+
+
+def test_broken_markup_does_not_crash():
+    page = extract_html("<html><body><div><p>Unclosed paragraph about the harbor vote on Monday night")
+    assert isinstance(page.paragraphs, list)
+    assert extract_html("").paragraphs == []
+
+
+@pytest.mark.parametrize(
+    ("title", "site", "expected"),
+    [
+        ("Storm hits coast | Coastal Ledger", None, "Storm hits coast"),
+        ("Storm hits coast - coastalledger.example", None, "Storm hits coast"),
+        ("Biden - Xi talks end without a deal", None, "Biden - Xi talks end without a deal"),
+        ("Storm hits coast — the morning briefing", "The Morning Briefing", "Storm hits coast"),
+        ("Storm hits coast", None, "Storm hits coast"),
+    ],
+)
+def test_strip_site_suffix(title, site, expected):
+    assert strip_site_suffix(title, site) == expected

@@ -1,0 +1,163 @@
+"""The indexer on a real on-disk index: incremental updates, rebuilds, failures, kills."""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from search import InputError, index_corpus, open_index
+from search.store import IndexFolder
+
+
+@pytest.fixture
+def corpus(tmp_path, seeds_dir) -> Path:
+    folder = tmp_path / "corpus"
+    shutil.copytree(seeds_dir, folder)
+    return folder
+
+
+def ids(index_dir: Path) -> set[str]:
+    results = open_index(index_dir).search("", per_page=100)
+    return {hit.id for hit in results.hits}
+
+
+def test_first_build_indexes_every_seed(corpus, tmp_path):
+    stats = index_corpus(tmp_path / "ix", [corpus], entities=False)
+    assert (stats.added, stats.updated, stats.removed, stats.total) == (5, 0, 0, 5)
+    assert ids(tmp_path / "ix") == {p.name for p in corpus.glob("*.txt")}
+
+
+def test_incremental_update_detects_new_changed_and_deleted_files(corpus, tmp_path):
+    index_dir = tmp_path / "ix"
+    index_corpus(index_dir, [corpus], entities=False)
+
+    again = index_corpus(index_dir, [corpus], entities=False)
+    assert (again.added, again.updated, again.removed, again.unchanged) == (0, 0, 0, 5)
+
+    (corpus / "001_3e90bc608dfce535.txt").unlink()
+    changed = corpus / "000_9fd24cdd38f6fc40.txt"
+    changed.write_text(changed.read_text(encoding="utf-8") + "\n\nA zeppelin appeared over the talks.\n",
+                       encoding="utf-8")
+    (corpus / "new.txt").write_text("Zeppelin sighted\n\nA zeppelin was sighted over Beijing on Monday.\n",
+                                    encoding="utf-8")
+
+    stats = index_corpus(index_dir, [], entities=False)  # no paths: the roots indexed last time
+    assert (stats.added, stats.updated, stats.removed, stats.unchanged) == (1, 1, 1, 3)
+    index = open_index(index_dir)
+    assert {h.id for h in index.search("zeppelin").hits} == {"000_9fd24cdd38f6fc40.txt", "new.txt"}
+    assert index.get("001_3e90bc608dfce535.txt") is None
+    assert index.search("").total == 5
+
+
+def test_rebuild_swaps_in_a_new_generation_and_keeps_the_previous(corpus, tmp_path):
+    index_dir = tmp_path / "ix"
+    index_corpus(index_dir, [corpus], entities=False)
+    folder = IndexFolder(index_dir)
+    first = folder.current_name()
+    reader = open_index(index_dir)
+    assert reader.search("balloon").total > 0
+
+    index_corpus(index_dir, [corpus], rebuild=True, entities=False)
+    second = folder.current_name()
+    assert second != first
+    assert sorted(p.name for p in (index_dir / "generations").iterdir()) == sorted([first, second])
+    # an index opened before the rebuild follows the swap by itself
+    time.sleep(1.1)
+    assert reader.info().generation == second
+    assert reader.search("balloon").total > 0
+
+
+def test_failed_rebuild_leaves_the_previous_index_serving(corpus, tmp_path):
+    index_dir = tmp_path / "ix"
+    index_corpus(index_dir, [corpus], entities=False)
+    before = IndexFolder(index_dir).current_name()
+
+    def explode(article):
+        if article.id.startswith("003"):
+            raise RuntimeError("disk on fire")
+
+    with pytest.raises(RuntimeError):
+        index_corpus(index_dir, [corpus], rebuild=True, entities=False, on_article=explode)
+    assert IndexFolder(index_dir).current_name() == before
+    assert [p.name for p in (index_dir / "generations").iterdir()] == [before]
+    assert open_index(index_dir).search("").total == 5
+
+
+def test_sigkill_during_rebuild_leaves_the_previous_index_serving(tmp_path, corpus):
+    index_dir = tmp_path / "ix"
+    index_corpus(index_dir, [corpus], entities=False)
+    before = IndexFolder(index_dir).current_name()
+    # a corpus big enough that the rebuild is still running when it is killed
+    big = tmp_path / "big"
+    big.mkdir()
+    text = (corpus / "000_9fd24cdd38f6fc40.txt").read_text(encoding="utf-8")
+    for n in range(3000):
+        (big / f"{n:05}.txt").write_text(f"Copy {n}\n\n{text}", encoding="utf-8")
+    script = textwrap.dedent(f"""
+        from pathlib import Path
+        from search import index_corpus
+        index_corpus(Path({str(index_dir)!r}), [Path({str(big)!r})], rebuild=True, entities=False)
+    """)
+    process = subprocess.Popen([sys.executable, "-c", script])
+    generations = index_dir / "generations"
+    deadline = time.monotonic() + 60
+    while len(list(generations.iterdir())) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)
+    assert process.poll() is None, "the rebuild finished before it could be killed"
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+
+    assert IndexFolder(index_dir).current_name() == before
+    index = open_index(index_dir)
+    assert index.search("").total == 5
+    assert index.search("balloon").total > 0
+    # the next run cleans up the half-written generation and works
+    stats = index_corpus(index_dir, [corpus], rebuild=True, entities=False)
+    assert stats.total == 5
+    assert len(list(generations.iterdir())) == 2
+
+
+def test_bad_paths_give_clear_errors(tmp_path):
+    with pytest.raises(InputError, match="does-not-exist"):
+        index_corpus(tmp_path / "ix", [tmp_path / "does-not-exist"], entities=False)
+    with pytest.raises(InputError, match="No corpus given"):
+        index_corpus(tmp_path / "ix", [], entities=False)
+    assert not (tmp_path / "ix" / "CURRENT").exists()
+
+
+def test_refuses_to_write_into_a_folder_that_is_not_an_index(tmp_path, corpus):
+    target = tmp_path / "documents"
+    target.mkdir()
+    (target / "thesis.docx").write_text("precious", encoding="utf-8")
+    with pytest.raises(InputError, match="not empty"):
+        index_corpus(target, [corpus], entities=False)
+    assert (target / "thesis.docx").read_text(encoding="utf-8") == "precious"
+
+
+def test_skipped_files_are_reported_with_reasons(tmp_path, corpus):
+    (corpus / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
+    (corpus / "empty.txt").write_bytes(b"")
+    stats = index_corpus(tmp_path / "ix", [corpus], entities=False)
+    assert stats.total == 5
+    reasons = {Path(s.path).name: s.reason for s in stats.skipped}
+    assert set(reasons) == {"image.txt", "empty.txt"}
+
+
+def test_reuters_jsonl_indexes(tmp_path, reuters_path):
+    stats = index_corpus(tmp_path / "ix", [reuters_path], entities=False)
+    # 2,535 Reuters lines (BRIEF and UNPROC) carry neither title nor body: skipped, with a reason
+    assert stats.total == 19_043
+    assert len(stats.skipped) == 2_535
+    index = open_index(tmp_path / "ix")
+    results = index.search("cocoa", per_page=5)
+    assert results.total > 50
+    assert all(hit.date is not None for hit in results.hits)
+    newest = index.search("", sort="newest", per_page=1).hits[0]
+    assert newest.date.year == 1987

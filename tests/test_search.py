@@ -1,0 +1,168 @@
+"""The search API on real indexes: query language, filters, facet counts, snippets, errors."""
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from search import Filters, QueryError, index_corpus, open_index
+
+WIRE = [
+    ("w1", "Cocoa harvest delayed by rain", "Heavy rain delayed the cocoa harvest in Bahia, traders said.",
+     "2023-06-18", "Wire A"),
+    ("w2", "Cocoa prices climb", "Cocoa prices rose on the London market after the Bahia rain.",
+     "2023-06-19", "Wire B"),
+    ("w3", "Coffee exports fall", "Brazil coffee exports fell in May as growers held stock.",
+     "2023-05-02", "Wire A"),
+    ("w4", "Balloon over Montana", "A surveillance balloon drifted over Montana, officials said.",
+     "2023-02-03", "Wire C"),
+    ("w5", "Undated note on cocoa", "Cocoa butter and cocoa cake sales were light.", None, "Wire B"),
+]
+
+
+@pytest.fixture(scope="module")
+def wire_index(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("wire")
+    lines = [
+        json.dumps({"id": i, "title": t, "body": b, "date": d, "source": s})
+        for i, t, b, d, s in WIRE
+    ]
+    (root / "wire.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    index_dir = root / "ix"
+    index_corpus(index_dir, [root], entities=False)
+    return index_dir
+
+
+@pytest.fixture(scope="module")
+def index(wire_index):
+    return open_index(wire_index)
+
+
+def found(results) -> list[str]:
+    return [hit.id for hit in results.hits]
+
+
+def test_words_are_anded_and_stemmed(index):
+    assert set(found(index.search("cocoa rain"))) == {"w1", "w2"}
+    assert set(found(index.search("climbing"))) == {"w2"}  # stemming: climb / climbing
+
+
+def test_or_not_minus_phrase_field_wildcard_fuzzy(index):
+    assert set(found(index.search("coffee OR balloon"))) == {"w3", "w4"}
+    assert set(found(index.search("cocoa -rain"))) == {"w5"}
+    assert set(found(index.search("cocoa NOT rain"))) == {"w5"}
+    assert set(found(index.search('"cocoa prices"'))) == {"w2"}
+    assert set(found(index.search("title:cocoa"))) == {"w1", "w2", "w5"}
+    assert set(found(index.search("coff*"))) == {"w3"}
+    assert set(found(index.search("ballon~"))) == {"w4"}
+    assert set(found(index.search("balon~2"))) == {"w4"}
+    assert set(found(index.search("source:\"wire a\""))) == {"w1", "w3"}
+
+
+def test_title_matches_rank_above_body_matches(index):
+    results = index.search("harvest")
+    assert found(results)[0] == "w1"
+    cocoa = found(index.search("cocoa"))
+    assert cocoa.index("w5") < 3  # "cocoa" twice in the body and in the title
+
+
+def test_snippets_mark_the_matched_words_and_keep_raw_text(index):
+    hit = index.search("delayed").hits[0]
+    marked = [span.text for fragment in hit.snippet for span in fragment if span.match]
+    assert marked == ["delayed", "delayed"] or marked == ["delayed"]
+    text = "".join(span.text for span in hit.snippet[0])
+    assert "Heavy rain delayed the cocoa harvest" in text
+
+
+def test_empty_query_lists_everything_newest_first_undated_last(index):
+    results = index.search("")
+    assert results.total == 5
+    assert found(results) == ["w2", "w1", "w3", "w4", "w5"]
+    assert found(index.search("", sort="oldest")) == ["w4", "w3", "w1", "w2", "w5"]
+
+
+def test_sort_by_date_with_a_query(index):
+    assert found(index.search("cocoa", sort="newest")) == ["w2", "w1", "w5"]
+
+
+def test_facet_values_of_one_facet_are_ored_and_counts_ignore_their_own_filter(index):
+    results = index.search("", Filters({"source": ["Wire A", "wire c"]}))
+    assert set(found(results)) == {"w1", "w3", "w4"}
+    counts = {c.value: (c.count, c.selected) for c in results.facets["source"]}
+    # the source facet still shows all sources with their counts
+    assert counts == {"Wire A": (2, True), "Wire B": (2, False), "Wire C": (1, True)}
+
+
+def test_different_facets_are_anded(index):
+    filters = Filters({"source": ["Wire A"]}, date_from=dt.date(2023, 6, 1))
+    assert found(index.search("", filters)) == ["w1"]
+    results = index.search("", filters)
+    # date histogram follows the source filter but not its own range
+    assert {c.value: c.count for c in results.date_histogram} == {"2023-05-02": 1, "2023-06-18": 1}
+
+
+def test_date_range_and_histogram_granularity(index):
+    june = index.search("", Filters(date_from=dt.date(2023, 6, 18), date_to=dt.date(2023, 6, 18)))
+    assert found(june) == ["w1"]
+    cocoa = index.search("cocoa")
+    assert cocoa.date_granularity == "day"
+    assert [(c.value, c.count) for c in cocoa.date_histogram] == [("2023-06-18", 1), ("2023-06-19", 1)]
+    everything = index.search("")
+    assert everything.date_granularity == "month"
+
+
+def test_pagination(index):
+    first = index.search("", per_page=2, page=1)
+    third = index.search("", per_page=2, page=3)
+    assert first.pages == 3 and found(first) == ["w2", "w1"]
+    assert found(third) == ["w5"]
+    assert index.search("", per_page=2, page=4).hits == []
+
+
+def test_did_you_mean(index):
+    results = index.search("cocao")
+    assert results.total == 0
+    assert results.suggestion == "cocoa"
+    assert index.search("cocoa").suggestion is None
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ('"cocoa prices', "Unbalanced quotes"),
+        ("colour:red", "Unknown field 'colour'"),
+        ("c*", "too broad"),
+        ("x" * 5000, "5,000 characters"),
+        ("AND", "no words"),
+    ],
+)
+def test_malformed_queries_raise_query_error_with_a_clear_message(index, query, message):
+    with pytest.raises(QueryError, match=message):
+        index.search(query)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [({"page": 0}, "page must be"), ({"page": 10**9}, "page must be"), ({"per_page": 0}, "per_page"),
+     ({"sort": "random"}, "Unknown sort"), ({"filters": Filters({"colour": ["red"]})}, "Unknown facet")],
+)
+def test_bad_parameters_raise_query_error(index, kwargs, message):
+    with pytest.raises(QueryError, match=message):
+        index.search("cocoa", **kwargs)
+
+
+def test_get_and_highlight_an_article(index):
+    article = index.get("w2")
+    assert article.title == "Cocoa prices climb" and article.date == dt.date(2023, 6, 19)
+    assert article.site == "Wire B"
+    title, paragraphs = index.highlight(article, "prices")
+    assert [s.text for s in title if s.match] == ["prices"]
+    assert [s.text for s in paragraphs[0] if s.match] == ["prices"]
+    assert index.get("../../etc/passwd") is None
+
+
+def test_more_like_this_finds_the_related_article(index):
+    similar = [hit.id for hit in index.more_like_this("w1")]
+    assert similar and similar[0] in {"w2", "w5"}
+    assert "w1" not in similar
