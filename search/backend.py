@@ -242,7 +242,10 @@ class _Snapshot:
 
 
 class _SpanFormatter(highlight.Formatter):
-    """Returns fragments as lists of :class:`Span` instead of markup, so each front end escapes."""
+    """Returns fragments as lists of :class:`Span` instead of markup, so each front end escapes.
+
+    Whitespace (paragraph breaks too) is folded to single spaces, and a fragment cut inside the
+    text starts and ends on a word boundary with an ellipsis."""
 
     def format_fragment(self, fragment, replace=False):
         spans: list[Span] = []
@@ -254,10 +257,21 @@ class _SpanFormatter(highlight.Formatter):
             pos = token.endchar
         if pos < fragment.endchar:
             spans.append(Span(text[pos : fragment.endchar]))
-        return spans
+        for span in spans:
+            span.text = _WHITESPACE.sub(" ", span.text)
+        if fragment.startchar > 0 and spans and not spans[0].match:
+            head = spans[0].text
+            spans[0].text = "… " + (head.split(" ", 1)[1] if " " in head else "").lstrip()
+        if fragment.endchar < len(text) and spans and not spans[-1].match:
+            tail = spans[-1].text
+            spans[-1].text = (tail.rsplit(" ", 1)[0] if " " in tail else "").rstrip() + " …"
+        return [span for span in spans if span.text]
 
     def format(self, fragments, replace=False):
         return [self.format_fragment(f) for f in fragments]
+
+
+_WHITESPACE = re.compile(r"\s+")
 
 
 @dataclass
@@ -463,9 +477,9 @@ class Searcher:
                 )
                 if fragments:
                     return fragments
-        lead = text[:size]
+        lead = _WHITESPACE.sub(" ", text[: size + 1])
         if len(text) > size:
-            lead = lead.rsplit(" ", 1)[0] + " …"
+            lead = lead[:size].rsplit(" ", 1)[0] + " …"
         return [[Span(lead)]] if lead else []
 
     def highlight_whole(self, q: query.Query, text: str) -> list[Span]:

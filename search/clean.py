@@ -453,24 +453,22 @@ def _is_table_row(paragraph: str) -> bool:
     return bool(words) and figures / len(words) >= 0.3 and not _SENTENCE_END.search(paragraph)
 
 
-def drop_duplicates(
-    paragraphs: list[str], numbers: list[int] | None = None
-) -> tuple[list[int], list[Dropped]]:
+def drop_duplicates(paragraphs: list[str]) -> tuple[list[int], list[Dropped]]:
     """Indexes of the paragraphs to keep, and what was dropped.
 
     A verbatim repeat (ignoring case, spacing and punctuation) keeps its first copy; a paragraph
     whose words are nearly all in a longer one of the same article gives way to the fuller one,
-    which keeps its own position. ``numbers`` are the 1-based numbers used in reasons.
+    which keeps its own position. Reasons name the kept paragraph by its number in the cleaned
+    article, as ``dateline extract`` prints it.
     """
-    numbers = numbers or list(range(1, len(paragraphs) + 1))
     # table rows ("Avg shrs 4,350,000 vs 3,217,500") repeat by design: they are left alone
     tokens = [[] if _is_table_row(p) else _key(p).split() for p in paragraphs]
-    dropped: dict[int, str] = {}
+    dropped: dict[int, tuple[str, int]] = {}  # index -> (why, index of the paragraph kept instead)
     first_seen: dict[tuple[str, ...], int] = {}
     for i, words in enumerate(tokens):
         key = tuple(words)
         if key in first_seen:
-            dropped[i] = f"duplicate of paragraph {numbers[first_seen[key]]}"
+            dropped[i] = ("duplicate of", first_seen[key])
         elif len(key) >= DUPLICATE_MIN_WORDS:  # short repeats are table rows and subheadings
             first_seen[key] = i
     sets = [set(t) for t in tokens]
@@ -485,10 +483,13 @@ def drop_duplicates(
             if len(other) > len(words) or (len(other) == len(words) and j < i):
                 word_share, pair_share = _containment(words, sets[j], pairs[j])
                 if word_share >= CONTAINMENT_WORDS and pair_share >= CONTAINMENT_BIGRAMS:
-                    dropped[i] = f"contained in paragraph {numbers[j]}"
+                    dropped[i] = ("contained in", j)
                     break
     keep = [i for i in range(len(paragraphs)) if i not in dropped]
-    return keep, [Dropped(paragraphs[i], dropped[i]) for i in sorted(dropped)]
+    return keep, [
+        Dropped(paragraphs[i], f"{why} paragraph {keep.index(j) + 1}")
+        for i, (why, j) in sorted(dropped.items())
+    ]
 
 
 # --- the passes -------------------------------------------------------------------------------
@@ -507,8 +508,7 @@ def clean_paragraphs(paragraphs: list[str]) -> Cleaned:
     """Boilerplate, reporter credits and duplicates out; paragraphs otherwise verbatim."""
     result = Cleaned(paragraphs=[])
     kept: list[str] = []
-    numbers: list[int] = []
-    for number, raw in enumerate(paragraphs, start=1):
+    for raw in paragraphs:
         paragraph = normalize_paragraph(raw)
         if not paragraph:
             continue
@@ -522,8 +522,7 @@ def clean_paragraphs(paragraphs: list[str]) -> Cleaned:
             result.dropped.append(Dropped(paragraph, "reporter credit"))
             continue
         kept.append(paragraph)
-        numbers.append(number)
-    keep, dropped = drop_duplicates(kept, numbers)
+    keep, dropped = drop_duplicates(kept)
     result.paragraphs = [kept[i] for i in keep]
     result.dropped.extend(dropped)
     return result

@@ -322,7 +322,7 @@ def test_drop_duplicates_keeps_first_copy_and_fuller_version_in_place():
     ]
     keep, dropped = drop_duplicates(paragraphs)
     assert keep == [1, 2, 3, 5]  # the repeated short subheading is not a duplicate worth removing
-    assert [d.reason for d in dropped] == ["contained in paragraph 4", "duplicate of paragraph 3"]
+    assert [d.reason for d in dropped] == ["contained in paragraph 3", "duplicate of paragraph 2"]
 
 
 def test_short_paragraphs_are_not_eaten_by_containment():
