@@ -486,9 +486,17 @@ def drop_duplicates(paragraphs: list[str]) -> tuple[list[int], list[Dropped]]:
                     dropped[i] = ("contained in", j)
                     break
     keep = [i for i in range(len(paragraphs)) if i not in dropped]
+
+    def kept_number(j: int) -> int:
+        # the paragraph kept instead may itself have given way to a fuller one later on
+        seen = set()
+        while j in dropped and j not in seen:
+            seen.add(j)
+            j = dropped[j][1]
+        return keep.index(j) + 1 if j in keep else 0
+
     return keep, [
-        Dropped(paragraphs[i], f"{why} paragraph {keep.index(j) + 1}")
-        for i, (why, j) in sorted(dropped.items())
+        Dropped(paragraphs[i], f"{why} paragraph {kept_number(j)}") for i, (why, j) in sorted(dropped.items())
     ]
 
 

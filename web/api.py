@@ -1,0 +1,83 @@
+"""The JSON API: ``/api/search`` (the search page's parameters) and ``/api/article/<id>``."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, jsonify, request
+
+from search import FACETS, QueryError, to_jsonable
+
+from . import get_index
+from .params import ParamError, check_known_facets, parse_state
+
+log = logging.getLogger(__name__)
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+MAX_FACET_LIMIT = 200
+#: article fields left out of the JSON: server-side file paths and the cleaner's working notes
+PRIVATE_FIELDS = ("path", "dropped")
+
+
+def _bad(message: str, status: int = 400):
+    return jsonify(error=message), status
+
+
+def _facet_limit() -> int:
+    raw = request.args.get("facet_limit", "").strip()
+    if not raw:
+        return 10
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_FACET_LIMIT:
+        raise ParamError(
+            f"facet_limit must be a whole number between 1 and {MAX_FACET_LIMIT}, not {raw[:40]!r}."
+        )
+    return int(raw)
+
+
+@bp.get("/search")
+def search():
+    try:
+        state = parse_state(request.args)
+        check_known_facets(request.args, set(FACETS))
+        facet_limit = _facet_limit()
+        results = get_index().search(
+            state.q,
+            state.filters(),
+            sort=state.effective_sort,
+            page=state.page,
+            per_page=state.per_page,
+            facet_limit=facet_limit,
+        )
+    except (ParamError, QueryError) as error:
+        return _bad(str(error))
+    data = to_jsonable(results)
+    wanted = [n.strip().lower() for raw in request.args.getlist("facets") for n in raw.split(",")]
+    wanted = [n for n in wanted if n]
+    if wanted:
+        data["facets"] = {name: counts for name, counts in data["facets"].items() if name in wanted}
+    data["pages"] = results.pages
+    return jsonify(data)
+
+
+@bp.get("/article/<path:article_id>")
+def article(article_id: str):
+    index = get_index()
+    found = index.get(article_id)
+    if found is None:
+        return _bad(f"No article with id {article_id[:200]!r}.", 404)
+    data = {k: v for k, v in to_jsonable(found).items() if k not in PRIVATE_FIELDS}
+    query = request.args.get("q", "").strip()
+    if query:
+        title, paragraphs = index.highlight(found, query)
+        data["highlight"] = {
+            "query": query,
+            "title": to_jsonable(title),
+            "paragraphs": to_jsonable(paragraphs),
+        }
+    try:
+        similar = index.more_like_this(found.id, limit=5)
+    except Exception:
+        log.exception("more_like_this failed for %r", found.id)
+        similar = []
+    data["more_like_this"] = to_jsonable(similar)
+    return jsonify(data)

@@ -1,0 +1,139 @@
+"""HTML pages: the search page (``/``) and the article page (``/article/<id>``)."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, render_template, request, url_for
+
+from search import FACETS, QueryError
+
+from . import error_response, get_index
+from .params import FACET_LABELS, FACET_SINGULAR, ParamError, SearchState, parse_date, parse_state
+
+try:  # the deepest result a page may reach; the service refuses pages beyond it
+    from search.service import MAX_RESULTS
+except ImportError:  # pragma: no cover
+    MAX_RESULTS = 10_000
+
+log = logging.getLogger(__name__)
+bp = Blueprint("views", __name__)
+
+
+def search_url(state: SearchState, anchor: str = "") -> str:
+    query = state.query_string()
+    return url_for("views.search") + (f"?{query}" if query else "") + (f"#{anchor}" if anchor else "")
+
+
+def page_links(page: int, last: int) -> list[int | None]:
+    """Page numbers around the current one, with None for a gap: 1 … 4 5 [6] 7 8 … 20."""
+    wanted = {1, last, *range(page - 2, page + 3)}
+    numbers = sorted(n for n in wanted if 1 <= n <= last)
+    links: list[int | None] = []
+    for number in numbers:
+        if links and number - (links[-1] or 0) > 1:
+            links.append(None)
+        links.append(number)
+    return links
+
+
+def bucket_range(value: str, granularity: str):
+    """A histogram bucket ('2023', '2023-06', '2023-06-18') as a (from, to) pair of dates."""
+    return parse_date(value, "from"), parse_date(value, "to", end=True)
+
+
+def _context(state: SearchState, **extra):
+    return {
+        "state": state,
+        "search_url": search_url,
+        "FACETS": FACETS,
+        "FACET_LABELS": FACET_LABELS,
+        "FACET_SINGULAR": FACET_SINGULAR,
+        **extra,
+    }
+
+
+@bp.get("/")
+def search():
+    try:
+        state = parse_state(request.args)
+    except ParamError as error:
+        # keep what can be kept so the search box still shows the query
+        state = SearchState(q=request.args.get("q", "")[:2000])
+        return render_template("search.html", **_context(state, error=str(error), results=None)), 400
+
+    index = get_index()
+    config = current_app.config
+    try:
+        results = index.search(
+            state.q,
+            state.filters(),
+            sort=state.effective_sort,
+            page=state.page,
+            per_page=state.per_page,
+            facet_limit=config["FACET_MAX"],
+        )
+    except QueryError as error:
+        return render_template(
+            "search.html", **_context(state, error=str(error), results=None, show_syntax=True)
+        ), 400
+
+    last_page = max(1, min(results.pages, MAX_RESULTS // state.per_page))
+    histogram_max = max((b.count for b in results.date_histogram), default=0)
+    buckets = [
+        (bucket, *bucket_range(bucket.value, results.date_granularity)) for bucket in results.date_histogram
+    ]
+    return render_template(
+        "search.html",
+        **_context(
+            state,
+            results=results,
+            error=None,
+            last_page=last_page,
+            pages=page_links(min(state.page, last_page), last_page),
+            histogram_max=histogram_max,
+            buckets=buckets,
+            facet_shown=config["FACET_SHOWN"],
+        ),
+    )
+
+
+def _results_link(query: str) -> str:
+    """Where "back to results" goes: the search page we came from if it was ours, else a search."""
+    referrer = request.referrer
+    if referrer:
+        parts = urlsplit(referrer)
+        if parts.netloc == request.host and parts.path == url_for("views.search"):
+            return parts.path + (f"?{parts.query}" if parts.query else "")
+    state = SearchState(q=query)
+    return search_url(state)
+
+
+@bp.get("/article/<path:article_id>")
+def article(article_id: str):
+    index = get_index()
+    found = index.get(article_id)
+    if found is None:
+        return error_response(
+            404, "Article not found",
+            "There is no article with this id in the index. It may have been removed by a re-index.",
+        )
+    query = request.args.get("q", "").strip()[:2000]
+    title_spans, paragraphs = index.highlight(found, query)
+    try:
+        similar = index.more_like_this(found.id, limit=5)
+    except Exception:  # a side panel must never take the page down
+        log.exception("more_like_this failed for %r", found.id)
+        similar = []
+    return render_template(
+        "article.html",
+        **_context(
+            SearchState(q=query),
+            article=found,
+            title_spans=title_spans,
+            paragraphs=paragraphs,
+            similar=similar,
+            results_link=_results_link(query),
+        ),
+    )
