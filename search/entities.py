@@ -647,20 +647,6 @@ def resolve_entities(
     return Resolution(per_article, dict(surface_forms))
 
 
-def annotate_articles(
-    articles: Sequence[Article],
-    cache: MentionCache | None = None,
-    aliases: Aliases | None = None,
-    progress: Callable[[int], None] | None = None,
-) -> Resolution:
-    """NER (cached) plus resolution, writing ``article.entities`` in place."""
-    mentions = mentions_for(articles, cache, progress)
-    resolution = resolve_entities([(a, mentions[a.content_hash]) for a in articles], aliases)
-    for article in articles:
-        article.entities = resolution.per_article[article.id]
-    return resolution
-
-
 def surface_forms_by_facet(resolution: Resolution) -> dict[str, dict[str, list[str]]]:
     """``surface_forms`` as JSON-friendly ``{facet: {canonical: [forms]}}`` (the index meta shape)."""
     nested: dict[str, dict[str, list[str]]] = defaultdict(dict)

@@ -12,14 +12,12 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from .entities import load_aliases, mentions_for, resolve_entities
+from .entities import load_aliases, mentions_for, resolve_entities, surface_forms_by_facet
 from .mentions_cache import MentionCache
 from .models import Article
+from .progress import progress_bar
 
 log = logging.getLogger(__name__)
-
-#: facet name -> the (type) key the resolver uses for surface forms
-_FACET_OF_TYPE = {"person": "person", "org": "org", "place": "place"}
 
 
 def annotate(
@@ -30,8 +28,11 @@ def annotate(
     articles = [*changed, *unchanged]
     cache_dir.mkdir(parents=True, exist_ok=True)
     cache = MentionCache(cache_dir / "mentions.sqlite")
+    # a bar on a terminal only (disable=None), counting cached articles too
+    bar = progress_bar(len(articles), "entities")
     try:
-        mentions = mentions_for(articles, cache)
+        with bar:
+            mentions = mentions_for(articles, cache, progress=bar.update)
     finally:
         cache.close()
     aliases = load_aliases(aliases_path) if aliases_path else None
@@ -48,8 +49,4 @@ def annotate(
     if refreshed:
         log.info("entities changed in %d unchanged articles", len(refreshed))
 
-    forms: dict[str, dict[str, list[str]]] = {}
-    for (kind, canonical), seen in resolution.surface_forms.items():
-        facet = _FACET_OF_TYPE.get(kind, kind)
-        forms.setdefault(facet, {})[canonical] = sorted(seen)
-    return refreshed, {"surface_forms": forms}
+    return refreshed, {"surface_forms": surface_forms_by_facet(resolution)}

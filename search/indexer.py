@@ -13,22 +13,16 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from tqdm import tqdm
-
 from . import backend, ingest
 from .errors import InputError
 from .extract import extract_article
 from .models import Article, IndexStats, Skipped, SourceRecord
+from .progress import progress_bar
 from .store import IndexFolder, read_meta, write_meta
 
 log = logging.getLogger(__name__)
 
 ALIASES_FILE = "aliases.toml"
-
-
-def _progress(total: int | None, desc: str, unit: str = "doc") -> tqdm:
-    # disable=None: a bar on a terminal, silent when stderr is not a TTY (CI, pipes)
-    return tqdm(total=total, desc=desc, unit=unit, disable=None, leave=False, dynamic_ncols=True)
 
 
 def default_aliases_path(roots: Sequence[Path]) -> Path | None:
@@ -108,7 +102,7 @@ def _update(
     seen: set[str] = set()  # ids that stay in the index
     changed: list[Article] = []
 
-    bar = _progress(ingest.count_records(roots), "reading")
+    bar = progress_bar(ingest.count_records(roots), "reading")
     with bar:
         for item in ingest.iter_records(roots):
             bar.update()
@@ -151,7 +145,7 @@ def _update(
 
     writer = backend.Writer(target)
     try:
-        bar = _progress(len(changed) + len(refreshed), "indexing")
+        bar = progress_bar(len(changed) + len(refreshed), "indexing")
         with bar:
             for article in [*changed, *refreshed]:
                 writer.put(article)
