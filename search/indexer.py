@@ -107,6 +107,7 @@ def _update(
         for item in ingest.iter_records(roots):
             bar.update()
             if isinstance(item, Skipped):
+                log.info("skipped %s: %s", item.path, item.reason)  # the summary groups them by reason
                 stats.skipped.append(item)
                 continue
             if item.id in read:

@@ -76,7 +76,7 @@ def iter_records(paths: Sequence[Path]) -> Iterator[SourceRecord | Skipped]:
         kind = file_kind(file)
         if kind is None:
             if explicit:
-                yield Skipped(rel, f"{rel}: unsupported file type (Dateline reads {SUPPORTED})")
+                yield Skipped(rel, f"unsupported file type (Dateline reads {SUPPORTED})")
             continue
         try:
             if kind == "json":
@@ -85,7 +85,7 @@ def iter_records(paths: Sequence[Path]) -> Iterator[SourceRecord | Skipped]:
                 yield _file_record(file, rel, kind)
         except OSError as error:
             log.warning("cannot read %s: %s", file, error)
-            yield Skipped(rel, f"{rel}: cannot read: {error.strerror or error}")
+            yield Skipped(rel, f"cannot read: {error.strerror or error}")
 
 
 def count_records(paths: Sequence[Path]) -> int:
@@ -163,12 +163,12 @@ def _open_binary(path: Path) -> BinaryIO:
 def _file_record(file: Path, rel: str, kind: str) -> SourceRecord | Skipped:
     data = file.read_bytes()
     if not data.strip():
-        return Skipped(rel, f"{rel}: empty file")
+        return Skipped(rel, "empty file")
     text = decode_bytes(data)
     if text is None:
-        return Skipped(rel, f"{rel}: binary or undecodable file")
+        return Skipped(rel, "binary or undecodable file")
     if not text.strip():
-        return Skipped(rel, f"{rel}: empty file")
+        return Skipped(rel, "empty file")
     return SourceRecord(id=rel, path=rel, kind=kind, text=text, content_hash=content_hash(data))
 
 
@@ -190,11 +190,11 @@ def _as_text(value: Any) -> str | None:
 
 def _json_record(obj: Any, rel: str, where: str, fallback_id: str, raw: bytes) -> SourceRecord | Skipped:
     if not isinstance(obj, dict):
-        return Skipped(where, f"{where}: expected a JSON object, found {type(obj).__name__}")
+        return Skipped(where, f"expected a JSON object, found {type(obj).__name__}")
     body = next((t for t in (_as_text(obj.get(f)) for f in BODY_FIELDS) if t and t.strip()), None)
     meta = {key: text for key in META_FIELDS if (text := _as_text(obj.get(key))) and text.strip()}
     if body is None and "title" not in meta:
-        return Skipped(where, f"{where}: no body, text, content or title")
+        return Skipped(where, "no body, text, content or title")
     record_id = _as_text(obj.get("id"))
     return SourceRecord(
         id=record_id if record_id and record_id.strip() else fallback_id,
@@ -214,14 +214,14 @@ def _json_records(file: Path, rel: str) -> Iterator[SourceRecord | Skipped]:
         with _open_binary(file) as handle:
             data = handle.read()
     except (EOFError, gzip.BadGzipFile) as error:
-        yield Skipped(rel, f"{rel}: corrupt gzip file: {error}")
+        yield Skipped(rel, f"corrupt gzip file: {error}")
         return
     if not data.strip():
-        yield Skipped(rel, f"{rel}: empty file")
+        yield Skipped(rel, "empty file")
         return
     text = decode_bytes(data)
     if text is None:
-        yield Skipped(rel, f"{rel}: binary or undecodable file")
+        yield Skipped(rel, "binary or undecodable file")
         return
     try:
         parsed = json.loads(text)
@@ -230,7 +230,7 @@ def _json_records(file: Path, rel: str) -> Iterator[SourceRecord | Skipped]:
         if text.lstrip().startswith("{") and "\n" in text.strip():
             yield from _jsonl_records(file, rel)
         else:
-            yield Skipped(rel, f"{rel}: malformed JSON: {error}")
+            yield Skipped(rel, f"malformed JSON: {error}")
         return
     if isinstance(parsed, list):
         for number, obj in enumerate(parsed, start=1):
@@ -252,16 +252,16 @@ def _jsonl_records(file: Path, rel: str) -> Iterator[SourceRecord | Skipped]:
                 where = f"{rel}:{number}"
                 line = decode_bytes(raw)
                 if line is None:
-                    yield Skipped(where, f"{rel} line {number}: binary or undecodable line")
+                    yield Skipped(where, "binary or undecodable line")
                     continue
                 try:
                     obj = json.loads(line)
                 except json.JSONDecodeError as error:
-                    yield Skipped(where, f"{rel} line {number}: malformed JSON: {error}")
+                    yield Skipped(where, f"malformed JSON: {error}")
                     continue
                 yield _json_record(obj, rel, where, where, raw.rstrip(b"\r\n"))
     except (EOFError, gzip.BadGzipFile) as error:
-        yield Skipped(rel, f"{rel}: corrupt gzip file: {error}")
+        yield Skipped(rel, f"corrupt gzip file: {error}")
         return
     if not seen_any:
-        yield Skipped(rel, f"{rel}: empty file")
+        yield Skipped(rel, "empty file")

@@ -69,9 +69,9 @@ def test_bad_files(tmp_path):
     (tmp_path / "smart.txt").write_bytes(b"He said \x93hello\x94 and left \x96 quickly. It\x92s fine.\n")
     found, skipped = records([tmp_path])
     reasons = {s.path: s.reason for s in skipped}
-    assert "binary.txt" in reasons["binary.txt"] and "binary" in reasons["binary.txt"]
-    assert reasons["empty.txt"] == "empty.txt: empty file"
-    assert reasons["blank.html"] == "blank.html: empty file"
+    assert "binary" in reasons["binary.txt"]
+    assert reasons["empty.txt"] == "empty file"
+    assert reasons["blank.html"] == "empty file"
     assert [r.text for r in found] == ["He said “hello” and left – quickly. It’s fine.\n"]
 
 
@@ -132,7 +132,7 @@ def test_jsonl_records(tmp_path):
     assert found[2].text == "<p>Para one.</p><p>Para two.</p>"
     assert found[3].text == "Content field text."
     by_path = {s.path: s.reason for s in skipped}
-    assert by_path["feed.jsonl:2"].startswith("feed.jsonl line 2: malformed JSON:")
+    assert by_path["feed.jsonl:2"].startswith("malformed JSON:")
     assert "no body" in by_path["feed.jsonl:6"]
     assert "expected a JSON object" in by_path["feed.jsonl:7"]
     assert count_records([tmp_path]) == 7  # non-blank lines
@@ -157,7 +157,7 @@ def test_json_file_with_object_or_list_and_gzip(tmp_path):
 def test_empty_jsonl_is_skipped(tmp_path):
     (tmp_path / "none.jsonl").write_text("\n\n")
     found, skipped = records([tmp_path / "none.jsonl"])
-    assert not found and skipped[0].reason == "none.jsonl: empty file"
+    assert not found and skipped[0].reason == "empty file"
 
 
 def test_html_fixture_is_read_as_html():
