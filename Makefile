@@ -32,8 +32,9 @@ lint: install
 	$(BIN)/ruff check .
 
 bench: install
-	$(BIN)/python bench/facets.py
+	$(BIN)/python bench/query_latency.py
 	$(BIN)/python bench/ner.py
+	$(BIN)/python bench/relevance.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from whoosh import fields, highlight, index, qparser, query, scoring
+from whoosh import collectors, fields, highlight, index, qparser, query, scoring, spelling
 from whoosh.analysis import RegexTokenizer, StemmingAnalyzer
 from whoosh.qparser.dateparse import DateParserPlugin
 
@@ -195,9 +195,16 @@ def iter_articles(directory: Path) -> Iterator[Article]:
 
 @dataclass
 class _FacetArrays:
-    values: list[str]  # term id -> value
+    values: list[str]  # value id -> value, in lexicon (byte) order
     docs: np.ndarray  # one entry per (document, value) pair
     value_ids: np.ndarray
+
+    def __post_init__(self) -> None:
+        self.by_lower = {value.lower(): number for number, value in enumerate(self.values)}
+
+    def find(self, value: str) -> int | None:
+        """The id of a value, whatever its case."""
+        return self.by_lower.get(value.lower())
 
 
 class _Snapshot:
@@ -206,11 +213,8 @@ class _Snapshot:
     def __init__(self, reader):
         n = reader.doc_count_all()
         self.size = n
-        self.live = np.ones(n, dtype=bool)
-        if reader.has_deletions():
-            for docnum in range(n):
-                if reader.is_deleted(docnum):
-                    self.live[docnum] = False
+        self.live = np.zeros(n, dtype=bool)
+        self.live[np.fromiter(reader.all_doc_ids(), dtype=np.int64)] = True
         self.facets: dict[str, _FacetArrays] = {}
         for name in FACETS:
             values, docs, ids = [], [], []
@@ -236,9 +240,62 @@ class _Snapshot:
             days = raw // np.uint64(86_400_000_000) + np.uint64(1)
             known = (raw > 0) & (days <= np.uint64(dt.date.max.toordinal()))
             self.days[offset : offset + size][known] = days[known].astype(np.int32)
-        self.lower_values = {
-            name: {v.lower(): v for v in arrays.values} for name, arrays in self.facets.items()
-        }
+        self._reader = reader
+        self._corrector: _Corrector | None = None
+
+    def corrector(self) -> _Corrector:
+        """Built on the first spelling suggestion: the unstemmed words of titles and bodies."""
+        if self._corrector is None:
+            words = set()
+            for field in ("spell_title", "spell_body"):
+                words.update(term.decode("utf-8") for term in self._reader.lexicon(field))
+            self._corrector = _Corrector(sorted(words), self._reader)
+        return self._corrector
+
+
+class _Corrector(spelling.ListCorrector):
+    """Spelling suggestions from a word list held in memory (Whoosh's default corrector walks
+    the on-disk term table: up to 1.5 s a query at 19k articles). Nearer words come first and,
+    among equally near ones, the word found in more articles."""
+
+    def __init__(self, words: list[str], reader):
+        super().__init__(words)
+        self._reader = reader
+        self._analyzer = reader.schema["body"].analyzer
+
+    def _suggestions(self, text, maxdist, prefix):
+        for score, word in super()._suggestions(text, maxdist, prefix):
+            stems = [token.text for token in self._analyzer(word)]
+            frequency = self._reader.doc_frequency("body", stems[0]) if stems else 0
+            yield score * 10_000_000 + min(frequency, 9_999_999), word
+
+
+class _AllScores(collectors.ScoredCollector):
+    """Collects every matching document with its score, so one pass over the postings gives
+    both the match set (for facet counts) and the ranking (top k taken with numpy)."""
+
+    def __init__(self):
+        super().__init__(replace=0)
+        self.docnums: list[int] = []
+        self.scores: list[float] = []
+
+    def _collect(self, global_docnum, score):
+        self.docnums.append(global_docnum)
+        self.scores.append(score)
+        return 0 - score
+
+
+@dataclass
+class Matches:
+    """The documents a query matches, with their scores (parallel arrays)."""
+
+    docnums: np.ndarray
+    scores: np.ndarray
+
+    def mask(self, size: int) -> np.ndarray:
+        mask = np.zeros(size, dtype=bool)
+        mask[self.docnums] = True
+        return mask
 
 
 class _SpanFormatter(highlight.Formatter):
@@ -290,8 +347,7 @@ class Searcher:
         self._index = index.open_dir(str(directory))
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._snapshot: _Snapshot | None = None
-        self._snapshot_generation = -1
+        self._snapshots: dict[int, _Snapshot] = {}  # by Whoosh commit generation
         self.schema = self._index.schema
         self._parser = self._make_parser()
 
@@ -305,19 +361,29 @@ class Searcher:
         if searcher is None:
             searcher = self._index.searcher(weighting=scoring.BM25F())
             self._local.searcher = searcher
-        elif not searcher.up_to_date():
-            searcher = searcher.refresh()
-            self._local.searcher = searcher
         return searcher
 
-    def snapshot(self) -> _Snapshot:
+    def refresh(self) -> None:
+        """Move this thread's view to the latest commit of an incremental update. Called once at
+        the start of each request, never during one, so a request's document numbers and
+        snapshot always belong to the same commit."""
         searcher = self._searcher()
-        generation = searcher.ixreader.generation()
+        if not searcher.up_to_date():
+            # a new searcher, not ``searcher.refresh()``: whoosh3 3.54's refresh reuses segment
+            # readers without the deletions committed since, so removed articles stayed visible
+            # (the old one is not closed: a snapshot of its commit may still be reading from it)
+            self._local.searcher = self._index.searcher(weighting=scoring.BM25F())
+
+    def snapshot(self) -> _Snapshot:
+        generation = self._searcher().ixreader.generation()
         with self._lock:
-            if self._snapshot is None or self._snapshot_generation != generation:
-                self._snapshot = _Snapshot(searcher.ixreader)
-                self._snapshot_generation = generation
-            return self._snapshot
+            snapshot = self._snapshots.get(generation)
+            if snapshot is None:
+                snapshot = self._snapshots[generation] = _Snapshot(self._searcher().ixreader)
+                # keep this commit's and the previous one's: other threads may not have moved yet
+                for old in sorted(self._snapshots)[:-2]:
+                    del self._snapshots[old]
+            return snapshot
 
     def doc_count(self) -> int:
         return self._searcher().doc_count()
@@ -362,25 +428,28 @@ class Searcher:
         and a single name matches every entity that has it as one of its words."""
         if not isinstance(node, query.Term) or node.fieldname not in FACETS:
             return node
-        snap = self.snapshot()
+        arrays = self.snapshot().facets[node.fieldname]
         text = str(node.text)
-        exact = snap.lower_values[node.fieldname].get(text.lower())
-        if exact:
-            return query.Term(node.fieldname, exact)
+        exact = arrays.find(text)
+        if exact is not None:
+            return query.Term(node.fieldname, arrays.values[exact])
         word = re.compile(rf"(?<!\w){re.escape(text)}(?!\w)", re.IGNORECASE)
-        matches = [v for v in snap.facets[node.fieldname].values if word.search(v)]
+        matches = [v for v in arrays.values if word.search(v)]
         if matches:
             return query.Or([query.Term(node.fieldname, v) for v in matches])
         return node
 
-    def match_mask(self, q: query.Query | None) -> np.ndarray:
+    def matches(self, q: query.Query) -> Matches:
+        collector = _AllScores()
+        self._searcher().search_with_collector(q, collector)
+        return Matches(np.asarray(collector.docnums, dtype=np.int64), np.asarray(collector.scores, dtype=np.float64))
+
+    def base_mask(self, matches: Matches | None) -> np.ndarray:
+        """Documents a query matches (every live one for no query)."""
         snap = self.snapshot()
-        if q is None:
+        if matches is None:
             return snap.live.copy()
-        mask = np.zeros(snap.size, dtype=bool)
-        docnums = np.fromiter(self._searcher().docs_for_query(q), dtype=np.int64)
-        mask[docnums] = True
-        return mask & snap.live
+        return matches.mask(snap.size) & snap.live
 
     def filter_masks(self, filters: Filters) -> dict[str, np.ndarray]:
         """One mask per active facet (and ``date`` for the range)."""
@@ -392,8 +461,7 @@ class Searcher:
             if name not in snap.facets:
                 raise QueryError(f"Unknown facet {name!r}: use one of {', '.join(FACETS)}.")
             arrays = snap.facets[name]
-            lookup = snap.lower_values[name]
-            ids = [arrays.values.index(lookup[w.lower()]) for w in wanted if w.lower() in lookup]
+            ids = [i for i in (arrays.find(w) for w in wanted) if i is not None]
             mask = np.zeros(snap.size, dtype=bool)
             if ids:
                 mask[arrays.docs[np.isin(arrays.value_ids, ids)]] = True
@@ -407,19 +475,27 @@ class Searcher:
     def facet_counts(
         self, name: str, mask: np.ndarray, selected: Sequence[str], limit: int
     ) -> list[FacetCount]:
+        """The ``limit`` commonest values among ``mask``'s documents (ties in name order), plus
+        every selected value. Selection is done in numpy: a facet may have tens of thousands
+        of values."""
         arrays = self.snapshot().facets[name]
         counts = np.bincount(arrays.value_ids[mask[arrays.docs]], minlength=len(arrays.values))
-        order = sorted(np.flatnonzero(counts), key=lambda i: (-counts[i], arrays.values[i]))
-        chosen = {s.lower() for s in selected}
-        result = [
-            FacetCount(arrays.values[i], int(counts[i]), arrays.values[i].lower() in chosen)
-            for i in order[:limit]
-        ]
-        shown = {r.value.lower() for r in result}
+        present = np.flatnonzero(counts)
+        if len(present) > limit:
+            # keep everything at least as common as the limit-th value, then order exactly
+            kth = np.partition(counts[present], len(present) - limit)[len(present) - limit]
+            present = present[counts[present] >= kth]
+        order = present[np.lexsort((present, -counts[present]))][:limit]
+        chosen = {i for i in (arrays.find(s) for s in selected) if i is not None}
+        result = [FacetCount(arrays.values[i], int(counts[i]), int(i) in chosen) for i in order.tolist()]
+        shown = set(order.tolist())
         for value in selected:
-            if value.lower() not in shown:
-                count = next((int(counts[i]) for i in order if arrays.values[i].lower() == value.lower()), 0)
-                result.append(FacetCount(value, count, True))
+            number = arrays.find(value)
+            if number is None:
+                result.append(FacetCount(value, 0, True))
+            elif number not in shown:
+                result.append(FacetCount(arrays.values[number], int(counts[number]), True))
+                shown.add(number)
         return result
 
     def date_histogram(self, mask: np.ndarray) -> tuple[str, list[FacetCount]]:
@@ -437,25 +513,28 @@ class Searcher:
             buckets[key] = buckets.get(key, 0) + count
         return granularity, [FacetCount(k, v) for k, v in sorted(buckets.items())]
 
-    def ranked(
-        self, q: query.Query | None, mask: np.ndarray, filtered: bool, sort: str, start: int, stop: int
-    ) -> RankedPage:
-        total = int(mask.sum())
-        if q is not None and sort == "relevance":
-            allowed = set(np.flatnonzero(mask).tolist()) if filtered else None
-            results = self._searcher().search(q, limit=max(stop, 1), filter=allowed)
-            page = [(hit.docnum, hit.score) for hit in results[start:stop]]
-            return RankedPage([d for d, _ in page], [float(s) for _, s in page], total)
+    def ranked(self, matches: Matches | None, mask: np.ndarray, sort: str, start: int, stop: int) -> RankedPage:
+        """One page of ``mask``'s documents: by score (``matches`` given, sort "relevance"),
+        else by date, newest or oldest first; unknown dates last either way."""
+        if matches is not None and sort == "relevance":
+            keep = mask[matches.docnums]
+            docnums, scores = matches.docnums[keep], matches.scores[keep]
+            if stop < len(docnums):
+                # every document scoring at least the stop-th score, then an exact order
+                kth = np.partition(scores, len(scores) - stop)[len(scores) - stop]
+                top = np.flatnonzero(scores >= kth)
+                docnums, scores = docnums[top], scores[top]
+            order = np.lexsort((docnums, -scores))[start:stop]
+            return RankedPage(docnums[order].tolist(), scores[order].tolist(), int(mask.sum()))
         docnums = np.flatnonzero(mask)
         days = self.snapshot().days[docnums]
         if sort == "oldest":
-            # unknown dates last in both directions
             key = np.where(days > 0, days, np.iinfo(np.int32).max)
             order = np.lexsort((docnums, key))
         else:
             order = np.lexsort((docnums, -days))
         chosen = docnums[order[start:stop]].tolist()
-        return RankedPage(chosen, [None] * len(chosen), total)
+        return RankedPage(chosen, [None] * len(chosen), len(docnums))
 
     def stored(self, docnum: int) -> dict:
         return self._searcher().stored_fields(docnum)
@@ -508,13 +587,26 @@ class Searcher:
         return words
 
     def suggest(self, q: query.Query, text: str) -> str | None:
-        correction = self._searcher().correct_query(q, text)
+        """A corrected query string, for words found in neither titles nor bodies."""
+        reader = self._searcher().ixreader
+        unknown = [
+            (leaf.fieldname, leaf.text)
+            for leaf in q.leaves()
+            if isinstance(leaf, query.Term) and leaf.fieldname in SEARCH_FIELDS
+            and not any((field, leaf.text) in reader for field in SEARCH_FIELDS)
+        ]
+        if not unknown:
+            return None
+        corrector = self.snapshot().corrector()
+        correction = self._searcher().correct_query(
+            q, text, correctors=dict.fromkeys(SEARCH_FIELDS, corrector), terms=unknown, maxdist=2, prefix=1
+        )
         if correction.string and correction.string != text:
             return correction.string
         return None
 
     def count(self, q: query.Query) -> int:
-        return int(self.match_mask(q).sum())
+        return int(self.base_mask(self.matches(q)).sum())
 
     def more_like(self, docnum: int, top: int) -> list[int]:
         text = self.stored(docnum).get("body") or ""

@@ -45,6 +45,7 @@ class NewsIndex:
         self._lock = threading.Lock()
         self._generation = self.folder.current()
         self._searcher = backend.Searcher(self._generation)
+        self._searcher.snapshot()  # facet arrays now, not in the first user's query
         self._checked = time.monotonic()
 
     # generations -----------------------------------------------------------------------------
@@ -57,10 +58,13 @@ class NewsIndex:
                 name = self.folder.current_name()
                 if name and name != self._generation.name:
                     log.info("index %s: switching to generation %s", self.folder.root, name)
-                    self._generation = self.folder.current()
+                    generation = self.folder.current()
+                    searcher = backend.Searcher(generation)
+                    searcher.snapshot()
                     # the previous searcher is left to the garbage collector: other threads
                     # may still be reading from it
-                    self._searcher = backend.Searcher(self._generation)
+                    self._generation, self._searcher = generation, searcher
+        self._searcher.refresh()
         return self._searcher
 
     def info(self) -> IndexInfo:
@@ -98,7 +102,8 @@ class NewsIndex:
         searcher = self._current()
         parsed = searcher.parse(query) if query else None
 
-        base = searcher.match_mask(parsed)
+        matches = searcher.matches(parsed) if parsed is not None else None
+        base = searcher.base_mask(matches)
         masks = searcher.filter_masks(filters)
         final = base.copy()
         for mask in masks.values():
@@ -123,7 +128,7 @@ class NewsIndex:
         total = int(final.sum())
         if start < total:
             effective_sort = sort if parsed is not None or sort != "relevance" else "newest"
-            ranked = searcher.ranked(parsed, final, bool(masks), effective_sort, start, stop)
+            ranked = searcher.ranked(matches, final, effective_sort, start, stop)
             for docnum, score in zip(ranked.docnums, ranked.scores, strict=True):
                 stored = searcher.stored(docnum)
                 article = backend.document_to_article(stored)
@@ -141,14 +146,15 @@ class NewsIndex:
                 )
 
         suggestion = None
-        if parsed is not None and total < SUGGEST_BELOW:
+        # judged on the query alone: a filter that leaves few hits is no sign of a typo
+        if parsed is not None and int(base.sum()) < SUGGEST_BELOW:
             corrected = searcher.suggest(parsed, query)
             if corrected:
                 try:
                     better = searcher.count(searcher.parse(corrected))
                 except QueryError:
                     better = 0
-                if better > total:
+                if better > int(base.sum()):
                     suggestion = corrected
 
         return SearchResults(

@@ -36,6 +36,8 @@ def test_first_build_indexes_every_seed(corpus, tmp_path):
 def test_incremental_update_detects_new_changed_and_deleted_files(corpus, tmp_path):
     index_dir = tmp_path / "ix"
     index_corpus(index_dir, [corpus], entities=False)
+    reader = open_index(index_dir)  # opened before the update, like a running server
+    assert reader.search("zeppelin").total == 0
 
     again = index_corpus(index_dir, [corpus], entities=False)
     assert (again.added, again.updated, again.removed, again.unchanged) == (0, 0, 0, 5)
@@ -53,6 +55,8 @@ def test_incremental_update_detects_new_changed_and_deleted_files(corpus, tmp_pa
     assert {h.id for h in index.search("zeppelin").hits} == {"000_9fd24cdd38f6fc40.txt", "new.txt"}
     assert index.get("001_3e90bc608dfce535.txt") is None
     assert index.search("").total == 5
+    assert {h.id for h in reader.search("zeppelin").hits} == {"000_9fd24cdd38f6fc40.txt", "new.txt"}
+    assert reader.search("").total == 5 and reader.get("001_3e90bc608dfce535.txt") is None
 
 
 def test_rebuild_swaps_in_a_new_generation_and_keeps_the_previous(corpus, tmp_path):

@@ -166,3 +166,17 @@ def test_more_like_this_finds_the_related_article(index):
     similar = [hit.id for hit in index.more_like_this("w1")]
     assert similar and similar[0] in {"w2", "w5"}
     assert "w1" not in similar
+
+
+def test_pages_follow_one_exact_score_order(index):
+    everything = index.search("cocoa OR coffee OR balloon OR rain", per_page=100)
+    scores = [hit.score for hit in everything.hits]
+    assert scores == sorted(scores, reverse=True) and everything.total == 5
+    paged = [hit.id for page in (1, 2, 3) for hit in index.search("cocoa OR coffee OR balloon OR rain",
+                                                                    per_page=2, page=page).hits]
+    assert paged == [hit.id for hit in everything.hits]
+
+
+def test_no_suggestion_when_only_a_filter_leaves_few_hits(index):
+    results = index.search("cocoa", Filters({"source": ["Wire C"]}))
+    assert results.total == 0 and results.suggestion is None
