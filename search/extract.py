@@ -41,12 +41,10 @@ def _from_text(record: SourceRecord) -> Article:
         text = _MARKDOWN_HEADING.sub(r"\1", text)
     cleaned = clean_text(text)
     header = cleaned.header
-    return Article(
-        id=record.id,
-        path=record.path,
+    return _article(
+        record,
         title=cleaned.title,
         paragraphs=cleaned.paragraphs,
-        content_hash=record.content_hash,
         title_derived=cleaned.title_derived,
         date=header.date,
         date_source=header.date_source if header.date else None,
@@ -64,12 +62,10 @@ def _from_html(record: SourceRecord) -> Article:
     if not title:
         title = derive_title(page.paragraphs[0]) if page.paragraphs else ""
         derived = bool(title)
-    return Article(
-        id=record.id,
-        path=record.path,
+    return _article(
+        record,
         title=title,
         paragraphs=page.paragraphs,
-        content_hash=record.content_hash,
         title_derived=derived,
         date=page.date,
         date_source=page.date_source,
@@ -91,12 +87,10 @@ def _from_json(record: SourceRecord) -> Article:
     if date is None:
         date, date_source = cleaned.header.date, cleaned.header.date_source
     authors = split_names(meta["author"]) if meta.get("author") else cleaned.header.authors
-    return Article(
-        id=record.id,
-        path=record.path,
+    return _article(
+        record,
         title=cleaned.title,
         paragraphs=cleaned.paragraphs,
-        content_hash=record.content_hash,
         title_derived=cleaned.title_derived,
         date=date,
         date_source=date_source if date else None,
@@ -106,3 +100,8 @@ def _from_json(record: SourceRecord) -> Article:
         url=meta.get("url") or cleaned.header.url,
         dropped=cleaned.dropped,
     )
+
+
+def _article(record: SourceRecord, **fields) -> Article:
+    """An Article carrying the record's identity: id, path and content hash."""
+    return Article(id=record.id, path=record.path, content_hash=record.content_hash, **fields)

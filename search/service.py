@@ -129,21 +129,10 @@ class NewsIndex:
         if start < total:
             effective_sort = sort if parsed is not None or sort != "relevance" else "newest"
             ranked = searcher.ranked(matches, final, effective_sort, start, stop)
-            for docnum, score in zip(ranked.docnums, ranked.scores, strict=True):
-                stored = searcher.stored(docnum)
-                article = backend.document_to_article(stored)
-                hits.append(
-                    Hit(
-                        id=article.id,
-                        title=article.title,
-                        date=article.date,
-                        source=article.site,
-                        url=article.url,
-                        score=score,
-                        snippet=searcher.snippet(parsed, article.body),
-                        people=article.entities.people,
-                    )
-                )
+            hits = [
+                _hit(searcher, docnum, score, parsed, snippet_chars=200)
+                for docnum, score in zip(ranked.docnums, ranked.scores, strict=True)
+            ]
 
         suggestion = None
         # judged on the query alone: a filter that leaves few hits is no sign of a typo
@@ -202,14 +191,7 @@ class NewsIndex:
         docnum = searcher.docnum(article_id)
         if docnum is None:
             return []
-        hits = []
-        for other in searcher.more_like(docnum, limit):
-            article = backend.document_to_article(searcher.stored(other))
-            hits.append(
-                Hit(article.id, article.title, article.date, article.site, article.url, None,
-                    searcher.snippet(None, article.body, size=160), article.entities.people)
-            )
-        return hits
+        return [_hit(searcher, other, None, None, snippet_chars=160) for other in searcher.more_like(docnum, limit)]
 
     def entities(self, facet: str | None = None) -> list[EntityInfo]:
         """Canonical entities with article counts and the surface forms merged into them."""
@@ -223,6 +205,20 @@ class NewsIndex:
                 aliases = sorted(set(forms.get(name, {}).get(count.value, [])) - {count.value})
                 result.append(EntityInfo(name, count.value, count.count, aliases))
         return result
+
+
+def _hit(searcher: backend.Searcher, docnum: int, score: float | None, parsed, snippet_chars: int) -> Hit:
+    article = backend.document_to_article(searcher.stored(docnum))
+    return Hit(
+        id=article.id,
+        title=article.title,
+        date=article.date,
+        source=article.site,
+        url=article.url,
+        score=score,
+        snippet=searcher.snippet(parsed, article.body, size=snippet_chars),
+        people=article.entities.people,
+    )
 
 
 def _check_params(query: str, sort: str, page: int, per_page: int) -> None:
