@@ -447,7 +447,8 @@ def is_contained(short: str, long: str) -> bool:
     return words >= CONTAINMENT_WORDS and pairs >= CONTAINMENT_BIGRAMS
 
 
-def _is_table_row(paragraph: str) -> bool:
+def is_table_row(paragraph: str) -> bool:
+    """A line of figures ("Revs 291.8 mln vs 151.1 mln"), not prose."""
     words = paragraph.split()
     figures = sum(any(c.isdigit() for c in w) for w in words)
     return bool(words) and figures / len(words) >= 0.3 and not _SENTENCE_END.search(paragraph)
@@ -462,7 +463,7 @@ def drop_duplicates(paragraphs: list[str]) -> tuple[list[int], list[Dropped]]:
     article, as ``dateline extract`` prints it.
     """
     # table rows ("Avg shrs 4,350,000 vs 3,217,500") repeat by design: they are left alone
-    tokens = [[] if _is_table_row(p) else _key(p).split() for p in paragraphs]
+    tokens = [[] if is_table_row(p) else _key(p).split() for p in paragraphs]
     dropped: dict[int, tuple[str, int]] = {}  # index -> (why, index of the paragraph kept instead)
     first_seen: dict[tuple[str, ...], int] = {}
     for i, words in enumerate(tokens):

@@ -64,6 +64,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .clean import is_table_row
 from .dates import resolve_date_mention
 from .errors import InputError
 from .models import Article, Entities
@@ -506,6 +507,8 @@ def _clean_items(article: Article, mentions: Sequence[Mention], aliases: Aliases
                 dates.append(key)
             continue
         facet = FACET_OF_LABEL.get(mention.label, "")
+        if _in_figures(text, mention):
+            continue
         surface = _surface(mention.text)
         if facet == "person":
             name = clean_person(mention.text)
@@ -521,6 +524,20 @@ def _clean_items(article: Article, mentions: Sequence[Mention], aliases: Aliases
         shouted = line.isupper()
         items.append(_Item(facet, aliases.merged(name), surface, mention.start, shouted=shouted))
     return _Doc(article, items, dates)
+
+
+_AMOUNT_BEFORE = re.compile(r"(\d|\b(?:mln|billion|million|thousand|pct|per cent|percent))[\s.,]*$", re.IGNORECASE)
+
+
+def _in_figures(text: str, mention: Mention) -> bool:
+    """A mention in a table of figures ("Avg shrs 4,350,000 vs 3,217,500") or right after an
+    amount ("7.15 billion N.Z. Dlrs"): the model's names there are units and abbreviations."""
+    start = text.rfind("\n\n", 0, mention.start) + 2 if "\n\n" in text[: mention.start] else 0
+    end = text.find("\n\n", mention.start)
+    paragraph = text[start : end if end >= 0 else len(text)]
+    if is_table_row(paragraph):
+        return True
+    return mention.label == "PERSON" and bool(_AMOUNT_BEFORE.search(text[max(0, mention.start - 20) : mention.start]))
 
 
 def _single_word(item: _Item) -> str | None:

@@ -541,3 +541,24 @@ def test_one_spelling_per_name_and_lone_person_tags_of_places():
     assert found["h0"].places == ["Japan"]
     assert found["c"].orgs == ["OPEC"]
     assert found["o"].people == [] and found["o"].places == ["Bahia"]
+
+
+def test_names_in_tables_of_figures_and_after_amounts_are_not_people():
+    """Wire tables ("Revs 291.8 mln vs 151.1 mln") and units after amounts ("billion N.Z. Dlrs")
+    are tagged PERSON by the model; the Reuters person facet was topped by "Revs" and "Avg"."""
+    article = _article(
+        "t", "Acme Corp results",
+        "Shr 1.20 dlrs vs 98 cts",
+        "Revs 291.8 mln vs 151.1 mln",
+        "Reserves fell to 7.15 billion N.Z. Dlrs in January, said John Smith, the chairman.",
+    )
+    text = article_text(article)
+    mentions = [
+        Mention("Revs", "PERSON", text.index("Revs")),
+        Mention("N.Z. Dlrs", "PERSON", text.index("N.Z. Dlrs")),
+        Mention("John Smith", "PERSON", text.index("John Smith")),
+        Mention("Acme Corp", "ORG", text.index("Acme Corp")),
+    ]
+    entities = resolve_entities([(article, mentions)]).per_article["t"]
+    assert entities.people == ["John Smith"]
+    assert entities.orgs == ["Acme Corp"]
