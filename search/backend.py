@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import re
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -162,6 +163,27 @@ class Writer:
         self._index.close()
 
 
+def _snapshot_name(generation: int) -> str:
+    return f"facets-{generation}.npz"
+
+
+def save_snapshot(directory: Path) -> None:
+    """Precompute the facet cache of the index's latest commit, and drop older ones."""
+    ix = index.open_dir(str(directory))
+    try:
+        reader = ix.reader()
+        try:
+            name = _snapshot_name(reader.generation())
+            _Snapshot(reader).save(directory / name)
+        finally:
+            reader.close()
+    finally:
+        ix.close()
+    for old in directory.glob("facets-*.npz"):
+        if old.name != name:
+            old.unlink(missing_ok=True)
+
+
 def stored_hashes(directory: Path) -> dict[str, str]:
     """Article id -> content hash of everything in the index (for incremental updates)."""
     ix = index.open_dir(str(directory))
@@ -208,9 +230,52 @@ class _FacetArrays:
 
 
 class _Snapshot:
-    """Per-generation caches shared by all threads: facet pair arrays and the date column."""
+    """Per-commit caches shared by all threads: facet pair arrays, live documents, dates.
 
-    def __init__(self, reader):
+    Building them walks every facet value's postings (seconds at 19k articles with NER facets),
+    so the indexer saves them beside each commit (``facets-<generation>.npz``) and a reader
+    loads them in milliseconds; without a matching file (an older index) they are built here.
+    """
+
+    def __init__(self, reader, directory: Path | None = None):
+        path = directory / _snapshot_name(reader.generation()) if directory else None
+        if not (path and path.exists() and self._load(path, reader.doc_count_all())):
+            self._build(reader)
+        self._reader = reader
+        self._corrector: _Corrector | None = None
+
+    def save(self, path: Path) -> None:
+        arrays = {"live": self.live, "days": self.days}
+        for name, facet in self.facets.items():
+            arrays[f"{name}.values"] = np.array(facet.values, dtype=str)
+            arrays[f"{name}.docs"] = facet.docs
+            arrays[f"{name}.value_ids"] = facet.value_ids
+        tmp = path.with_name(f".{path.name}.tmp")
+        with open(tmp, "wb") as handle:
+            np.savez(handle, **arrays)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+
+    def _load(self, path: Path, size: int) -> bool:
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                live, days = data["live"], data["days"]
+                if len(live) != size:
+                    return False
+                facets = {
+                    name: _FacetArrays(
+                        data[f"{name}.values"].tolist(), data[f"{name}.docs"], data[f"{name}.value_ids"]
+                    )
+                    for name in FACETS
+                }
+        except (OSError, KeyError, ValueError) as error:
+            log.warning("rebuilding the facet cache: %s is unreadable (%s)", path, error)
+            return False
+        self.size, self.live, self.days, self.facets = size, live, days, facets
+        return True
+
+    def _build(self, reader) -> None:
         n = reader.doc_count_all()
         self.size = n
         self.live = np.zeros(n, dtype=bool)
@@ -240,8 +305,7 @@ class _Snapshot:
             days = raw // np.uint64(86_400_000_000) + np.uint64(1)
             known = (raw > 0) & (days <= np.uint64(dt.date.max.toordinal()))
             self.days[offset : offset + size][known] = days[known].astype(np.int32)
-        self._reader = reader
-        self._corrector: _Corrector | None = None
+
 
     def corrector(self) -> _Corrector:
         """Built on the first spelling suggestion: the unstemmed words of titles and bodies."""
@@ -379,7 +443,7 @@ class Searcher:
         with self._lock:
             snapshot = self._snapshots.get(generation)
             if snapshot is None:
-                snapshot = self._snapshots[generation] = _Snapshot(self._searcher().ixreader)
+                snapshot = self._snapshots[generation] = _Snapshot(self._searcher().ixreader, self.directory)
                 # keep this commit's and the previous one's: other threads may not have moved yet
                 for old in sorted(self._snapshots)[:-2]:
                     del self._snapshots[old]

@@ -157,6 +157,7 @@ def _update(
     except BaseException:
         writer.cancel()
         raise
+    backend.save_snapshot(target)
     stats.total = backend.doc_count(target)
     return {"stats": stats, "meta": meta}
 

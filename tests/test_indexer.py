@@ -165,3 +165,22 @@ def test_reuters_jsonl_indexes(tmp_path, reuters_path):
     assert all(hit.date is not None for hit in results.hits)
     newest = index.search("", sort="newest", per_page=1).hits[0]
     assert newest.date.year == 1987
+
+
+def test_facet_cache_is_saved_per_commit_and_loaded_by_readers(corpus, tmp_path, monkeypatch):
+    from search import backend
+
+    index_dir = tmp_path / "ix"
+    index_corpus(index_dir, [corpus], entities=False)
+    (corpus / "new.txt").write_text("Zeppelin\n\nA zeppelin over Beijing.\n", encoding="utf-8")
+    index_corpus(index_dir, [corpus], entities=False)
+    generation = IndexFolder(index_dir).current()
+    assert len(list(generation.glob("facets-*.npz"))) == 1  # the latest commit's only
+
+    def no_build(self, reader):
+        raise AssertionError("a reader rebuilt the facet cache although the indexer saved it")
+
+    monkeypatch.setattr(backend._Snapshot, "_build", no_build)
+    index = open_index(index_dir)
+    assert index.search("").total == 6
+    assert {c.value for c in index.search("").facets["contributor"]} >= {"Philip Wang", "Nectar Gan"}
