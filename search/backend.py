@@ -609,9 +609,15 @@ class Searcher:
     def snippet(self, q: query.Query | None, text: str, top: int = 3, size: int = 200) -> list[list[Span]]:
         if q is not None:
             terms = self.query_terms(q)
-            if terms:
+            # Highlighting re-analyses (stems) the text it is given: give it only the paragraphs
+            # that can hold a match, found by the first letters of each stem.
+            heads = {term[:4] for term in terms}
+            text_with_matches = "\n\n".join(
+                p for p in text.split("\n\n") if any(head in p.lower() for head in heads)
+            )
+            if terms and text_with_matches:
                 fragments = highlight.highlight(
-                    text,
+                    text_with_matches,
                     terms,
                     self.schema["body"].analyzer,
                     highlight.ContextFragmenter(maxchars=size, surround=60),
