@@ -392,6 +392,15 @@ class _SpanFormatter(highlight.Formatter):
         return [self.format_fragment(f) for f in fragments]
 
 
+def _buckets(first: dt.date, last: dt.date, granularity: str) -> list[str]:
+    if granularity == "day":
+        return [dt.date.fromordinal(d).isoformat() for d in range(first.toordinal(), last.toordinal() + 1)]
+    if granularity == "month":
+        months = range(first.year * 12 + first.month - 1, last.year * 12 + last.month)
+        return [f"{m // 12:04d}-{m % 12 + 1:02d}" for m in months]
+    return [f"{year:04d}" for year in range(first.year, last.year + 1)]
+
+
 _WHITESPACE = re.compile(r"\s+")
 
 
@@ -571,11 +580,12 @@ class Searcher:
         granularity = "year" if span > 3 * 366 else "month" if span > 62 else "day"
         width = {"year": 4, "month": 7, "day": 10}[granularity]
         values, counts = np.unique(days, return_counts=True)
-        buckets: dict[str, int] = {}
+        # every bucket from the first to the last, empty ones too, so gaps show as gaps
+        buckets = dict.fromkeys(_buckets(dt.date.fromordinal(int(values[0])),
+                                         dt.date.fromordinal(int(values[-1])), granularity), 0)
         for day, count in zip(values.tolist(), counts.tolist(), strict=True):
-            key = dt.date.fromordinal(day).isoformat()[:width]
-            buckets[key] = buckets.get(key, 0) + count
-        return granularity, [FacetCount(k, v) for k, v in sorted(buckets.items())]
+            buckets[dt.date.fromordinal(day).isoformat()[:width]] += count
+        return granularity, [FacetCount(k, v) for k, v in buckets.items()]
 
     def ranked(self, matches: Matches | None, mask: np.ndarray, sort: str, start: int, stop: int) -> RankedPage:
         """One page of ``mask``'s documents: by score (``matches`` given, sort "relevance"),
