@@ -699,7 +699,3 @@ class Searcher:
 
 
 _FIELD_NAME = re.compile(r"(?<![\w\"])([A-Za-z_]+):(?=\S)")
-
-
-def is_index(directory: Path) -> bool:
-    return index.exists_in(str(directory))

@@ -33,6 +33,7 @@ def annotate(
     try:
         with bar:
             mentions = mentions_for(articles, cache, progress=bar.update)
+        cache.prune()  # rows of older pipeline versions can never hit again
     finally:
         cache.close()
     aliases = load_aliases(aliases_path) if aliases_path else None
