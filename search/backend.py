@@ -241,8 +241,8 @@ class _Snapshot:
         path = directory / _snapshot_name(reader.generation()) if directory else None
         if not (path and path.exists() and self._load(path, reader.doc_count_all())):
             self._build(reader)
-        self._reader = reader
-        self._corrector: _Corrector | None = None
+        self._spelling_words: list[str] | None = None
+        self._corrector_lock = threading.Lock()
 
     def save(self, path: Path) -> None:
         arrays = {"live": self.live, "days": self.days}
@@ -307,29 +307,34 @@ class _Snapshot:
             self.days[offset : offset + size][known] = days[known].astype(np.int32)
 
 
-    def corrector(self) -> _Corrector:
-        """Built on the first spelling suggestion: the unstemmed words of titles and bodies."""
-        if self._corrector is None:
-            words = set()
-            for field in ("spell_title", "spell_body"):
-                words.update(term.decode("utf-8") for term in self._reader.lexicon(field))
-            self._corrector = _Corrector(sorted(words), self._reader)
-        return self._corrector
+    def corrector(self, reader) -> _Corrector:
+        """A spelling corrector over the unstemmed words of titles and bodies, for the calling
+        thread's ``reader``; the word list is read once per commit, on the first suggestion."""
+        with self._corrector_lock:
+            if self._spelling_words is None:
+                words = set()
+                for field in ("spell_title", "spell_body"):
+                    words.update(term.decode("utf-8") for term in reader.lexicon(field))
+                self._spelling_words = sorted(words)
+        return _Corrector(self._spelling_words, reader)
 
 
 class _Corrector(spelling.ListCorrector):
     """Spelling suggestions from a word list held in memory (Whoosh's default corrector walks
     the on-disk term table: up to 1.5 s a query at 19k articles). Nearer words come first and,
-    among equally near ones, the word found in more articles."""
+    among equally near ones, the word found in more articles.
+
+    Made per request: its reader must be the calling thread's own (a Whoosh reader seeks and
+    reads its files, so one reader shared by two threads reads wrong bytes)."""
 
     def __init__(self, words: list[str], reader):
         super().__init__(words)
         self._reader = reader
-        self._analyzer = reader.schema["body"].analyzer
 
     def _suggestions(self, text, maxdist, prefix):
+        analyzer = self._reader.schema["body"].analyzer
         for score, word in super()._suggestions(text, maxdist, prefix):
-            stems = [token.text for token in self._analyzer(word)]
+            stems = [token.text for token in analyzer(word)]
             frequency = self._reader.doc_frequency("body", stems[0]) if stems else 0
             yield score * 10_000_000 + min(frequency, 9_999_999), word
 
@@ -466,7 +471,8 @@ class Searcher:
     def _make_parser(self) -> qparser.QueryParser:
         parser = qparser.MultifieldParser(list(SEARCH_FIELDS), self.schema, group=qparser.AndGroup)
         parser.add_plugin(qparser.FuzzyTermPlugin())
-        parser.add_plugin(qparser.PlusMinusPlugin())
+        # "-" means NOT only at the start of a word: "U.S.-China", "high-stakes", "date:2023-06"
+        parser.add_plugin(qparser.PlusMinusPlugin(minusexpr=r"(?<![^\s(])-"))
         parser.add_plugin(DateParserPlugin(free=False))
         parser.remove_plugin_class(qparser.BoostPlugin)
         return parser
@@ -677,7 +683,7 @@ class Searcher:
         ]
         if not unknown:
             return None
-        corrector = self.snapshot().corrector()
+        corrector = self.snapshot().corrector(reader)
         correction = self._searcher().correct_query(
             q, text, correctors=dict.fromkeys(SEARCH_FIELDS, corrector), terms=unknown, maxdist=2, prefix=1
         )

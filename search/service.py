@@ -137,14 +137,7 @@ class NewsIndex:
         suggestion = None
         # judged on the query alone: a filter that leaves few hits is no sign of a typo
         if parsed is not None and int(base.sum()) < SUGGEST_BELOW:
-            corrected = searcher.suggest(parsed, query)
-            if corrected:
-                try:
-                    better = searcher.count(searcher.parse(corrected))
-                except QueryError:
-                    better = 0
-                if better > int(base.sum()):
-                    suggestion = corrected
+            suggestion = _better_query(searcher, parsed, query, int(base.sum()))
 
         return SearchResults(
             query=query,
@@ -205,6 +198,20 @@ class NewsIndex:
                 aliases = sorted(set(forms.get(name, {}).get(count.value, [])) - {count.value})
                 result.append(EntityInfo(name, count.value, count.count, aliases))
         return result
+
+
+def _better_query(searcher: backend.Searcher, parsed, query: str, found: int) -> str | None:
+    """A spelling correction of ``query`` that finds more than ``found`` articles, if any.
+
+    Optional help: a failure inside Whoosh's corrector (it crashes on a token split in two,
+    as in "talks,balonn") must not fail the search."""
+    try:
+        corrected = searcher.suggest(parsed, query)
+        if corrected and searcher.count(searcher.parse(corrected)) > found:
+            return corrected
+    except Exception:
+        log.debug("no spelling suggestion for %r", query, exc_info=True)
+    return None
 
 
 def _hit(searcher: backend.Searcher, docnum: int, score: float | None, parsed, snippet_chars: int) -> Hit:

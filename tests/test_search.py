@@ -184,3 +184,23 @@ def test_pages_follow_one_exact_score_order(index):
 def test_no_suggestion_when_only_a_filter_leaves_few_hits(index):
     results = index.search("cocoa", Filters({"source": ["Wire C"]}))
     assert results.total == 0 and results.suggestion is None
+
+
+def test_a_hyphen_inside_a_word_or_date_is_not_a_not(index):
+    assert set(found(index.search("date:2023-06"))) == {"w1", "w2"}
+    assert found(index.search("date:2023-01")) == []
+    assert found(index.search("date:2023-06-19")) == ["w2"]
+    assert set(found(index.search("cocoa -rain"))) == {"w5"}  # a leading minus still excludes
+
+
+@pytest.mark.parametrize("query", ["talks,balonn", "cocoa/prics", "rain@bahai", "date:2023-06-18T10:00"])
+def test_odd_tokens_never_break_the_spelling_suggester(index, query):
+    index.search(query)  # Whoosh's corrector raises on tokens without positions: caught
+
+
+def test_suggestions_are_right_from_many_threads(index):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(8) as pool:
+        suggestions = list(pool.map(lambda _: index.search("cocao").suggestion, range(200)))
+    assert set(suggestions) == {"cocoa"}

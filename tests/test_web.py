@@ -410,6 +410,8 @@ def test_api_search_facet_selection(web_client):
     assert web_client.get("/api/search?facets=colour").status_code == 400
     assert web_client.get("/api/search?facet_limit=0").status_code == 400
     assert web_client.get("/api/search?facet_limit=x").status_code == 400
+    assert web_client.get("/api/search?facet_limit=\u00b2").status_code == 400  # superscript two
+    assert web_client.get("/?q=talks,balonn").status_code == 200
 
 
 def test_api_article(web_client):

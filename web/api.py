@@ -9,7 +9,7 @@ from flask import Blueprint, jsonify, request
 from search import FACETS, QueryError, to_jsonable
 
 from . import get_index
-from .params import ParamError, check_known_facets, parse_state
+from .params import ParamError, check_known_facets, int_param, parse_state
 
 log = logging.getLogger(__name__)
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -24,14 +24,7 @@ def _bad(message: str, status: int = 400):
 
 
 def _facet_limit() -> int:
-    raw = request.args.get("facet_limit", "").strip()
-    if not raw:
-        return 10
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_FACET_LIMIT:
-        raise ParamError(
-            f"facet_limit must be a whole number between 1 and {MAX_FACET_LIMIT}, not {raw[:40]!r}."
-        )
-    return int(raw)
+    return int_param(request.args, "facet_limit", 10, 1, MAX_FACET_LIMIT, "facet_limit")
 
 
 @bp.get("/search")

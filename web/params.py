@@ -156,11 +156,11 @@ def _one(args: Mapping, name: str) -> str:
     return _CONTROL.sub("", values[-1]).strip() if values else ""
 
 
-def _int(args: Mapping, name: str, default: int, low: int, high: int | None, what: str) -> int:
+def int_param(args: Mapping, name: str, default: int, low: int, high: int | None, what: str) -> int:
     raw = _one(args, name)
     if not raw:
         return default
-    if not re.fullmatch(r"[+]?\d{1,12}", raw):
+    if not re.fullmatch(r"[+]?\d{1,12}", raw, re.ASCII):
         raise ParamError(f"{what} must be a whole number, not {raw[:40]!r}.")
     value = int(raw)
     if value < low:
@@ -227,8 +227,8 @@ def parse_state(args: Mapping) -> SearchState:
     if sort is not None and sort not in SORTS:
         raise ParamError(f"Unknown sort {sort_raw[:40]!r}: use one of {', '.join(SORTS)}.")
 
-    page = _int(args, "page", 1, 1, None, "The page number")
-    per_page = _int(args, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE, "per_page")
+    page = int_param(args, "page", 1, 1, None, "The page number")
+    per_page = int_param(args, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE, "per_page")
 
     getlist = getattr(args, "getlist", None)
     more_raw = getlist("more") if getlist else []
