@@ -184,12 +184,12 @@ def save_snapshot(directory: Path) -> None:
             old.unlink(missing_ok=True)
 
 
-def stored_hashes(directory: Path) -> dict[str, str]:
-    """Article id -> content hash of everything in the index (for incremental updates)."""
+def stored_sources(directory: Path) -> dict[str, tuple[str, str]]:
+    """Article id -> (content hash, source path) of everything in the index."""
     ix = index.open_dir(str(directory))
     try:
         with ix.searcher() as searcher:
-            return {f["id"]: f.get("content_hash", "") for f in searcher.all_stored_fields()}
+            return {f["id"]: (f.get("content_hash", ""), f.get("path", "")) for f in searcher.all_stored_fields()}
     finally:
         ix.close()
 

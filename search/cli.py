@@ -67,17 +67,19 @@ def main(verbose: int) -> None:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @index_option
 @click.option("--rebuild", is_flag=True, help="Build a fresh index aside and swap it in when complete.")
-@click.option("--no-entities", is_flag=True, help="Skip named-entity recognition (faster; no entity facets).")
+@click.option("--entities/--no-entities", default=None,
+              help="Named-entity recognition on (default for a new index) or off (faster; no entity facets). "
+              "Unset: as the index was last built.")
 @click.option("--aliases", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              help="Entity aliases file (default: aliases.toml beside the corpus).")
+              help="Entity aliases file (default: the one used last time, else aliases.toml beside the corpus).")
 @json_option
 @friendly_errors
-def index_command(paths, index_dir, rebuild, no_entities, aliases, as_json) -> None:
+def index_command(paths, index_dir, rebuild, entities, aliases, as_json) -> None:
     """Index PATHS (folders or files) into the index; incremental unless --rebuild.
 
     With no PATHS, the folders last indexed are scanned again.
     """
-    stats = index_corpus(index_dir, paths, rebuild=rebuild, entities=not no_entities, aliases=aliases)
+    stats = index_corpus(index_dir, paths, rebuild=rebuild, entities=entities, aliases=aliases)
     if as_json:
         _dump(stats)
         return

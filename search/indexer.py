@@ -38,13 +38,15 @@ def index_corpus(
     paths: Sequence[Path] = (),
     *,
     rebuild: bool = False,
-    entities: bool = True,
+    entities: bool | None = None,
     aliases: Path | None = None,
     on_article: Callable[[Article], None] | None = None,
 ) -> IndexStats:
     """Index ``paths`` into ``index_dir`` (the corpus folders last indexed when ``paths`` is empty).
 
     The index mirrors the given paths: articles no longer found under them are removed.
+    ``entities`` and ``aliases`` left unset keep what the index was last built with (entities
+    on for a new index; the aliases file beside the corpus when none was given).
     """
     started = time.monotonic()
     folder = IndexFolder(index_dir)
@@ -58,6 +60,10 @@ def index_corpus(
         for root in roots:
             if not root.exists():
                 raise InputError(f"{root} does not exist: give a folder or file of articles.")
+        if entities is None:
+            entities = meta.get("entities", True)
+        remembered = Path(meta["aliases"]) if meta.get("aliases") else None
+        aliases = aliases or (remembered if remembered and remembered.is_file() else None)
         aliases = aliases or default_aliases_path(roots)
 
         target = folder.current() if in_place else folder.new_generation()
@@ -97,7 +103,8 @@ def _update(
     on_article: Callable[[Article], None] | None,
 ) -> dict:
     stats = IndexStats()
-    stored = backend.stored_hashes(target) if in_place else {}
+    sources = backend.stored_sources(target) if in_place else {}
+    stored = {article_id: content_hash for article_id, (content_hash, _) in sources.items()}
     read: set[str] = set()
     seen: set[str] = set()  # ids that stay in the index
     changed: list[Article] = []
@@ -109,6 +116,8 @@ def _update(
             if isinstance(item, Skipped):
                 log.info("skipped %s: %s", item.path, item.reason)  # the summary groups them by reason
                 stats.skipped.append(item)
+                if item.unreadable:  # keep what the index has from it rather than remove it
+                    seen.update(_articles_from(sources, item.path))
                 continue
             if item.id in read:
                 stats.skipped.append(Skipped(item.path, f"duplicate id {item.id!r}: kept the first"))
@@ -160,6 +169,14 @@ def _update(
     backend.save_snapshot(target)
     stats.total = backend.doc_count(target)
     return {"stats": stats, "meta": meta}
+
+
+def _articles_from(sources: dict[str, tuple[str, str]], path: str) -> set[str]:
+    """Ids of the indexed articles that came from file ``path`` (``path:LINE`` for JSONL)."""
+    return {
+        article_id for article_id, (_, source) in sources.items()
+        if source == path or source.startswith(path + ":")
+    }
 
 
 def _extract(record: SourceRecord, stats: IndexStats) -> Article | None:

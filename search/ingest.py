@@ -85,7 +85,7 @@ def iter_records(paths: Sequence[Path]) -> Iterator[SourceRecord | Skipped]:
                 yield _file_record(file, rel, kind)
         except OSError as error:
             log.warning("cannot read %s: %s", file, error)
-            yield Skipped(rel, f"cannot read: {error.strerror or error}")
+            yield Skipped(rel, f"cannot read: {error.strerror or error}", unreadable=True)
 
 
 def count_records(paths: Sequence[Path]) -> int:
@@ -214,7 +214,7 @@ def _json_records(file: Path, rel: str) -> Iterator[SourceRecord | Skipped]:
         with _open_binary(file) as handle:
             data = handle.read()
     except (EOFError, gzip.BadGzipFile) as error:
-        yield Skipped(rel, f"corrupt gzip file: {error}")
+        yield Skipped(rel, f"corrupt gzip file: {error}", unreadable=True)
         return
     if not data.strip():
         yield Skipped(rel, "empty file")
@@ -261,7 +261,7 @@ def _jsonl_records(file: Path, rel: str) -> Iterator[SourceRecord | Skipped]:
                     continue
                 yield _json_record(obj, rel, where, where, raw.rstrip(b"\r\n"))
     except (EOFError, gzip.BadGzipFile) as error:
-        yield Skipped(rel, f"corrupt gzip file: {error}")
+        yield Skipped(rel, f"corrupt gzip file: {error}", unreadable=True)
         return
     if not seen_any:
         yield Skipped(rel, "empty file")

@@ -34,6 +34,9 @@ class Skipped:
 
     path: str
     reason: str
+    #: the file could not be read this time (I/O error, corrupt gzip): its articles already in
+    #: the index are kept rather than removed
+    unreadable: bool = False
 
 
 @dataclass

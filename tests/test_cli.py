@@ -99,3 +99,18 @@ def test_errors_are_one_clear_line_without_traceback(seed_index, tmp_path, args,
     assert result.exit_code != 0
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+def test_index_remembers_aliases_and_the_entities_setting(seeds_dir, tmp_path):
+    aliases = tmp_path / "names.toml"
+    aliases.write_text('[rename]\n"Xi Jinping" = "President Xi"\n', encoding="utf-8")
+    index_dir = tmp_path / "ix"
+    assert run("index", seeds_dir, "--index", index_dir, "--aliases", aliases).exit_code == 0
+    assert run("index", "--index", index_dir).exit_code == 0  # no options: as last time
+    people = json.loads(run("entities", "--type", "person", "--json", "--index", index_dir).stdout)
+    assert "President Xi" in {p["name"] for p in people}
+
+    off = tmp_path / "ix-off"
+    run("index", seeds_dir, "--index", off, "--no-entities")
+    run("index", "--index", off)  # stays without entities, no NER
+    assert json.loads(run("entities", "--type", "person", "--json", "--index", off).stdout) == []

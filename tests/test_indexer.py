@@ -184,3 +184,22 @@ def test_facet_cache_is_saved_per_commit_and_loaded_by_readers(corpus, tmp_path,
     index = open_index(index_dir)
     assert index.search("").total == 6
     assert {c.value for c in index.search("").facets["contributor"]} >= {"Philip Wang", "Nectar Gan"}
+
+
+def test_a_file_that_cannot_be_read_this_time_keeps_its_articles(tmp_path):
+    import gzip
+    import json
+
+    corpus = tmp_path / "feed"
+    corpus.mkdir()
+    lines = [json.dumps({"id": f"a{n}", "title": f"Story {n}", "body": f"Harbour news number {n}. " * 40})
+             for n in range(300)]
+    feed = corpus / "feed.jsonl.gz"
+    feed.write_bytes(gzip.compress("\n".join(lines).encode()))
+    index_dir = tmp_path / "ix"
+    assert index_corpus(index_dir, [corpus], entities=False).total == 300
+
+    feed.write_bytes(feed.read_bytes()[: len(feed.read_bytes()) // 2])  # a copy still in progress
+    stats = index_corpus(index_dir, [corpus], entities=False)
+    assert any("corrupt gzip" in s.reason for s in stats.skipped)
+    assert stats.removed == 0 and stats.total == 300
