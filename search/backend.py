@@ -6,8 +6,8 @@ backend (OpenSearch) can stand behind the same API.
 Facet counts do not use Whoosh's ``groupedby`` (hundreds of ms a query at 21k articles, see
 ``../shared/NOTES.md``). Instead each opened index builds, once, numpy arrays of (document,
 value) pairs per facet field from the postings, and a query's counts are a ``bincount`` over the
-documents it matches. Segments are written with ``compound=False`` so that a searcher maps the
-files instead of copying the whole index into memory.
+documents it matches. Segments are written with ``compound=False`` so that a searcher reads the
+segment files in place instead of copying the whole index into memory (``../shared/NOTES.md``).
 """
 
 from __future__ import annotations

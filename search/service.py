@@ -122,13 +122,14 @@ class NewsIndex:
         }
         granularity, histogram = searcher.date_histogram(except_("date"))
 
+        # with no query there is no relevance: the listing is newest first, and says so
+        sort = sort if parsed is not None or sort != "relevance" else "newest"
         start = (page - 1) * per_page
         stop = start + per_page
         hits: list[Hit] = []
         total = int(final.sum())
         if start < total:
-            effective_sort = sort if parsed is not None or sort != "relevance" else "newest"
-            ranked = searcher.ranked(matches, final, effective_sort, start, stop)
+            ranked = searcher.ranked(matches, final, sort, start, stop)
             hits = [
                 _hit(searcher, docnum, score, parsed, snippet_chars=200)
                 for docnum, score in zip(ranked.docnums, ranked.scores, strict=True)
