@@ -70,25 +70,21 @@ def index_corpus(
         try:
             if not in_place:
                 backend.create(target)
-            stats = _update(target, roots, in_place, entities, aliases, folder, on_article)
-            write_meta(
-                target,
-                {
-                    **meta,
-                    "roots": [str(r.resolve()) for r in roots],
-                    "aliases": str(aliases) if aliases else None,
-                    "entities": entities,
-                    "updated": time.strftime("%Y-%m-%dT%H:%M:%S"),
-                    **stats.pop("meta"),
-                },
-            )
+            settings = {
+                **meta,
+                "roots": [str(r.resolve()) for r in roots],
+                "aliases": str(aliases) if aliases else None,
+                "entities": entities,
+                "updated": time.strftime("%Y-%m-%dT%H:%M:%S"),
+            }
+            stats = _update(target, roots, in_place, entities, aliases, folder, on_article, settings)
             if not in_place:
                 folder.publish(target)
         except BaseException:
             if not in_place:
                 shutil.rmtree(target, ignore_errors=True)
             raise
-    result: IndexStats = stats["stats"]
+    result: IndexStats = stats
     result.seconds = time.monotonic() - started
     return result
 
@@ -101,7 +97,8 @@ def _update(
     aliases: Path | None,
     folder: IndexFolder,
     on_article: Callable[[Article], None] | None,
-) -> dict:
+    settings: dict,
+) -> IndexStats:
     stats = IndexStats()
     sources = backend.stored_sources(target) if in_place else {}
     stored = {article_id: content_hash for article_id, (content_hash, _) in sources.items()}
@@ -162,13 +159,16 @@ def _update(
                 bar.update()
         for article_id in removed:
             writer.delete(article_id)
+        # the settings go down before the commit: a crash between the two leaves the next run
+        # with the new roots over the old articles, which it then brings up to date
+        write_meta(target, {**settings, **meta})
         writer.commit()
     except BaseException:
         writer.cancel()
         raise
     backend.save_snapshot(target)
     stats.total = backend.doc_count(target)
-    return {"stats": stats, "meta": meta}
+    return stats
 
 
 def _articles_from(sources: dict[str, tuple[str, str]], path: str) -> set[str]:
