@@ -22,10 +22,13 @@ from .models import (
     SearchResults,
     Span,
 )
-from .service import NewsIndex, open_index, to_jsonable
+from .service import MAX_PER_PAGE, MAX_QUERY_CHARS, MAX_RESULTS, NewsIndex, open_index, to_jsonable
 
 __all__ = [
     "FACETS",
+    "MAX_PER_PAGE",
+    "MAX_QUERY_CHARS",
+    "MAX_RESULTS",
     "SORTS",
     "Article",
     "DatelineError",

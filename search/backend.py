@@ -413,7 +413,6 @@ _WHITESPACE = re.compile(r"\s+")
 class RankedPage:
     docnums: list[int]
     scores: list[float | None]
-    total: int
 
 
 class Searcher:
@@ -428,9 +427,6 @@ class Searcher:
         self._snapshots: dict[int, _Snapshot] = {}  # by Whoosh commit generation
         self.schema = self._index.schema
         self._parser = self._make_parser()
-
-    def close(self) -> None:
-        self._index.close()
 
     # whoosh searchers -------------------------------------------------------------------------
 
@@ -605,7 +601,7 @@ class Searcher:
                 top = np.flatnonzero(scores >= kth)
                 docnums, scores = docnums[top], scores[top]
             order = np.lexsort((docnums, -scores))[start:stop]
-            return RankedPage(docnums[order].tolist(), scores[order].tolist(), int(mask.sum()))
+            return RankedPage(docnums[order].tolist(), scores[order].tolist())
         docnums = np.flatnonzero(mask)
         days = self.snapshot().days[docnums]
         if sort == "oldest":
@@ -614,7 +610,7 @@ class Searcher:
         else:
             order = np.lexsort((docnums, -days))
         chosen = docnums[order[start:stop]].tolist()
-        return RankedPage(chosen, [None] * len(chosen), len(docnums))
+        return RankedPage(chosen, [None] * len(chosen))
 
     def stored(self, docnum: int) -> dict:
         return self._searcher().stored_fields(docnum)

@@ -216,8 +216,11 @@ def extract_command(files, as_json) -> None:
     for item in iter_records(list(files)):
         if isinstance(item, Skipped):
             skipped.append(item)
-        else:
+            continue
+        try:
             articles.append(extract_article(item))
+        except Exception as error:  # as the indexer does: one bad article is reported, not fatal
+            skipped.append(Skipped(item.path, f"could not clean: {error}"))
     if as_json:
         _dump({"articles": articles, "skipped": skipped})
         return

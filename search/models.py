@@ -104,9 +104,6 @@ class Filters:
     date_from: dt.date | None = None
     date_to: dt.date | None = None
 
-    def is_empty(self) -> bool:
-        return not any(self.facets.values()) and self.date_from is None and self.date_to is None
-
 
 @dataclass
 class Hit:

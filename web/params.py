@@ -15,10 +15,9 @@ import re
 from collections.abc import Mapping
 from urllib.parse import urlencode
 
-from search import FACETS, SORTS, Filters
+from search import FACETS, MAX_PER_PAGE, SORTS, Filters
 
 DEFAULT_PER_PAGE = 10
-MAX_PER_PAGE = 100
 MAX_VALUES_PER_FACET = 20
 MAX_VALUE_CHARS = 200
 #: accepted spellings of a sort beyond the canonical names
@@ -91,9 +90,6 @@ class SearchState:
 
     def with_query(self, q: str) -> SearchState:
         return self._copy(q=q, page=1)
-
-    def with_sort(self, sort: str | None) -> SearchState:
-        return self._copy(sort=sort, page=1)
 
     def add(self, facet: str, value: str) -> SearchState:
         new = self._copy(page=1)

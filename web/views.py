@@ -7,15 +7,10 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, render_template, request, url_for
 
-from search import FACETS, QueryError
+from search import FACETS, MAX_RESULTS, QueryError
 
 from . import error_response, get_index
 from .params import FACET_LABELS, FACET_SINGULAR, ParamError, SearchState, parse_date, parse_state
-
-try:  # the deepest result a page may reach; the service refuses pages beyond it
-    from search.service import MAX_RESULTS
-except ImportError:  # pragma: no cover
-    MAX_RESULTS = 10_000
 
 log = logging.getLogger(__name__)
 bp = Blueprint("views", __name__)
