@@ -263,6 +263,9 @@ def serve_command(index_dir, host, port, debug) -> None:
     """Serve the web search on HOST:PORT (waitress; --debug for Flask's reloader)."""
     from web import create_app
 
+    if debug and host not in {"127.0.0.1", "localhost", "::1"}:
+        raise click.UsageError("--debug runs Werkzeug's debugger, which executes code typed in the browser: "
+                               "use it on 127.0.0.1 only.")
     open_index(index_dir)  # fail now, with a clear message, if there is no index
     app = create_app({"INDEX_PATH": str(index_dir)})
     click.echo(f"Dateline serving {index_dir} on http://{host}:{port}/", err=True)

@@ -114,3 +114,8 @@ def test_index_remembers_aliases_and_the_entities_setting(seeds_dir, tmp_path):
     run("index", seeds_dir, "--index", off, "--no-entities")
     run("index", "--index", off)  # stays without entities, no NER
     assert json.loads(run("entities", "--type", "person", "--json", "--index", off).stdout) == []
+
+
+def test_serve_refuses_the_debugger_on_a_public_address(seed_index):
+    result = run("serve", "--debug", "--host", "0.0.0.0", "--index", seed_index)
+    assert result.exit_code == 2 and "127.0.0.1 only" in result.output
