@@ -57,9 +57,7 @@ def index_corpus(
         roots = [Path(p) for p in paths] or [Path(p) for p in meta.get("roots", [])]
         if not roots:
             raise InputError("No corpus given: name the folder or files to index, e.g. `dateline index seeds`.")
-        for root in roots:
-            if not root.exists():
-                raise InputError(f"{root} does not exist: give a folder or file of articles.")
+        ingest.check_paths(roots)  # before a generation is made for them
         if entities is None:
             entities = meta.get("entities", True)
         remembered = Path(meta["aliases"]) if meta.get("aliases") else None
@@ -140,7 +138,7 @@ def _update(
 
     meta: dict = {}
     refreshed: list[Article] = []
-    if with_entities and (changed or removed or in_place):
+    if with_entities:
         from .entity_pass import annotate  # spaCy loads only when entities are wanted
 
         changed_ids = {a.id for a in changed}

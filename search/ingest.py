@@ -43,7 +43,8 @@ def file_kind(path: Path) -> str | None:
     return None
 
 
-def _check_exists(paths: Sequence[Path]) -> None:
+def check_paths(paths: Sequence[Path]) -> None:
+    """Raise InputError naming the first path that does not exist."""
     for path in paths:
         if not Path(path).exists():
             raise InputError(f"{path} does not exist: give a folder or file of articles.")
@@ -71,7 +72,7 @@ def _corpus_files(paths: Sequence[Path]) -> Iterator[tuple[Path, str, bool]]:
 def iter_records(paths: Sequence[Path]) -> Iterator[SourceRecord | Skipped]:
     """Every article under ``paths`` (folders read recursively, sorted), or why it was skipped."""
     paths = [Path(p) for p in paths]
-    _check_exists(paths)
+    check_paths(paths)
     for file, rel, explicit in _corpus_files(paths):
         kind = file_kind(file)
         if kind is None:
@@ -91,7 +92,7 @@ def iter_records(paths: Sequence[Path]) -> Iterator[SourceRecord | Skipped]:
 def count_records(paths: Sequence[Path]) -> int:
     """A cheap estimate of what :func:`iter_records` yields: files, plus lines of JSONL files."""
     paths = [Path(p) for p in paths]
-    _check_exists(paths)
+    check_paths(paths)
     total = 0
     for file, _rel, explicit in _corpus_files(paths):
         kind = file_kind(file)
