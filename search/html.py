@@ -79,17 +79,44 @@ def html_to_text(fragment: str) -> str:
 
 
 def _xml_paragraphs(root: etree._Element) -> list[str]:
+    """One string per block of trafilatura's XML, in document order.
+
+    trafilatura leaves text that sat bare in the page's content container (after a subheading, a
+    list or a paragraph: ``<head>…</head>Some text<p>…``) as the tail of the element before it;
+    each such run of loose text is a paragraph too, ended by the next block or a line break.
+    """
     main = root.find("main")
     main = main if main is not None else root
-    for lb in main.iter("lb"):
-        lb.tail = " " + (lb.tail or "")
-    paragraphs = []
-    for element in main.iter(*_BLOCK_TAGS):
-        if any(child.tag in _BLOCK_TAGS for child in element.iterdescendants()):
-            continue  # a container (a quote holding paragraphs): its children come next
-        text = normalize_paragraph("".join(element.itertext()))
+    paragraphs: list[str] = []
+    loose: list[str] = []
+
+    def flush() -> None:
+        text = normalize_paragraph("".join(loose))
+        loose.clear()
         if text:
             paragraphs.append(text)
+
+    def walk(element: etree._Element) -> None:
+        loose.append(element.text or "")
+        for child in element:
+            if child.tag == "lb":
+                flush()
+            elif child.tag in _BLOCK_TAGS and not any(d.tag in _BLOCK_TAGS for d in child.iterdescendants()):
+                flush()
+                for lb in child.iter("lb"):  # a line break inside a paragraph is a space
+                    lb.tail = " " + (lb.tail or "")
+                loose.append("".join(child.itertext()))
+                flush()
+            elif any(d.tag in _BLOCK_TAGS for d in child.iterdescendants()):
+                flush()  # a container (a list, a table, a quote holding paragraphs)
+                walk(child)
+                flush()
+            else:  # inline markup in loose text
+                loose.append("".join(child.itertext()))
+            loose.append(child.tail or "")
+
+    walk(main)
+    flush()
     return paragraphs
 
 

@@ -139,3 +139,30 @@ def test_broken_markup_does_not_crash():
 )
 def test_strip_site_suffix(title, site, expected):
     assert strip_site_suffix(title, site) == expected
+
+
+def test_loose_text_in_the_content_is_kept_in_order(no_network):
+    # bare text in the content container: trafilatura leaves it as the tail of a <head> or <p>
+    html = """<html><head><title>Best laptop deals this week | Deal Desk</title></head><body>
+    <nav><a href="/">Home</a> <a href="/deals">Deals</a></nav>
+    <main><article><h1>Best laptop deals this week</h1><div class="post-body">
+    <p>Spring sales have started early, and laptops carry some of the biggest discounts we have tracked.</p>
+    <h2>Best budget pick</h2>
+    The Lumen Chromebook is down to $229 from $329, the lowest price we have seen for this model.
+    <ul><li>14-inch full HD screen</li><li>10-hour battery life</li></ul>
+    Prices on these models have dipped before, but rarely below what they cost today.<br>
+    If you need a laptop now, this is a good week to buy one.
+    <p>We update this list every Friday with the latest prices.</p>
+    Loose closing words after the last paragraph also belong to the article text.
+    </div></article></main></body></html>"""
+    assert extract_html(html).paragraphs == [
+        "Spring sales have started early, and laptops carry some of the biggest discounts we have tracked.",
+        "Best budget pick",
+        "The Lumen Chromebook is down to $229 from $329, the lowest price we have seen for this model.",
+        "14-inch full HD screen",
+        "10-hour battery life",
+        "Prices on these models have dipped before, but rarely below what they cost today.",
+        "If you need a laptop now, this is a good week to buy one.",
+        "We update this list every Friday with the latest prices.",
+        "Loose closing words after the last paragraph also belong to the article text.",
+    ]
