@@ -13,6 +13,14 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from .boilerplate import (
+    REPORTED_SPEECH,
+    SENTENCE_END,
+    WIDGET_REASON,
+    boilerplate_reason,
+    is_call_to_action,
+    is_widget_title,
+)
 from .models import Dropped
 
 # --- characters and whitespace ----------------------------------------------------------------
@@ -37,7 +45,6 @@ def normalize_paragraph(text: str) -> str:
 # --- paragraphs -------------------------------------------------------------------------------
 
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
-_SENTENCE_END = re.compile(r"[.!?…:;][\"'”’)\]]*$")
 
 
 def _looks_hard_wrapped(lines: list[str]) -> bool:
@@ -45,7 +52,7 @@ def _looks_hard_wrapped(lines: list[str]) -> bool:
     if len(lines) < 3:
         return False
     body = lines[:-1]  # the last line of a wrapped paragraph is short
-    open_ends = sum(1 for line in body if not _SENTENCE_END.search(line.rstrip()))
+    open_ends = sum(1 for line in body if not SENTENCE_END.search(line.rstrip()))
     longest = max(len(line) for line in body)
     return longest <= 100 and open_ends / len(body) > 0.6
 
@@ -205,7 +212,7 @@ def _take_header_line(header: Header, line: str) -> bool:
             header.date, header.date_source = parse_date(dated.group(1)), "byline"
         return True
     by = _BY_LINE.match(line)
-    if by and len(line.split()) <= 12 and not _SENTENCE_END.search(line.rstrip()):
+    if by and len(line.split()) <= 12 and not SENTENCE_END.search(line.rstrip()):
         names = by.group(1)
         date_match = _ANY_DATE.search(names)
         if date_match:
@@ -273,76 +280,6 @@ def derive_title(paragraph: str, max_chars: int = DERIVED_TITLE_MAX_CHARS) -> st
     while len(words) > 3 and words[-1].lower().strip(",;:") in _DANGLING:
         words.pop()
     return " ".join(words).rstrip(",;:–—") + "…"
-
-
-# --- boilerplate --------------------------------------------------------------------------------
-
-# Each pattern must match a whole (short) paragraph: an article sentence that merely uses the
-# word "share" or "follow" never does.
-_BOILERPLATE: list[tuple[str, int, re.Pattern[str]]] = [
-    (reason, max_words, re.compile(pattern, re.IGNORECASE))
-    for reason, max_words, pattern in [
-        ("comment form", 12, r"(leave|post|add|write) a (reply|comment)( to [^.]*)?( cancel reply)?[.:]?"),
-        ("comment form", 5, r"(\d+|no) comments?( so far)?[.:]?|comments?( \(\d+\))?[.:]?"),
-        (
-            "comment form",
-            20,
-            r"your email address will not be published\.?( required fields are marked \*\.?)?",
-        ),
-        ("comment form", 8, r"required fields are marked \*\.?"),
-        ("comment form", 15, r"(you must be )?logged in to (post|leave) a comment\.?"),
-        ("comment form", 8, r"(join|start) the (conversation|discussion)[.!]?"),
-        ("newsletter", 20, r"for more \S+(\s\S+)? news and newsletters,? create an account( at)?\b.*"),
-        (
-            "newsletter",
-            25,
-            r"(sign up|subscribe|register)( now| today| here)?\s*(for|to)\s.*\bnewsletters?\b.*",
-        ),
-        ("newsletter", 15, r"subscribe( now| today| here)?( to| for)?\b.*"),
-        ("newsletter", 20, r"(get|receive) (our|the) [^.]*newsletter[^.]*\.?"),
-        ("share bar", 12, r"share( this| the)?( article| story| page| post)?(\s*:|\s+(on|via|with)\b).*"),
-        ("share bar", 3, r"share( this| the)?( article| story| page| post)?[.!:]?"),
-        ("share bar", 15, r"follow (us|@\w+|\w+ news) on\b.*"),
-        (
-            "share bar",
-            8,
-            r"((facebook|twitter|x|linkedin|whatsapp|email|reddit|pinterest|print|copy link)[\s,|/]*){2,}",
-        ),
-        (
-            "advertisement",
-            6,
-            r"(advertisement|advertising|sponsored( content)?|ad)[\s:.\-–]*"
-            r"(story continues below( advertisement)?)?",
-        ),
-        ("advertisement", 6, r"(the )?story continues below( this)?( advertisement)?\.?"),
-        (
-            "cookie notice",
-            60,
-            r"(we use cookies|this (web)?site uses cookies|by continuing to (use|browse)"
-            r"|accept (all )?cookies|cookie (settings|preferences|policy)$)\b.*",
-        ),
-        (
-            "related links",
-            3,
-            r"(related|read more|more from [\w ]+|recommended|you may also like|most read"
-            r"|more stories|see also|also read|trending( now)?|what to read next"
-            r"|related (articles|stories|coverage|content|links|topics))\s*[:.]?",
-        ),
-        ("related links", 30, r"(related|read more|read next|see also|also read|recommended|watch)\s*:.*"),
-        ("copyright", 40, r"(©|\(c\)|copyright\s*(©|\(c\)|\d{4})).*"),
-        ("copyright", 30, r".*\ball rights reserved\.?"),
-    ]
-]
-
-
-def boilerplate_reason(paragraph: str) -> str | None:
-    """Why ``paragraph`` is page furniture rather than article text, or None."""
-    text = paragraph.strip()
-    words = len(text.split())
-    for reason, max_words, pattern in _BOILERPLATE:
-        if words <= max_words and pattern.fullmatch(text):
-            return f"boilerplate: {reason}"
-    return None
 
 
 # --- reporter credits ---------------------------------------------------------------------------
@@ -413,6 +350,13 @@ def parse_credits(paragraph: str) -> list[str] | None:
 # --- duplicates ---------------------------------------------------------------------------------
 
 DUPLICATE_MIN_WORDS = 4
+#: a repeat this many paragraphs or fewer after the copy before it is the page printing it twice
+NEAR_REPEAT = 2
+#: a one-sentence line up to this long (a list item, a recipe line, an interview question) may
+#: recur further apart as content: the same feature bullet under two products, the same question
+#: put to three people
+LIST_LINE_MAX_WORDS = 25
+LIST_LINE_SHORT_WORDS = 8
 CONTAINMENT_MIN_WORDS = 8
 CONTAINMENT_WORDS = 0.85
 CONTAINMENT_BIGRAMS = 0.75
@@ -451,34 +395,57 @@ def is_table_row(paragraph: str) -> bool:
     """A line of figures ("Revs 291.8 mln vs 151.1 mln"), not prose."""
     words = paragraph.split()
     figures = sum(any(c.isdigit() for c in w) for w in words)
-    return bool(words) and figures / len(words) >= 0.3 and not _SENTENCE_END.search(paragraph)
+    return bool(words) and figures / len(words) >= 0.3 and not SENTENCE_END.search(paragraph)
+
+
+def _may_recur(paragraph: str) -> bool:
+    """A line an article can repeat on purpose: a list item, a question, a label, not a reported sentence.
+
+    One short sentence at most, sending no one anywhere, reporting nobody's words, and either
+    unpunctuated (an item), a question, or a few words ("Rating: four out of five.").
+    """
+    text = paragraph.strip()
+    words = len(text.split())
+    return (
+        words <= LIST_LINE_MAX_WORDS
+        and first_sentence(text) == text
+        and not is_call_to_action(text)
+        and not REPORTED_SPEECH.search(text)
+        and (not SENTENCE_END.search(text) or text.endswith("?") or words <= LIST_LINE_SHORT_WORDS)
+    )
 
 
 def drop_duplicates(paragraphs: list[str]) -> tuple[list[int], list[Dropped]]:
     """Indexes of the paragraphs to keep, and what was dropped.
 
-    A verbatim repeat (ignoring case, spacing and punctuation) keeps its first copy; a paragraph
-    whose words are nearly all in a longer one of the same article gives way to the fuller one,
-    which keeps its own position. Reasons name the kept paragraph by its number in the cleaned
-    article, as ``dateline extract`` prints it.
+    A verbatim repeat (ignoring case, spacing and punctuation) goes when it is prose, a call to
+    action, or within :data:`NEAR_REPEAT` paragraphs of the copy before it; a short list-like line
+    repeated further apart is content and stays. A paragraph whose words are nearly all in a longer
+    one of the same article gives way to the fuller one, which keeps its own position. Reasons name
+    the kept paragraph by its number in the cleaned article, as ``dateline extract`` prints it.
     """
     # table rows ("Avg shrs 4,350,000 vs 3,217,500") repeat by design: they are left alone
     tokens = [[] if is_table_row(p) else _key(p).split() for p in paragraphs]
     dropped: dict[int, tuple[str, int]] = {}  # index -> (why, index of the paragraph kept instead)
-    first_seen: dict[tuple[str, ...], int] = {}
+    last_kept: dict[tuple[str, ...], int] = {}
     for i, words in enumerate(tokens):
         key = tuple(words)
-        if key in first_seen:
-            dropped[i] = ("duplicate of", first_seen[key])
-        elif len(key) >= DUPLICATE_MIN_WORDS:  # short repeats are table rows and subheadings
-            first_seen[key] = i
+        if len(key) < DUPLICATE_MIN_WORDS:  # short repeats are table rows and subheadings
+            continue
+        before = last_kept.get(key)
+        if before is not None and (i - before <= NEAR_REPEAT or not _may_recur(paragraphs[i])):
+            dropped[i] = ("duplicate of", before)
+        else:
+            last_kept[key] = i
     sets = [set(t) for t in tokens]
     pairs = [set(itertools.pairwise(t)) for t in tokens]
+    list_like = [_may_recur(p) for p in paragraphs]
     for i, words in enumerate(tokens):
         if i in dropped or len(words) < CONTAINMENT_MIN_WORDS:
             continue
         for j, other in enumerate(tokens):
-            if j == i or j in dropped:
+            # verbatim repeats were judged above; one list line does not give way to another
+            if j == i or j in dropped or other == words or (list_like[i] and list_like[j]):
                 continue
             # the fuller paragraph wins; of two equally long ones, the earlier
             if len(other) > len(words) or (len(other) == len(words) and j < i):
@@ -517,20 +484,27 @@ def clean_paragraphs(paragraphs: list[str]) -> Cleaned:
     """Boilerplate, reporter credits and duplicates out; paragraphs otherwise verbatim."""
     result = Cleaned(paragraphs=[])
     kept: list[str] = []
+    last_was_kept = False  # the paragraph before this one is kept[-1]
     for raw in paragraphs:
         paragraph = normalize_paragraph(raw)
         if not paragraph:
             continue
         reason = boilerplate_reason(paragraph)
         if reason:
+            if reason == WIDGET_REASON and last_was_kept and is_widget_title(kept[-1]):
+                # the box's name ("The Morning Brief") right above its pitch goes with it
+                result.dropped.append(Dropped(kept.pop(), f"{reason} title"))
             result.dropped.append(Dropped(paragraph, reason))
+            last_was_kept = False
             continue
+        last_was_kept = False
         credits = parse_credits(paragraph)
         if credits:
             result.contributors.extend(c for c in credits if c not in result.contributors)
             result.dropped.append(Dropped(paragraph, "reporter credit"))
             continue
         kept.append(paragraph)
+        last_was_kept = True
     keep, dropped = drop_duplicates(kept)
     result.paragraphs = [kept[i] for i in keep]
     result.dropped.extend(dropped)

@@ -2,8 +2,8 @@ import datetime as dt
 
 import pytest
 
+from search.boilerplate import boilerplate_reason, widget_reason
 from search.clean import (
-    boilerplate_reason,
     clean_paragraphs,
     clean_text,
     containment,
@@ -341,3 +341,141 @@ def test_table_rows_are_not_deduplicated():
     ]
     keep, _ = drop_duplicates(rows)
     assert keep == [0, 1, 2, 3]
+
+
+# --- widgets that talk to the reader ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "kind"),
+    [
+        ("Pick Six Newsletter", "newsletter"),
+        ("The Politics Memo newsletter", "newsletter"),
+        ("Thanks for signing up!", "newsletter"),
+        ("Thank you for subscribing.", "newsletter"),
+        ("There was an error processing your subscription.", "newsletter"),
+        ("Something went wrong. Please try again later.", "newsletter"),
+        ("Please enter a valid email address.", "newsletter"),
+        ("Get the latest updates right in your inbox. Subscribe to the Ledger's newsletters.", "newsletter"),
+        ("Breaking news from your neighbourhood, sent as it happens, straight to your inbox.", "newsletter"),
+        ("By signing up, you agree to our Terms of Use and Privacy Policy.", "newsletter"),
+        ("You can unsubscribe at any time.", "newsletter"),
+        ("We will never share your email address with third parties.", "newsletter"),
+        ("This site is protected by reCAPTCHA and the Google Privacy Policy and Terms of Service apply.", "newsletter"),
+        ("Already a subscriber? Log in for unlimited access.", "newsletter"),
+        ("You have two free articles left this month.", "newsletter"),
+        ("Join now", "newsletter"),
+        ("Have a tip? Dana Whitfield may be reached at dwhitfield@courier.example.", "contact line"),
+        ("Send us a news tip.", "contact line"),
+        ("Maria Okafor can be reached at 555-0142. Follow her on X @mokafor.", "contact line"),
+        ("We may earn a commission when you buy through links on our site.", "affiliate disclosure"),
+        ("Click here for live updates on the storm", "call to action"),
+    ],
+)
+def test_widget_text_is_boilerplate(paragraph, kind):
+    assert boilerplate_reason(paragraph) == f"boilerplate: {kind}"
+
+
+@pytest.mark.parametrize(
+    "paragraph",
+    [
+        "The newsletter, which has 40,000 subscribers, was sold to a media group on Friday.",
+        "Subscriptions to the streaming service fell 4 percent in the quarter, the company said.",
+        "Readers can sign up for the library's summer reading challenge until June 30.",
+        "Residents who want to register to vote must do so by October 5.",
+        "You can register to vote online until October 5, the county clerk said.",
+        "Officials said they hoped an agreement could be reached by Friday.",
+        "The mayor could not be reached for comment.",
+        "Privacy campaigners said the new terms of service would let the firm sell users' data.",
+        "Brokers earn a commission on every sale, which critics say encourages risky advice.",
+        "Police asked anyone with information to call 555-0199.",
+        "The app store owner was fined for anti-competitive conduct by regulators in Brussels.",
+        "An error in the count delayed the result by two days.",
+    ],
+)
+def test_news_about_newsletters_and_subscriptions_is_not_a_widget(paragraph):
+    assert widget_reason(paragraph) is None
+    assert boilerplate_reason(paragraph) is None
+
+
+def test_a_sign_up_box_goes_with_its_title_but_a_subheading_stays():
+    cleaned = clean_paragraphs(
+        [
+            "The council voted on Tuesday to keep the pool open through September.",
+            "Weekend Reads",
+            "Don't miss our best long reads, delivered to your inbox every Saturday.",
+            "What happens next",
+            "The budget committee will meet again in October to review the costs.",
+        ]
+    )
+    assert cleaned.paragraphs == [
+        "The council voted on Tuesday to keep the pool open through September.",
+        "What happens next",
+        "The budget committee will meet again in October to review the costs.",
+    ]
+    assert [d.reason for d in cleaned.dropped] == ["boilerplate: newsletter title", "boilerplate: newsletter"]
+
+
+# --- repeats that are content -----------------------------------------------------------------
+
+
+def test_list_lines_repeated_far_apart_are_content():
+    paragraphs = [
+        "Monday",
+        "Overnight oats with grated apple and cinnamon",
+        "A handful of toasted walnuts",
+        "Tuesday",
+        "Scrambled eggs on whole-wheat toast",
+        "A glass of cold milk",
+        "Wednesday",
+        "Overnight oats with grated apple and cinnamon",
+        "A handful of toasted walnuts",
+    ]
+    keep, dropped = drop_duplicates(paragraphs)
+    assert keep == list(range(9)) and dropped == []
+
+
+def test_the_same_question_put_to_several_people_is_kept():
+    paragraphs = [
+        "Maya Okonkwo, head chef",
+        "What would you cook for someone you love?",
+        "Pepper soup, obviously, because it reminds me of my grandmother every time.",
+        "Sam Reyes, owner of a taco stall",
+        "What would you cook for someone you love?",
+        "Barbacoa, cooked overnight, with a lot of lime and fresh tortillas.",
+    ]
+    keep, _ = drop_duplicates(paragraphs)
+    assert keep == list(range(6))
+
+
+def test_list_line_is_not_contained_in_a_longer_list_line():
+    paragraphs = [
+        "Plain yogurt with honey and a handful of walnuts",
+        "Whole-wheat toast",
+        "Tea",
+        "Coffee",
+        "Plain yogurt with honey and a handful of walnuts and berries",
+    ]
+    assert drop_duplicates(paragraphs)[0] == [0, 1, 2, 3, 4]
+
+
+def test_repeats_that_are_not_content_still_go():
+    sentence = "The paper said the proposed rules would not cover spot foreign exchange contracts."
+    paragraphs = [
+        "Free shipping and returns on every order",
+        "Free shipping and returns on every order",  # printed twice in a row
+        sentence,
+        "Traders were cautious ahead of the figures.",
+        "The central bank is due to publish its decision on Thursday afternoon.",
+        "Click here to see today's price at the retailer",
+        "Analysts expect rates to stay on hold until the summer.",
+        sentence,  # a reported sentence repeated far apart: a double print, not a list line
+        "Click here to see today's price at the retailer",  # a call to action
+    ]
+    keep, dropped = drop_duplicates(paragraphs)
+    assert keep == [0, 2, 3, 4, 5, 6]
+    assert [d.reason for d in dropped] == [
+        "duplicate of paragraph 1",
+        "duplicate of paragraph 2",
+        "duplicate of paragraph 5",
+    ]

@@ -166,3 +166,29 @@ def test_loose_text_in_the_content_is_kept_in_order(no_network):
         "We update this list every Friday with the latest prices.",
         "Loose closing words after the last paragraph also belong to the article text.",
     ]
+
+
+def test_sign_up_box_in_the_body_goes_and_repeated_bullets_stay(no_network):
+    bullets = "<ul><li>Water resistant to 50 metres</li><li>Works with iPhone and Android</li></ul>"
+    html = f"""<html><head><title>Best fitness trackers | Gadget Desk</title></head><body><main><article>
+    <h1>Best fitness trackers</h1><div class="article-body">
+    <p>We wore fourteen fitness trackers for six months to find the ones worth buying this year.</p>
+    <h2>Best overall: Pulse 4</h2>
+    <p>The Pulse 4 gets everything right, from heart-rate tracking to a battery that lasts a week.</p>
+    {bullets}
+    <div class="component-container"><p><strong>The Morning Brief</strong></p>
+    <p>Get the day's top stories delivered to your inbox every weekday morning.</p>
+    <form><input type="email" placeholder="Email address"><button>Sign up</button></form>
+    <p>By signing up, you agree to our Terms of Use and Privacy Policy.</p></div>
+    <h2>Best budget tracker: Stride Band 2</h2>
+    <p>At $59, the Stride Band 2 does the basics well, though its heart-rate readings lag in intervals.</p>
+    {bullets}
+    <p>Each tracker was worn by two testers for at least four weeks before we wrote this guide.</p>
+    </div></article></main></body></html>"""
+    page = extract_html(html)
+    assert page.paragraphs.count("Water resistant to 50 metres") == 2
+    assert page.paragraphs.count("Works with iPhone and Android") == 2
+    body = "\n".join(page.paragraphs)
+    for widget in ["Morning Brief", "inbox", "Terms of Use", "Sign up"]:
+        assert widget not in body, widget
+    assert page.paragraphs[-1].startswith("Each tracker was worn")

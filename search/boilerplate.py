@@ -1,0 +1,191 @@
+"""Page furniture among article paragraphs: comment forms, share bars, ads, cookie notices, related
+links, copyright lines, and the widgets that talk to the reader (newsletter boxes, sign-up forms and
+their messages, tip and contact lines, affiliate disclosures).
+
+Two kinds of rule. Fixed patterns match a whole short paragraph ("Share this:", "3 Comments").
+Widget text is recognised by what it does rather than by its wording: it speaks to the reader
+("you", "your", an imperative) about the mechanics of a subscription (newsletters, inboxes,
+e-mail addresses, privacy terms, a form's success or error message). A news sentence that
+mentions a newsletter or subscribers reports on them and does neither.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: how a sentence ends: a stop, possibly inside closing quotes or brackets
+SENTENCE_END = re.compile(r"[.!?…:;][\"'”’)\]]*$")
+#: quotation marks or a reporting verb: text that reports someone's words
+REPORTED_SPEECH = re.compile(r"[\"“”]|\b(?:said|says|added|told|according to)\b", re.IGNORECASE)
+
+# Each pattern must match a whole (short) paragraph: an article sentence that merely uses the
+# word "share" or "follow" never does.
+_BOILERPLATE: list[tuple[str, int, re.Pattern[str]]] = [
+    (reason, max_words, re.compile(pattern, re.IGNORECASE))
+    for reason, max_words, pattern in [
+        ("comment form", 12, r"(leave|post|add|write) a (reply|comment)( to [^.]*)?( cancel reply)?[.:]?"),
+        ("comment form", 5, r"(\d+|no) comments?( so far)?[.:]?|comments?( \(\d+\))?[.:]?"),
+        (
+            "comment form",
+            20,
+            r"your email address will not be published\.?( required fields are marked \*\.?)?",
+        ),
+        ("comment form", 8, r"required fields are marked \*\.?"),
+        ("comment form", 15, r"(you must be )?logged in to (post|leave) a comment\.?"),
+        ("comment form", 8, r"(join|start) the (conversation|discussion)[.!]?"),
+        ("newsletter", 20, r"for more \S+(\s\S+)? news and newsletters,? create an account( at)?\b.*"),
+        (
+            "newsletter",
+            25,
+            r"(sign up|subscribe|register)( now| today| here)?\s*(for|to)\s.*\bnewsletters?\b.*",
+        ),
+        ("newsletter", 15, r"subscribe( now| today| here)?( to| for)?\b.*"),
+        ("newsletter", 4, r"(sign (me )?up|join|register|get (alerts|updates))( now| today| here| for free)?[.!]?"),
+        ("newsletter", 20, r"(get|receive) (our|the) [^.]*newsletter[^.]*\.?"),
+        ("share bar", 12, r"share( this| the)?( article| story| page| post)?(\s*:|\s+(on|via|with)\b).*"),
+        ("share bar", 3, r"share( this| the)?( article| story| page| post)?[.!:]?"),
+        ("share bar", 15, r"follow (us|@\w+|\w+ news) on\b.*"),
+        (
+            "share bar",
+            8,
+            r"((facebook|twitter|x|linkedin|whatsapp|email|reddit|pinterest|print|copy link)[\s,|/]*){2,}",
+        ),
+        (
+            "advertisement",
+            6,
+            r"(advertisement|advertising|sponsored( content)?|ad)[\s:.\-–]*"
+            r"(story continues below( advertisement)?)?",
+        ),
+        ("advertisement", 6, r"(the )?story continues below( this)?( advertisement)?\.?"),
+        (
+            "cookie notice",
+            60,
+            r"(we use cookies|this (web)?site uses cookies|by continuing to (use|browse)"
+            r"|accept (all )?cookies|cookie (settings|preferences|policy)$)\b.*",
+        ),
+        (
+            "related links",
+            3,
+            r"(related|read more|more from [\w ]+|recommended|you may also like|most read"
+            r"|more stories|see also|also read|trending( now)?|what to read next"
+            r"|related (articles|stories|coverage|content|links|topics))\s*[:.]?",
+        ),
+        ("related links", 30, r"(related|read more|read next|see also|also read|recommended|watch)\s*:.*"),
+        ("call to action", 20, r"(click|tap) here\b.*"),
+        ("call to action", 10, r"listen to (this|the) (article|story)\b.*"),
+        ("copyright", 40, r"(©|\(c\)|copyright\s*(©|\(c\)|\d{4})).*"),
+        ("copyright", 30, r".*\ball rights reserved\.?"),
+    ]
+]
+
+
+# --- widgets that talk to the reader --------------------------------------------------------------
+
+WIDGET_MAX_WORDS = 45
+_WIDGET_CUES = re.compile(
+    r"\bnewsletters?\b|\binbox(?:es)?\b|\bmailing list\b|\be-?mail (?:alerts?|updates|briefing)\b"
+    r"|\bsubscri(?:be|bed|bing|ption)\b|\bsign(?:ing|ed)?[ -]?up\b|\bregist(?:er|ering|ration)\b"
+    r"|\bopt(?:ed|ing)?[ -](?:in|out)\b|\bunsubscribe\b"
+    r"|\be-?mail(?: address)?\b"
+    r"|\bprivacy (?:policy|notice|statement|settings)\b|\bterms (?:of (?:use|service)|and conditions)\b"
+    r"|\brecaptcha\b|\bconfirm your\b"
+    r"|\berror\b|\bwent wrong\b|\btry again\b|\binvalid\b|\bplease enter\b|\bsuccess\b"
+    # paywalls, membership and app prompts
+    r"|\blog(?:ged)? ?in\b|\bsign(?:ed)? in\b|\bfree articles?\b|\bunlimited (?:digital )?access\b"
+    r"|\bsubscribers?[- ]only\b|\bcreate (?:a free |an )?account\b|\bbecome a (?:member|subscriber|supporter)\b"
+    r"|\bsupport (?:our|independent|local|quality) journalism\b|\bdonat(?:e|ion)\b|\bapp store\b|\bgoogle play\b",
+    re.IGNORECASE,
+)
+# cues that on their own, in a short line addressed to the reader, make it a widget
+_STRONG_CUES = re.compile(
+    r"newsletter|inbox|unsubscribe|e-?mail address|privacy (?:policy|notice)|terms of (?:use|service)|recaptcha"
+    r"|mailing list|e-?mail (?:alerts?|updates)|free articles?|unlimited (?:digital )?access|already a subscriber"
+    r"|become a (?:member|subscriber|supporter)|support (?:our|independent|local|quality) journalism"
+    r"|app store|google play|thanks?(?: you)? for (?:signing up|subscribing|registering|joining)",
+    re.IGNORECASE,
+)
+_TO_THE_READER = re.compile(
+    r"\byou(?:r|rs|'re|’re|'ll|’ll)?\b"
+    r"|^(?:get|sign|subscribe|enter|join|don'?t miss|don’t miss|never miss|stay|thanks|thank|be the first"
+    r"|want|like|love|start|receive|try|keep up|already|log|download)\b|\bplease\b",
+    re.IGNORECASE,
+)
+_TIP = re.compile(
+    r"\b(?:have|got) a (?:news )?tip\b|\bsend (?:us )?(?:a |your )?(?:news )?tips?\b|\bnews tips?\b", re.IGNORECASE
+)
+_REACH = re.compile(
+    r"\b(?:can|may) be reached\b"
+    r"|\b(?:reach|contact|email|e-mail|write to|follow) (?:him|her|them|me|us"
+    r"|the (?:author|reporter|writer|editors?))\b",
+    re.IGNORECASE,
+)
+# an address to reach someone at: e-mail, handle, phone number, or a social network
+_ADDRESS = re.compile(
+    r"[\w.+-]+@[\w-]+\.[\w.]+|(?<!\w)@\w{2,}|\(?\d{3}\)?[ .-]\d{3}[ .-]?\d{4}|\b\d{3}-\d{4}\b"
+    r"|\bon (?:x|twitter|bluesky|instagram|threads|mastodon|linkedin|facebook|signal)\b",
+    re.IGNORECASE,
+)
+_AFFILIATE = re.compile(r"\b(?:commissions?|affiliate)\b", re.IGNORECASE)
+_AFFILIATE_CONTEXT = re.compile(r"\b(?:links?|buy|purchases?|retailers?)\b", re.IGNORECASE)
+_FIRST_PERSON_SITE = re.compile(r"\b(?:we|us|our)\b", re.IGNORECASE)
+
+
+def widget_reason(paragraph: str) -> str | None:
+    """"newsletter", "contact line" or "affiliate disclosure" for widget text, else None."""
+    text = paragraph.strip()
+    words = len(text.split())
+    if not text or words > WIDGET_MAX_WORDS:
+        return None
+    if _TIP.search(text) or (_REACH.search(text) and _ADDRESS.search(text)):
+        return "contact line"
+    if _AFFILIATE.search(text) and _AFFILIATE_CONTEXT.search(text) and _FIRST_PERSON_SITE.search(text):
+        return "affiliate disclosure"
+    cues = {m.group(0).casefold() for m in _WIDGET_CUES.finditer(text)}
+    if not cues:
+        return None
+    if words <= 6 and not SENTENCE_END.search(text) and _STRONG_CUES.search(text):
+        return "newsletter"  # a widget's title: "Pick Six Newsletter"
+    if REPORTED_SPEECH.search(text):
+        return None
+    if len(cues) >= 3:
+        return "newsletter"  # "protected by reCAPTCHA and the Privacy Policy and Terms of Service apply"
+    if not _TO_THE_READER.search(text):
+        return None
+    if len(cues) >= 2 or (words <= 15 and _STRONG_CUES.search(text)):
+        return "newsletter"
+    return None
+
+
+WIDGET_REASON = "boilerplate: newsletter"
+WIDGET_TITLE_MAX_WORDS = 5
+
+
+def is_widget_title(line: str) -> bool:
+    """Short enough, and unpunctuated enough, to be the name on a sign-up box ("Weekend Reads")."""
+    return len(line.split()) <= WIDGET_TITLE_MAX_WORDS and not SENTENCE_END.search(line.strip())
+
+
+# --- the verdict ---------------------------------------------------------------------------------
+
+
+def boilerplate_reason(paragraph: str) -> str | None:
+    """Why ``paragraph`` is page furniture rather than article text, or None."""
+    text = paragraph.strip()
+    words = len(text.split())
+    for reason, max_words, pattern in _BOILERPLATE:
+        if words <= max_words and pattern.fullmatch(text):
+            return f"boilerplate: {reason}"
+    widget = widget_reason(text)
+    return f"boilerplate: {widget}" if widget else None
+
+
+_CALL_TO_ACTION = re.compile(
+    r"(?:click|tap|watch|listen|read|view|download|shop|buy|follow|subscribe|sign up|share|learn more"
+    r"|see (?:more|all|the full|our)|check out|get the app)\b.*",
+    re.IGNORECASE,
+)
+
+
+def is_call_to_action(paragraph: str) -> bool:
+    """A short line that sends the reader somewhere ("Click here for live updates", "Watch the video")."""
+    return len(paragraph.split()) <= 12 and bool(_CALL_TO_ACTION.fullmatch(paragraph.strip()))
