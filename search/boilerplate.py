@@ -75,6 +75,7 @@ _BOILERPLATE: list[tuple[str, int, re.Pattern[str]]] = [
         ("call to action", 10, r"listen to (this|the) (article|story)\b.*"),
         ("copyright", 40, r"(©|\(c\)|copyright\s*(©|\(c\)|\d{4})).*"),
         ("copyright", 30, r".*\ball rights reserved\.?"),
+        ("copyright", 40, r".*\blicensed under (a |the )?creative commons\b.*"),
     ]
 ]
 
@@ -93,7 +94,9 @@ _WIDGET_CUES = re.compile(
     # paywalls, membership and app prompts
     r"|\blog(?:ged)? ?in\b|\bsign(?:ed)? in\b|\bfree articles?\b|\bunlimited (?:digital )?access\b"
     r"|\bsubscribers?[- ]only\b|\bcreate (?:a free |an )?account\b|\bbecome a (?:member|subscriber|supporter)\b"
-    r"|\bsupport (?:our|independent|local|quality) journalism\b|\bdonat(?:e|ion)\b|\bapp store\b|\bgoogle play\b",
+    r"|\bsupport (?:our|independent|local|quality) journalism\b|\bdonat(?:e|ion)\b|\bapp store\b|\bgoogle play\b"
+    r"|\btax[- ]deductible\b|\breaders like you\b|\bmembership\b"
+    r"|\bbriefing\b|\b(?:get|receive) (?:our|the) free\b|\b(?:don'?t|don’t|never) miss\b",
     re.IGNORECASE,
 )
 # cues that on their own, in a short line addressed to the reader, make it a widget
@@ -101,13 +104,15 @@ _STRONG_CUES = re.compile(
     r"newsletter|inbox|unsubscribe|e-?mail address|privacy (?:policy|notice)|terms of (?:use|service)|recaptcha"
     r"|mailing list|e-?mail (?:alerts?|updates)|free articles?|unlimited (?:digital )?access|already a subscriber"
     r"|become a (?:member|subscriber|supporter)|support (?:our|independent|local|quality) journalism"
-    r"|app store|google play|thanks?(?: you)? for (?:signing up|subscribing|registering|joining)",
+    r"|app store|google play|readers like you|tax[- ]deductible"
+    r"|thanks?(?: you)? for (?:signing up|subscribing|registering|joining)",
     re.IGNORECASE,
 )
 _TO_THE_READER = re.compile(
     r"\byou(?:r|rs|'re|’re|'ll|’ll)?\b"
     r"|^(?:get|sign|subscribe|enter|join|don'?t miss|don’t miss|never miss|stay|thanks|thank|be the first"
-    r"|want|like|love|start|receive|try|keep up|already|log|download)\b|\bplease\b",
+    r"|want|like|love|start|receive|try|keep up|already|log|download|support|donate|give|become|help"
+    r"|contribute)\b|\bplease\b",
     re.IGNORECASE,
 )
 _TIP = re.compile(

@@ -370,6 +370,10 @@ def test_table_rows_are_not_deduplicated():
         ("Maria Okafor can be reached at 555-0142. Follow her on X @mokafor.", "contact line"),
         ("We may earn a commission when you buy through links on our site.", "affiliate disclosure"),
         ("Click here for live updates on the storm", "call to action"),
+        ("Support independent journalism: become a member today.", "newsletter"),
+        ("We are funded by readers like you. Make a tax-deductible gift before midnight.", "newsletter"),
+        ("Never miss a story: get our free Evening Briefing at 6pm.", "newsletter"),
+        ("This story is licensed under a Creative Commons Attribution 4.0 licence.", "copyright"),
     ],
 )
 def test_widget_text_is_boilerplate(paragraph, kind):
@@ -391,6 +395,10 @@ def test_widget_text_is_boilerplate(paragraph, kind):
         "Police asked anyone with information to call 555-0199.",
         "The app store owner was fined for anti-competitive conduct by regulators in Brussels.",
         "An error in the count delayed the result by two days.",
+        "Membership of the union fell by 4 percent last year.",
+        "Help came too late for the tenants, who lost their deposits and their membership fees.",
+        "The White House briefing was cancelled after the president's trip was extended.",
+        "Don't miss the fireworks, the mayor told residents on Friday.",
     ],
 )
 def test_news_about_newsletters_and_subscriptions_is_not_a_widget(paragraph):
