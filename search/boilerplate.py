@@ -58,6 +58,19 @@ _BOILERPLATE: list[tuple[str, int, re.Pattern[str]]] = [
         ),
         ("advertisement", 6, r"(the )?story continues below( this)?( advertisement)?\.?"),
         (
+            "advertisement",
+            8,
+            r"(advertisement|ad)?[\s·:.\-–]*(scroll|continue reading) (to continue|the main story)"
+            r"( with (the )?content)?\.?",
+        ),
+        ("advertisement", 3, r"skip (advertisement|ad)|supported by"),
+        (
+            "print edition note",
+            60,
+            r"(a version of this (article|story) (appears|appeared) in print\b"
+            r"|this (article|story) (was )?(originally|first) (appeared|published) (in|on|by)\b).*",
+        ),
+        (
             "cookie notice",
             60,
             r"(we use cookies|this (web)?site uses cookies|by continuing to (use|browse)"
@@ -96,7 +109,8 @@ _WIDGET_CUES = re.compile(
     r"|\bsubscribers?[- ]only\b|\bcreate (?:a free |an )?account\b|\bbecome a (?:member|subscriber|supporter)\b"
     r"|\bsupport (?:our|independent|local|quality) journalism\b|\bdonat(?:e|ion)\b|\bapp store\b|\bgoogle play\b"
     r"|\btax[- ]deductible\b|\breaders like you\b|\bmembership\b"
-    r"|\bbriefing\b|\b(?:get|receive) (?:our|the) free\b|\b(?:don'?t|don’t|never) miss\b",
+    r"|\bbriefing\b|\b(?:get|receive) (?:our|the) free\b|\b(?:don'?t|don’t|never) miss\b"
+    r"|\bgift (?:this )?articles?\b|\bcheck your (?:e-?mail|inbox)\b|\benter your e-?mail\b",
     re.IGNORECASE,
 )
 # cues that on their own, in a short line addressed to the reader, make it a widget
@@ -105,14 +119,15 @@ _STRONG_CUES = re.compile(
     r"|mailing list|e-?mail (?:alerts?|updates)|free articles?|unlimited (?:digital )?access|already a subscriber"
     r"|become a (?:member|subscriber|supporter)|support (?:our|independent|local|quality) journalism"
     r"|app store|google play|readers like you|tax[- ]deductible"
-    r"|thanks?(?: you)? for (?:signing up|subscribing|registering|joining)",
+    r"|thanks?(?: you)? for (?:signing up|subscribing|registering|joining)|gift (?:this )?articles?"
+    r"|check your (?:e-?mail|inbox)|enter your e-?mail",
     re.IGNORECASE,
 )
 _TO_THE_READER = re.compile(
     r"\byou(?:r|rs|'re|’re|'ll|’ll)?\b"
     r"|^(?:get|sign|subscribe|enter|join|don'?t miss|don’t miss|never miss|stay|thanks|thank|be the first"
     r"|want|like|love|start|receive|try|keep up|already|log|download|support|donate|give|become|help"
-    r"|contribute)\b|\bplease\b",
+    r"|contribute|register|create)\b|\bplease\b",
     re.IGNORECASE,
 )
 _TIP = re.compile(
@@ -136,7 +151,7 @@ _FIRST_PERSON_SITE = re.compile(r"\b(?:we|us|our)\b", re.IGNORECASE)
 
 
 def widget_reason(paragraph: str) -> str | None:
-    """"newsletter", "contact line" or "affiliate disclosure" for widget text, else None."""
+    """The kind of reader-facing widget text ``paragraph`` is (newsletter, contact line, affiliate disclosure)."""
     text = paragraph.strip()
     words = len(text.split())
     if not text or words > WIDGET_MAX_WORDS:
@@ -161,6 +176,29 @@ def widget_reason(paragraph: str) -> str | None:
     return None
 
 
+_LINK_SEPARATORS = re.compile(r"\s+[|•·∙]\s+|\s*[|•∙]\s*")
+LINK_BAR_MIN_LINKS = 3
+LINK_BAR_MAX_WORDS_PER_LINK = 4
+
+
+def is_link_bar(paragraph: str) -> bool:
+    """A row of short links: "Order Reprints | Today's Paper | Subscribe", "Home · News · Sport".
+
+    Not a table row: a Markdown row starts or ends with ``|``, and figures are not link labels.
+    """
+    text = paragraph.strip()
+    if text.startswith("|") or text.endswith("|"):
+        return False
+    parts = _LINK_SEPARATORS.split(text)
+    return len(parts) >= LINK_BAR_MIN_LINKS and all(
+        p[:1].isalpha()
+        and not any(c.isdigit() for c in p)
+        and len(p.split()) <= LINK_BAR_MAX_WORDS_PER_LINK
+        and not SENTENCE_END.search(p)
+        for p in parts
+    )
+
+
 WIDGET_REASON = "boilerplate: newsletter"
 WIDGET_TITLE_MAX_WORDS = 5
 
@@ -180,6 +218,8 @@ def boilerplate_reason(paragraph: str) -> str | None:
     for reason, max_words, pattern in _BOILERPLATE:
         if words <= max_words and pattern.fullmatch(text):
             return f"boilerplate: {reason}"
+    if is_link_bar(text):
+        return "boilerplate: link bar"
     widget = widget_reason(text)
     return f"boilerplate: {widget}" if widget else None
 

@@ -374,6 +374,18 @@ def test_table_rows_are_not_deduplicated():
         ("We are funded by readers like you. Make a tax-deductible gift before midnight.", "newsletter"),
         ("Never miss a story: get our free Evening Briefing at 6pm.", "newsletter"),
         ("This story is licensed under a Creative Commons Attribution 4.0 licence.", "copyright"),
+        ("As a subscriber, you can gift articles to anyone each month.", "newsletter"),
+        ("Almost there! Check your inbox to confirm.", "newsletter"),
+        ("Advertisement - Scroll to continue", "advertisement"),
+        ("Continue reading the main story", "advertisement"),
+        (
+            "A version of this article appears in print on Oct. 2, 2024, Section A, Page 1 with the headline: Ports"
+            " Shut.",
+            "print edition note",
+        ),
+        ("This story was originally published by the Border Tribune.", "print edition note"),
+        ("Order Reprints | Today's Paper | Subscribe", "link bar"),
+        ("Home · World · Business · Sport", "link bar"),
     ],
 )
 def test_widget_text_is_boilerplate(paragraph, kind):
@@ -399,6 +411,10 @@ def test_widget_text_is_boilerplate(paragraph, kind):
         "Help came too late for the tenants, who lost their deposits and their membership fees.",
         "The White House briefing was cancelled after the president's trip was extended.",
         "Don't miss the fireworks, the mayor told residents on Friday.",
+        "By Maria Okafor | June 18, 2023 | Updated 5 p.m.",
+        "| Day | Main | Side |",
+        "Q1 2024 | Q2 2024 | Q3 2024",
+        "The story was first reported by the Tribune, which obtained the letter.",
     ],
 )
 def test_news_about_newsletters_and_subscriptions_is_not_a_widget(paragraph):
