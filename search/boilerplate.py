@@ -65,6 +65,11 @@ _BOILERPLATE: list[tuple[str, int, re.Pattern[str]]] = [
         ),
         ("advertisement", 3, r"skip (advertisement|ad)|supported by"),
         (
+            "site promotion",
+            30,
+            r"for (the )?(latest|more|all the latest|breaking) (local )?(news|headlines|updates|stories|coverage)\b.*",
+        ),
+        (
             "print edition note",
             60,
             r"(a version of this (article|story) (appears|appeared) in print\b"
@@ -110,7 +115,8 @@ _WIDGET_CUES = re.compile(
     r"|\bsupport (?:our|independent|local|quality) journalism\b|\bdonat(?:e|ion)\b|\bapp store\b|\bgoogle play\b"
     r"|\btax[- ]deductible\b|\breaders like you\b|\bmembership\b"
     r"|\bbriefing\b|\b(?:get|receive) (?:our|the) free\b|\b(?:don'?t|don’t|never) miss\b"
-    r"|\bgift (?:this )?articles?\b|\bcheck your (?:e-?mail|inbox)\b|\benter your e-?mail\b",
+    r"|\bgift (?:this )?articles?\b|\bcheck your (?:e-?mail|inbox)\b|\benter your e-?mail\b"
+    r"|\b(?:news|breaking news|push) alerts?\b|\bdownload (?:the|our) (?:[\w’'&-]+ ){0,3}app\b",
     re.IGNORECASE,
 )
 # cues that on their own, in a short line addressed to the reader, make it a widget
@@ -120,7 +126,7 @@ _STRONG_CUES = re.compile(
     r"|become a (?:member|subscriber|supporter)|support (?:our|independent|local|quality) journalism"
     r"|app store|google play|readers like you|tax[- ]deductible"
     r"|thanks?(?: you)? for (?:signing up|subscribing|registering|joining)|gift (?:this )?articles?"
-    r"|check your (?:e-?mail|inbox)|enter your e-?mail",
+    r"|check your (?:e-?mail|inbox)|enter your e-?mail|download (?:the|our) (?:[\w’'&-]+ ){0,3}app",
     re.IGNORECASE,
 )
 _TO_THE_READER = re.compile(

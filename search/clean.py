@@ -415,6 +415,29 @@ def _may_recur(paragraph: str) -> bool:
     )
 
 
+PULL_QUOTE_MIN_WORDS = 4
+_QUOTATION = re.compile(r"[\"“”‘’'].+[\"“”‘’'][.!?…]?")
+
+
+def _pull_quote_source(i: int, paragraphs: list[str], tokens: list[list[str]], dropped: dict) -> int | None:
+    """The paragraph a short quotation is lifted from word for word (a pull quote), if any.
+
+    Too short for the containment test, so only an exact run of words counts.
+    """
+    words = tokens[i]
+    if len(words) < PULL_QUOTE_MIN_WORDS or not _QUOTATION.fullmatch(paragraphs[i].strip()):
+        return None
+    phrase = f" {' '.join(words)} "
+    return next(
+        (
+            j
+            for j, other in enumerate(tokens)
+            if j != i and j not in dropped and len(other) > len(words) and phrase in f" {' '.join(other)} "
+        ),
+        None,
+    )
+
+
 def drop_duplicates(paragraphs: list[str]) -> tuple[list[int], list[Dropped]]:
     """Indexes of the paragraphs to keep, and what was dropped.
 
@@ -441,7 +464,12 @@ def drop_duplicates(paragraphs: list[str]) -> tuple[list[int], list[Dropped]]:
     pairs = [set(itertools.pairwise(t)) for t in tokens]
     list_like = [_may_recur(p) for p in paragraphs]
     for i, words in enumerate(tokens):
-        if i in dropped or len(words) < CONTAINMENT_MIN_WORDS:
+        if i in dropped:
+            continue
+        if len(words) < CONTAINMENT_MIN_WORDS:
+            source = _pull_quote_source(i, paragraphs, tokens, dropped)
+            if source is not None:
+                dropped[i] = ("contained in", source)
             continue
         for j, other in enumerate(tokens):
             # verbatim repeats were judged above; one list line does not give way to another

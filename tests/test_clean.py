@@ -386,6 +386,8 @@ def test_table_rows_are_not_deduplicated():
         ("This story was originally published by the Border Tribune.", "print edition note"),
         ("Order Reprints | Today's Paper | Subscribe", "link bar"),
         ("Home · World · Business · Sport", "link bar"),
+        ("For the latest news, weather and sports, head to Channel 9.", "site promotion"),
+        ("Stay informed: get breaking news alerts on your phone. Download the Channel 9 app.", "newsletter"),
     ],
 )
 def test_widget_text_is_boilerplate(paragraph, kind):
@@ -415,6 +417,8 @@ def test_widget_text_is_boilerplate(paragraph, kind):
         "| Day | Main | Side |",
         "Q1 2024 | Q2 2024 | Q3 2024",
         "The story was first reported by the Tribune, which obtained the letter.",
+        "For more than a decade the station has led the ratings for local news.",
+        "The app was downloaded two million times in its first week, the company said.",
     ],
 )
 def test_news_about_newsletters_and_subscriptions_is_not_a_widget(paragraph):
@@ -503,3 +507,10 @@ def test_repeats_that_are_not_content_still_go():
         "duplicate of paragraph 2",
         "duplicate of paragraph 5",
     ]
+
+
+def test_a_short_pull_quote_goes_but_a_short_quoted_subheading_stays():
+    body = "“My body doesn’t know it’s retired,” he says, pouring tea in a kitchen that looks out at the sea."
+    keep, dropped = drop_duplicates(["“A real conversation”", body, "“My body doesn’t know it’s retired.”"])
+    assert keep == [0, 1]
+    assert [d.reason for d in dropped] == ["contained in paragraph 2"]
