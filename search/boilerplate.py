@@ -137,7 +137,8 @@ _TO_THE_READER = re.compile(
     re.IGNORECASE,
 )
 _TIP = re.compile(
-    r"\b(?:have|got) a (?:news )?tip\b|\bsend (?:us )?(?:a |your )?(?:news )?tips?\b|\bnews tips?\b", re.IGNORECASE
+    r"\b(?:have|got) a (?:news |story )?tip\b|^(?:please )?send (?:us )?(?:a |your )?(?:news |story )?tips?\b",
+    re.IGNORECASE,
 )
 _REACH = re.compile(
     r"\b(?:can|may) be reached\b"
@@ -145,15 +146,20 @@ _REACH = re.compile(
     r"|the (?:author|reporter|writer|editors?))\b",
     re.IGNORECASE,
 )
-# an address to reach someone at: e-mail, handle, phone number, or a social network
+# where to reach a writer: an e-mail address, a handle or a social network (a phone number alone
+# is as likely a hotline the story gives its readers)
 _ADDRESS = re.compile(
-    r"[\w.+-]+@[\w-]+\.[\w.]+|(?<!\w)@\w{2,}|\(?\d{3}\)?[ .-]\d{3}[ .-]?\d{4}|\b\d{3}-\d{4}\b"
+    r"[\w.+-]+@[\w-]+\.[\w.]+|(?<!\w)@\w{2,}"
     r"|\bon (?:x|twitter|bluesky|instagram|threads|mastodon|linkedin|facebook|signal)\b",
     re.IGNORECASE,
 )
-_AFFILIATE = re.compile(r"\b(?:commissions?|affiliate)\b", re.IGNORECASE)
-_AFFILIATE_CONTEXT = re.compile(r"\b(?:links?|buy|purchases?|retailers?)\b", re.IGNORECASE)
-_FIRST_PERSON_SITE = re.compile(r"\b(?:we|us|our)\b", re.IGNORECASE)
+_AFFILIATE = re.compile(
+    r"\bwe (?:may |might |could |will )?(?:earn|receive|get|make)\b[^.]*"
+    r"\b(?:commissions?|compensation|affiliate|a share)\b"
+    r"|\baffiliate (?:links?|commissions?|partners?|programs?)\b[^.]*\b(?:we|us|our)\b"
+    r"|\b(?:we|us|our)\b[^.]*\baffiliate (?:links?|commissions?|partners?|programs?)\b",
+    re.IGNORECASE,
+)
 
 
 def widget_reason(paragraph: str) -> str | None:
@@ -164,7 +170,7 @@ def widget_reason(paragraph: str) -> str | None:
         return None
     if _TIP.search(text) or (_REACH.search(text) and _ADDRESS.search(text)):
         return "contact line"
-    if _AFFILIATE.search(text) and _AFFILIATE_CONTEXT.search(text) and _FIRST_PERSON_SITE.search(text):
+    if _AFFILIATE.search(text):
         return "affiliate disclosure"
     cues = {m.group(0).casefold() for m in _WIDGET_CUES.finditer(text)}
     if not cues:
@@ -173,8 +179,9 @@ def widget_reason(paragraph: str) -> str | None:
         return "newsletter"  # a widget's title: "Pick Six Newsletter"
     if REPORTED_SPEECH.search(text):
         return None
-    if len(cues) >= 3:
-        return "newsletter"  # "protected by reCAPTCHA and the Privacy Policy and Terms of Service apply"
+    if len(cues) >= 3 or (len(cues) == 2 and words <= 5):
+        # "protected by reCAPTCHA and the Privacy Policy and Terms of Service apply", "Invalid email"
+        return "newsletter"
     if not _TO_THE_READER.search(text):
         return None
     if len(cues) >= 2 or (words <= 15 and _STRONG_CUES.search(text)):
@@ -207,6 +214,8 @@ def is_link_bar(paragraph: str) -> bool:
 
 WIDGET_REASON = "boilerplate: newsletter"
 WIDGET_TITLE_MAX_WORDS = 5
+#: furniture lines after a short line that make it the name of a sign-up box
+WIDGET_BOX_MIN_LINES = 2
 
 
 def is_widget_title(line: str) -> bool:

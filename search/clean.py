@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from .boilerplate import (
     REPORTED_SPEECH,
     SENTENCE_END,
+    WIDGET_BOX_MIN_LINES,
     WIDGET_REASON,
+    WIDGET_TITLE_MAX_WORDS,
     boilerplate_reason,
     is_call_to_action,
     is_widget_title,
@@ -511,28 +513,36 @@ class Cleaned:
 def clean_paragraphs(paragraphs: list[str]) -> Cleaned:
     """Boilerplate, reporter credits and duplicates out; paragraphs otherwise verbatim."""
     result = Cleaned(paragraphs=[])
+    texts = [p for p in map(normalize_paragraph, paragraphs) if p]
+    reasons = [boilerplate_reason(p) for p in texts]
+    for i, text in enumerate(texts):
+        # a sign-up box's name ("The Morning Brief") above its pitch and form lines, or a short
+        # message between two of them ("Oops!"), goes with them; one plug after a subheading
+        # leaves the subheading alone
+        if reasons[i] is not None or len(text.split()) > WIDGET_TITLE_MAX_WORDS:
+            continue
+        box = reasons[i + 1 : i + 1 + WIDGET_BOX_MIN_LINES]
+        heads_a_box = (
+            is_widget_title(text) and len(box) == WIDGET_BOX_MIN_LINES and box[0] == WIDGET_REASON and all(box)
+        )
+        inside_a_box = (
+            not is_widget_title(text)  # a message ("Oops!"), not a subheading
+            and 0 < i < len(texts) - 1
+            and reasons[i - 1] == reasons[i + 1] == WIDGET_REASON
+        )
+        if heads_a_box or inside_a_box:
+            reasons[i] = f"{WIDGET_REASON} title" if heads_a_box else WIDGET_REASON
     kept: list[str] = []
-    last_was_kept = False  # the paragraph before this one is kept[-1]
-    for raw in paragraphs:
-        paragraph = normalize_paragraph(raw)
-        if not paragraph:
-            continue
-        reason = boilerplate_reason(paragraph)
+    for paragraph, reason in zip(texts, reasons, strict=True):
         if reason:
-            if reason == WIDGET_REASON and last_was_kept and is_widget_title(kept[-1]):
-                # the box's name ("The Morning Brief") right above its pitch goes with it
-                result.dropped.append(Dropped(kept.pop(), f"{reason} title"))
             result.dropped.append(Dropped(paragraph, reason))
-            last_was_kept = False
             continue
-        last_was_kept = False
         credits = parse_credits(paragraph)
         if credits:
             result.contributors.extend(c for c in credits if c not in result.contributors)
             result.dropped.append(Dropped(paragraph, "reporter credit"))
             continue
         kept.append(paragraph)
-        last_was_kept = True
     keep, dropped = drop_duplicates(kept)
     result.paragraphs = [kept[i] for i in keep]
     result.dropped.extend(dropped)

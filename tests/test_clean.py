@@ -365,6 +365,7 @@ def test_table_rows_are_not_deduplicated():
         ("Already a subscriber? Log in for unlimited access.", "newsletter"),
         ("You have two free articles left this month.", "newsletter"),
         ("Join now", "newsletter"),
+        ("Invalid email", "newsletter"),
         ("Have a tip? Dana Whitfield may be reached at dwhitfield@courier.example.", "contact line"),
         ("Send us a news tip.", "contact line"),
         ("Maria Okafor can be reached at 555-0142. Follow her on X @mokafor.", "contact line"),
@@ -419,6 +420,9 @@ def test_widget_text_is_boilerplate(paragraph, kind):
         "The story was first reported by the Tribune, which obtained the letter.",
         "For more than a decade the station has led the ratings for local news.",
         "The app was downloaded two million times in its first week, the company said.",
+        "The county's flood hotline can be reached at 555-0100 around the clock.",
+        "Police received a news tip about the stolen van on Tuesday.",
+        "Our investigation found brokers earn a commission on every product they sell, buy or recommend.",
     ],
 )
 def test_news_about_newsletters_and_subscriptions_is_not_a_widget(paragraph):
@@ -432,7 +436,11 @@ def test_a_sign_up_box_goes_with_its_title_but_a_subheading_stays():
             "The council voted on Tuesday to keep the pool open through September.",
             "Weekend Reads",
             "Don't miss our best long reads, delivered to your inbox every Saturday.",
+            "Sign up",
+            "Oops!",  # the form's message, between two lines of the box
+            "By signing up you agree to our privacy notice.",
             "What happens next",
+            "Want more stories like this? Sign up for our free newsletter.",  # one plug after a subheading
             "The budget committee will meet again in October to review the costs.",
         ]
     )
@@ -441,7 +449,14 @@ def test_a_sign_up_box_goes_with_its_title_but_a_subheading_stays():
         "What happens next",
         "The budget committee will meet again in October to review the costs.",
     ]
-    assert [d.reason for d in cleaned.dropped] == ["boilerplate: newsletter title", "boilerplate: newsletter"]
+    assert [d.reason for d in cleaned.dropped] == [
+        "boilerplate: newsletter title",
+        "boilerplate: newsletter",
+        "boilerplate: newsletter",
+        "boilerplate: newsletter",
+        "boilerplate: newsletter",
+        "boilerplate: newsletter",
+    ]
 
 
 # --- repeats that are content -----------------------------------------------------------------
