@@ -83,12 +83,23 @@ _BOILERPLATE: list[tuple[str, int, re.Pattern[str]]] = [
         ),
         (
             "related links",
-            3,
-            r"(related|read more|more from [\w ]+|recommended|you may also like|most read"
-            r"|more stories|see also|also read|trending( now)?|what to read next"
+            5,
+            r"(related|read more|more from [\w ]+|recommended( for you)?|you (may|might) also like|most read"
+            r"|more stories|see also|also read|trending( now| stories)?|what to read next|further reading"
+            r"|most (popular|viewed|shared)|popular (now|stories)|editor'?s picks|top stories"
+            r"|more (on|in|about) this (story|topic)"
             r"|related (articles|stories|coverage|content|links|topics))\s*[:.]?",
         ),
-        ("related links", 30, r"(related|read more|read next|see also|also read|recommended|watch)\s*:.*"),
+        (
+            "related links",
+            30,
+            r"(related|read more|read next|see also|also read|recommended|watch|video|listen|podcast)\s*:.*",
+        ),
+        (
+            "photo credit",
+            15,
+            r"(image|photo|photograph|picture|illustration)s?( credit)?\s*:.*|\((ap|afp|reuters|getty)\b[^)]*\)",
+        ),
         ("call to action", 20, r"(click|tap) here\b.*"),
         ("call to action", 10, r"listen to (this|the) (article|story)\b.*"),
         ("copyright", 40, r"(©|\(c\)|copyright\s*(©|\(c\)|\d{4})).*"),
