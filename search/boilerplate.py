@@ -13,10 +13,7 @@ from __future__ import annotations
 
 import re
 
-#: how a sentence ends: a stop, possibly inside closing quotes or brackets
-SENTENCE_END = re.compile(r"[.!?…:;][\"'”’)\]]*$")
-#: quotation marks or a reporting verb: text that reports someone's words
-REPORTED_SPEECH = re.compile(r"[\"“”]|\b(?:said|says|added|told|according to)\b", re.IGNORECASE)
+from .sentences import REPORTED_SPEECH, SENTENCE_END
 
 # Each pattern must match a whole (short) paragraph: an article sentence that merely uses the
 # word "share" or "follow" never does.
@@ -248,6 +245,29 @@ def boilerplate_reason(paragraph: str) -> str | None:
         return "boilerplate: link bar"
     widget = widget_reason(text)
     return f"boilerplate: {widget}" if widget else None
+
+
+def boilerplate_reasons(paragraphs: list[str]) -> list[str | None]:
+    """:func:`boilerplate_reason` of each paragraph, with the box lines only their neighbours reveal."""
+    reasons = [boilerplate_reason(p) for p in paragraphs]
+    for i, text in enumerate(paragraphs):
+        # a sign-up box's name ("The Morning Brief") above its pitch and form lines, or a short
+        # message between two of them ("Oops!"), goes with them; one plug after a subheading
+        # leaves the subheading alone
+        if reasons[i] is not None or len(text.split()) > WIDGET_TITLE_MAX_WORDS:
+            continue
+        box = reasons[i + 1 : i + 1 + WIDGET_BOX_MIN_LINES]
+        heads_a_box = (
+            is_widget_title(text) and len(box) == WIDGET_BOX_MIN_LINES and box[0] == WIDGET_REASON and all(box)
+        )
+        inside_a_box = (
+            not is_widget_title(text)  # a message ("Oops!"), not a subheading
+            and 0 < i < len(paragraphs) - 1
+            and reasons[i - 1] == reasons[i + 1] == WIDGET_REASON
+        )
+        if heads_a_box or inside_a_box:
+            reasons[i] = f"{WIDGET_REASON} title" if heads_a_box else WIDGET_REASON
+    return reasons
 
 
 _CALL_TO_ACTION = re.compile(

@@ -2,28 +2,20 @@
 
 Small pure functions; :func:`clean_text` runs them in order for plain-text files and
 :func:`clean_paragraphs` runs the paragraph-level pass for text that already has paragraphs
-(HTML extraction, JSON bodies).
+(HTML extraction, JSON bodies). Furniture is recognised in :mod:`search.boilerplate`, repeats in
+:mod:`search.duplicates`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
-from .boilerplate import (
-    REPORTED_SPEECH,
-    SENTENCE_END,
-    WIDGET_BOX_MIN_LINES,
-    WIDGET_REASON,
-    WIDGET_TITLE_MAX_WORDS,
-    boilerplate_reason,
-    is_call_to_action,
-    is_widget_title,
-)
+from .boilerplate import boilerplate_reason, boilerplate_reasons
+from .duplicates import dedupe_key, drop_duplicates
 from .models import Dropped
+from .sentences import SENTENCE_END, first_sentence
 
 # --- characters and whitespace ----------------------------------------------------------------
 
@@ -236,13 +228,6 @@ TITLE_MAX_WORDS = 20
 TITLE_MAX_CHARS = 200
 DERIVED_TITLE_MAX_CHARS = 140
 
-_ABBREVIATIONS = frozenset(
-    re.findall(
-        r"\S+",
-        "mr mrs ms dr prof st sen rep gov gen col lt sgt capt jr sr inc co corp ltd no vs etc jan feb mar apr"
-        " jun jul aug sep sept oct nov dec u.s u.k u.n e.u a.m p.m",
-    )
-)
 _DANGLING = frozenset(
     re.findall(r"\S+", "a an the and or but of to in on for with by at from as that which who")
 )
@@ -256,16 +241,6 @@ def is_title_line(line: str) -> bool:
         and len(line.split()) <= TITLE_MAX_WORDS
         and not re.search(r"[.,:;…][\"'”’)]*$", line)
     )
-
-
-def first_sentence(paragraph: str) -> str:
-    """The first sentence, not fooled by ``U.S.`` or ``Mr.``."""
-    for match in re.finditer(r"[.!?…][\"'”’)]*(?=\s+[\"'“‘(]?[A-Z0-9])", paragraph):
-        token = paragraph[: match.start() + 1].split()[-1].lower().strip("\"'“‘(")
-        if token.rstrip(".") in _ABBREVIATIONS or re.fullmatch(r"(?:[a-z]\.)+", token):
-            continue
-        return paragraph[: match.end()].strip()
-    return paragraph.strip()
 
 
 def derive_title(paragraph: str, max_chars: int = DERIVED_TITLE_MAX_CHARS) -> str:
@@ -349,155 +324,6 @@ def parse_credits(paragraph: str) -> list[str] | None:
     return found
 
 
-# --- duplicates ---------------------------------------------------------------------------------
-
-DUPLICATE_MIN_WORDS = 4
-#: a repeat this many paragraphs or fewer after the copy before it is the page printing it twice
-NEAR_REPEAT = 2
-#: a one-sentence line up to this long (a list item, a recipe line, an interview question) may
-#: recur further apart as content: the same feature bullet under two products, the same question
-#: put to three people
-LIST_LINE_MAX_WORDS = 25
-LIST_LINE_SHORT_WORDS = 8
-CONTAINMENT_MIN_WORDS = 8
-CONTAINMENT_WORDS = 0.85
-CONTAINMENT_BIGRAMS = 0.75
-_WORD = re.compile(r"\w+(?:[.,'’/-]\w+)*")
-
-
-def _key(paragraph: str) -> str:
-    return " ".join(_WORD.findall(unicodedata.normalize("NFKC", paragraph).casefold()))
-
-
-def _containment(a: list[str], words_b: set[str], pairs_b: set[tuple[str, str]]) -> tuple[float, float]:
-    if not a or any(w not in words_b for w in a if any(c.isdigit() for c in w)):
-        return 0.0, 0.0  # a different figure is a different fact
-    words = sum(w in words_b for w in a) / len(a)
-    pairs_a = list(itertools.pairwise(a))
-    pairs = sum(p in pairs_b for p in pairs_a) / len(pairs_a) if pairs_a else words
-    return words, pairs
-
-
-def containment(short: str, long: str) -> tuple[float, float]:
-    """Share of ``short``'s words and of its word pairs that also occur in ``long``."""
-    b = _key(long).split()
-    return _containment(_key(short).split(), set(b), set(itertools.pairwise(b)))
-
-
-def is_contained(short: str, long: str) -> bool:
-    """True when ``short`` is a teaser or near-copy of the longer paragraph ``long``."""
-    n_short, n_long = len(_key(short).split()), len(_key(long).split())
-    if n_short < CONTAINMENT_MIN_WORDS or n_long < n_short:
-        return False
-    words, pairs = containment(short, long)
-    return words >= CONTAINMENT_WORDS and pairs >= CONTAINMENT_BIGRAMS
-
-
-def is_table_row(paragraph: str) -> bool:
-    """A line of figures ("Revs 291.8 mln vs 151.1 mln"), not prose."""
-    words = paragraph.split()
-    figures = sum(any(c.isdigit() for c in w) for w in words)
-    return bool(words) and figures / len(words) >= 0.3 and not SENTENCE_END.search(paragraph)
-
-
-def _may_recur(paragraph: str) -> bool:
-    """A line an article can repeat on purpose: a list item, a question, a label, not a reported sentence.
-
-    One short sentence at most, sending no one anywhere, reporting nobody's words, and either
-    unpunctuated (an item), a question, or a few words ("Rating: four out of five.").
-    """
-    text = paragraph.strip()
-    words = len(text.split())
-    return (
-        words <= LIST_LINE_MAX_WORDS
-        and first_sentence(text) == text
-        and not is_call_to_action(text)
-        and not REPORTED_SPEECH.search(text)
-        and (not SENTENCE_END.search(text) or text.endswith("?") or words <= LIST_LINE_SHORT_WORDS)
-    )
-
-
-PULL_QUOTE_MIN_WORDS = 4
-_QUOTATION = re.compile(r"[\"“”‘’'].+[\"“”‘’'][.!?…]?")
-
-
-def _pull_quote_source(i: int, paragraphs: list[str], tokens: list[list[str]], dropped: dict) -> int | None:
-    """The paragraph a short quotation is lifted from word for word (a pull quote), if any.
-
-    Too short for the containment test, so only an exact run of words counts.
-    """
-    words = tokens[i]
-    if len(words) < PULL_QUOTE_MIN_WORDS or not _QUOTATION.fullmatch(paragraphs[i].strip()):
-        return None
-    phrase = f" {' '.join(words)} "
-    return next(
-        (
-            j
-            for j, other in enumerate(tokens)
-            if j != i and j not in dropped and len(other) > len(words) and phrase in f" {' '.join(other)} "
-        ),
-        None,
-    )
-
-
-def drop_duplicates(paragraphs: list[str]) -> tuple[list[int], list[Dropped]]:
-    """Indexes of the paragraphs to keep, and what was dropped.
-
-    A verbatim repeat (ignoring case, spacing and punctuation) goes when it is prose, a call to
-    action, or within :data:`NEAR_REPEAT` paragraphs of the copy before it; a short list-like line
-    repeated further apart is content and stays. A paragraph whose words are nearly all in a longer
-    one of the same article gives way to the fuller one, which keeps its own position. Reasons name
-    the kept paragraph by its number in the cleaned article, as ``dateline extract`` prints it.
-    """
-    # table rows ("Avg shrs 4,350,000 vs 3,217,500") repeat by design: they are left alone
-    tokens = [[] if is_table_row(p) else _key(p).split() for p in paragraphs]
-    dropped: dict[int, tuple[str, int]] = {}  # index -> (why, index of the paragraph kept instead)
-    last_kept: dict[tuple[str, ...], int] = {}
-    for i, words in enumerate(tokens):
-        key = tuple(words)
-        if len(key) < DUPLICATE_MIN_WORDS:  # short repeats are table rows and subheadings
-            continue
-        before = last_kept.get(key)
-        if before is not None and (i - before <= NEAR_REPEAT or not _may_recur(paragraphs[i])):
-            dropped[i] = ("duplicate of", before)
-        else:
-            last_kept[key] = i
-    sets = [set(t) for t in tokens]
-    pairs = [set(itertools.pairwise(t)) for t in tokens]
-    list_like = [_may_recur(p) for p in paragraphs]
-    for i, words in enumerate(tokens):
-        if i in dropped:
-            continue
-        if len(words) < CONTAINMENT_MIN_WORDS:
-            source = _pull_quote_source(i, paragraphs, tokens, dropped)
-            if source is not None:
-                dropped[i] = ("contained in", source)
-            continue
-        for j, other in enumerate(tokens):
-            # verbatim repeats were judged above; one list line does not give way to another
-            if j == i or j in dropped or other == words or (list_like[i] and list_like[j]):
-                continue
-            # the fuller paragraph wins; of two equally long ones, the earlier
-            if len(other) > len(words) or (len(other) == len(words) and j < i):
-                word_share, pair_share = _containment(words, sets[j], pairs[j])
-                if word_share >= CONTAINMENT_WORDS and pair_share >= CONTAINMENT_BIGRAMS:
-                    dropped[i] = ("contained in", j)
-                    break
-    keep = [i for i in range(len(paragraphs)) if i not in dropped]
-
-    def kept_number(j: int) -> int:
-        # the paragraph kept instead may itself have given way to a fuller one later on
-        seen = set()
-        while j in dropped and j not in seen:
-            seen.add(j)
-            j = dropped[j][1]
-        return keep.index(j) + 1 if j in keep else 0
-
-    return keep, [
-        Dropped(paragraphs[i], f"{why} paragraph {kept_number(j)}") for i, (why, j) in sorted(dropped.items())
-    ]
-
-
 # --- the passes -------------------------------------------------------------------------------
 
 
@@ -514,24 +340,7 @@ def clean_paragraphs(paragraphs: list[str]) -> Cleaned:
     """Boilerplate, reporter credits and duplicates out; paragraphs otherwise verbatim."""
     result = Cleaned(paragraphs=[])
     texts = [p for p in map(normalize_paragraph, paragraphs) if p]
-    reasons = [boilerplate_reason(p) for p in texts]
-    for i, text in enumerate(texts):
-        # a sign-up box's name ("The Morning Brief") above its pitch and form lines, or a short
-        # message between two of them ("Oops!"), goes with them; one plug after a subheading
-        # leaves the subheading alone
-        if reasons[i] is not None or len(text.split()) > WIDGET_TITLE_MAX_WORDS:
-            continue
-        box = reasons[i + 1 : i + 1 + WIDGET_BOX_MIN_LINES]
-        heads_a_box = (
-            is_widget_title(text) and len(box) == WIDGET_BOX_MIN_LINES and box[0] == WIDGET_REASON and all(box)
-        )
-        inside_a_box = (
-            not is_widget_title(text)  # a message ("Oops!"), not a subheading
-            and 0 < i < len(texts) - 1
-            and reasons[i - 1] == reasons[i + 1] == WIDGET_REASON
-        )
-        if heads_a_box or inside_a_box:
-            reasons[i] = f"{WIDGET_REASON} title" if heads_a_box else WIDGET_REASON
+    reasons = boilerplate_reasons(texts)
     kept: list[str] = []
     for paragraph, reason in zip(texts, reasons, strict=True):
         if reason:
@@ -572,7 +381,7 @@ def clean_text(text: str, title: str | None = None) -> CleanText:
             if value and not getattr(header, name):
                 setattr(header, name, value)
     blocks = split_paragraphs(rest)
-    if title and blocks and _key(blocks[0]) == _key(title):
+    if title and blocks and dedupe_key(blocks[0]) == dedupe_key(title):
         blocks.pop(0)  # the body repeats the known title
     cleaned = clean_paragraphs(blocks)
     derived = False

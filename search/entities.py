@@ -64,8 +64,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .clean import is_table_row
 from .dates import resolve_date_mention
+from .duplicates import is_table_row
 from .errors import InputError
 from .models import Article, Entities
 

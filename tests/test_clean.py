@@ -6,11 +6,7 @@ from search.boilerplate import boilerplate_reason, widget_reason
 from search.clean import (
     clean_paragraphs,
     clean_text,
-    containment,
     derive_title,
-    drop_duplicates,
-    first_sentence,
-    is_contained,
     is_title_line,
     normalize_paragraph,
     parse_credits,
@@ -18,6 +14,8 @@ from search.clean import (
     split_header,
     split_paragraphs,
 )
+from search.duplicates import containment, drop_duplicates, is_contained
+from search.sentences import first_sentence
 
 # --- paragraphs -------------------------------------------------------------------------------
 
