@@ -1,11 +1,14 @@
 import datetime as dt
+import re
 import socket
+from collections import Counter
 from pathlib import Path
 
 import pytest
+import trafilatura
 from bs4 import BeautifulSoup
 
-from search.html import extract_html, html_to_text, looks_like_html, page_title, strip_site_suffix
+from search.html import extract_html, html_to_text, looks_like_html, main_paragraphs, page_title, strip_site_suffix
 
 DATA = Path(__file__).parent / "data"
 
@@ -192,3 +195,27 @@ def test_sign_up_box_in_the_body_goes_and_repeated_bullets_stay(no_network):
     for widget in ["Morning Brief", "inbox", "Terms of Use", "Sign up"]:
         assert widget not in body, widget
     assert page.paragraphs[-1].startswith("Each tracker was worn")
+
+
+def test_paragraphs_hold_exactly_the_words_trafilatura_extracts(no_network):
+    # nested lists, a table, a quotation holding paragraphs, line breaks and loose text: nothing
+    # trafilatura keeps is lost or doubled on the way to paragraphs
+    html = """<html><body><article><div class="story">
+    <p>The harbor board met on Monday night to discuss the new ferry timetable for the summer.</p>
+    Loose text after the first paragraph, explaining the vote in a few more words.<br>
+    And a second loose line after a line break, with the board's final tally included.
+    <ul><li>Weekday sailings every thirty minutes<ul><li>Earlier boats on Fridays</li></ul></li>
+    <li>Weekend sailings every hour</li></ul>
+    <table><tr><th>Route</th><th>Fare</th></tr><tr><td>North pier</td><td>$4.50</td></tr></table>
+    <blockquote><p>We waited a long time for this.</p><p>Now we want to get it right.</p></blockquote>
+    <p>The first sailings under the new timetable<br>are planned for the middle of May.</p>
+    </div></article></body></html>"""
+    text = trafilatura.extract(html, include_comments=False, include_tables=True, deduplicate=False)
+
+    def words(s: str) -> Counter:
+        return Counter(w.lower() for w in re.findall(r"\w+", s))
+
+    paragraphs, _ = main_paragraphs(html)
+    assert words(" ".join(paragraphs)) == words(text)
+    assert "And a second loose line after a line break, with the board's final tally included." in paragraphs
+    assert "The first sailings under the new timetable are planned for the middle of May." in paragraphs
