@@ -6,6 +6,7 @@ several people, a label); a teaser or pull quote gives way to the fuller paragra
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import unicodedata
@@ -128,7 +129,7 @@ def drop_duplicates(paragraphs: list[str]) -> tuple[list[int], list[Dropped]]:
             last_kept[key] = i
     sets = [set(t) for t in tokens]
     pairs = [set(itertools.pairwise(t)) for t in tokens]
-    list_like = [_may_recur(p) for p in paragraphs]
+    list_like = functools.cache(lambda k: _may_recur(paragraphs[k]))  # asked only of contained pairs
     for i, words in enumerate(tokens):
         if i in dropped:
             continue
@@ -138,13 +139,15 @@ def drop_duplicates(paragraphs: list[str]) -> tuple[list[int], list[Dropped]]:
                 dropped[i] = ("contained in", source)
             continue
         for j, other in enumerate(tokens):
-            # verbatim repeats were judged above; one list line does not give way to another
-            if j == i or j in dropped or other == words or (list_like[i] and list_like[j]):
+            # verbatim repeats were judged above
+            if j == i or j in dropped or other == words:
                 continue
-            # the fuller paragraph wins; of two equally long ones, the earlier
+            # the fuller paragraph wins; of two equally long ones, the earlier; one list line does
+            # not give way to another
             if len(other) > len(words) or (len(other) == len(words) and j < i):
                 word_share, pair_share = _containment(words, sets[j], pairs[j])
-                if word_share >= CONTAINMENT_WORDS and pair_share >= CONTAINMENT_BIGRAMS:
+                contained = word_share >= CONTAINMENT_WORDS and pair_share >= CONTAINMENT_BIGRAMS
+                if contained and not (list_like(i) and list_like(j)):
                     dropped[i] = ("contained in", j)
                     break
     keep = [i for i in range(len(paragraphs)) if i not in dropped]
