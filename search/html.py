@@ -101,15 +101,15 @@ def _xml_paragraphs(root: etree._Element) -> list[str]:
         for child in element:
             if child.tag == "lb":
                 flush()
-            elif child.tag in _BLOCK_TAGS and not any(d.tag in _BLOCK_TAGS for d in child.iterdescendants()):
+            elif any(d.tag in _BLOCK_TAGS for d in child.iterdescendants()):
+                flush()  # a container (a list, a table, a quote holding paragraphs)
+                walk(child)
+                flush()
+            elif child.tag in _BLOCK_TAGS:
                 flush()
                 for lb in child.iter("lb"):  # a line break inside a paragraph is a space
                     lb.tail = " " + (lb.tail or "")
                 loose.append("".join(child.itertext()))
-                flush()
-            elif any(d.tag in _BLOCK_TAGS for d in child.iterdescendants()):
-                flush()  # a container (a list, a table, a quote holding paragraphs)
-                walk(child)
                 flush()
             else:  # inline markup in loose text
                 loose.append("".join(child.itertext()))
