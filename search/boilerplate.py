@@ -183,7 +183,7 @@ _WIDGET_WORDS = frozenset(
         "commissions compensation affiliate",
     )
 )
-_GATE_WORD = re.compile(r"[a-z@][a-z’'-]*")
+_GATE_WORD = re.compile(r"[a-z@][a-z-]*")  # "newsletter's" gives "newsletter"
 
 
 def widget_reason(paragraph: str) -> str | None:
