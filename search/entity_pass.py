@@ -12,7 +12,9 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from .entities import load_aliases, mentions_for, resolve_entities, surface_forms_by_facet
+from .entities import mentions_for
+from .entity_aliases import load_aliases
+from .entity_resolve import resolve_entities, surface_forms_by_facet
 from .mentions_cache import MentionCache
 from .models import Article
 from .progress import progress_bar
