@@ -90,10 +90,7 @@ def load_gold(folder: Path) -> list[dict]:
             except json.JSONDecodeError as error:
                 log.warning("%s:%d is not JSON (%s): skipped", path.name, number, error)
                 continue
-            if item["id"] in items:
-                log.warning("%s:%d repeats %s: the first is kept", path.name, number, item["id"])
-                continue
-            items[item["id"]] = item
+            items[item["id"]] = item  # a later line for the same id is a revision: it wins
     return list(items.values())
 
 

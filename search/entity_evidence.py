@@ -95,25 +95,36 @@ class WordStats:
 _ORG_AFTER = re.compile(
     r"^(?:'s)?\s*,?\s*(?:(?:&|and)\s+(?:Co\b|Company|Sons|Partners|Associates)|"
     r"(?:Inc|Corp|Corporation|Ltd|Plc|PLC|LLC|Co|Cos|Group|Securities|Bank|FC|AG|SA|NV|BV|Holdings|"
-    r"Industries|Brothers|Bros)\b)"
+    r"Industries|Brothers|Bros)\b|"
+    r",\s+(?:[A-Z][\w.'-]+,?\s+){1,3}(?:Inc|Corp|Ltd|Co|Plc|LP)\b)"  # "L.F. Rothschild, Unterberg, Towbin Inc"
 )
 #: A common noun right before or after a mention that names what it is ("the newspaper Hurriyet").
 _ORG_NOUN_BEFORE = re.compile(
-    r"\b(?:newspaper|daily|weekly|magazine|agency|company|firm|bank|brokers?|brokerage|club|party|"
-    r"group|band|airline|carrier|maker|retailer|chain|insurer|side)\s+$")
+    r"(?:\b(?:newspaper|daily|weekly|magazine|agency|company|firm|bank|brokers?|brokerage|club|party|"
+    r"group|band|airline|carrier|maker|retailer|chain|insurer|side|at)|\w-based)\s+$")
 _ORG_NOUN_AFTER = re.compile(r"^\s+(?:newspaper|daily|magazine|agency|shares|stock|club|party|fans|"
-                             r"boss|chairman|manager|board|shareholders|subsidiary|unit|brand)\b")
+                             r"boss|chairman|manager|board|shareholders|subsidiary|unit|brand|poll)\b")
 #: Context right before a mention that makes it a place ("in Windsor", "near Bolton").
-_PLACE_BEFORE = re.compile(r"\b(?:in|near)\s+$")
+#: "in Windsor", "Holding BV of Rotterdam", "Banco do Brasil"
+_PLACE_BEFORE = re.compile(r"(?:\bin|\bnear|[A-Z][\w.>]*\s+(?:of|do|da|de|del|di|du))\s+$")
+#: The second half of a firm named after partners: "Duff and Phelps", "Phillips and Drew".
+_FIRM_PAIR = re.compile(r"(?<![\w.])[A-Z][\w.'-]+\s+(?:and|&)\s+$")
 
 
-def context_cue(text: str, start: int, end: int) -> str:
-    """"org" or "place" when the words around a mention say so, else ""."""
-    before = text[max(0, start - 14):start]
+def context_cue(text: str, start: int, end: int, people_end: set[int] = frozenset()) -> str:
+    """"org" or "place" when the words around a mention say so, else "". ``people_end``: where
+    the article's person mentions end ("Reagan and Gorbachev" is two people, not a firm)."""
+    before = text[max(0, start - 30):start]
     after = text[end:end + 30]
-    if _ORG_AFTER.match(after) or _ORG_NOUN_BEFORE.search(before) or _ORG_NOUN_AFTER.match(after):
+    possessive = after.startswith("'")
+    if _ORG_AFTER.match(after) or (_ORG_NOUN_BEFORE.search(before) and not possessive) \
+            or _ORG_NOUN_AFTER.match(after):
         return "org"
-    if _PLACE_BEFORE.search(text[max(0, start - 8):start]) and not text[end:end + 2].startswith("'"):
+    pair = _FIRM_PAIR.search(before)
+    if pair and " " not in text[start:end].strip() and \
+            not any(end_ in people_end for end_ in range(start - len(before) + pair.start(), start)):
+        return "org"
+    if _PLACE_BEFORE.search(before) and not text[end:end + 2].startswith("'"):
         return "place"
     return ""
 

@@ -144,16 +144,33 @@ def sex_of(honorific_word: str) -> str:
     return "f" if word in FEMALE_HONORIFICS else "m" if word in MALE_HONORIFICS else ""
 
 
-def had_title(text: str) -> bool:
-    """Whether the mention was written with a title or office before the name ("Mr Subroto")."""
-    tokens = _surface(text).split()
-    return len(tokens) > 1 and _is_title(_without_prefix(tokens[0]))
+#: Title words that say nothing about who a person is (places, tenure, department): a "U.S. Dlrs"
+#: is no more a name for its "U.S.".
+QUALIFIERS = frozenset([
+    "us", "usa", "uk", "un", "eu", "american", "british", "chinese", "russian", "state", "house",
+    "treasury", "commerce", "new", "top", "former", "then", "ex", "late", "senior", "incoming",
+    "outgoing", "acting", "vice", "deputy", "prime", "foreign", "finance", "defence", "defense",
+    "interior", "trade", "home", "crown",
+])
 
 
-def _title_before(text: str, start: int) -> bool:
-    """Whether the word right before a mention is a title ("Secretary of State Smith", "Mr Smith")."""
-    words = text[max(0, start - 20):start].split()
-    return bool(words) and text[start - 1:start].isspace() and _is_title(_without_prefix(words[-1]))
+def person_title(mention: str, text: str, start: int) -> str:
+    """The title or office words a person was written with ("President Reagan" -> "president",
+    "Treasury Secretary Baker" -> "secretary"), from the mention or the word right before it;
+    qualifiers left out (:data:`QUALIFIERS`)."""
+    tokens = _surface(mention).split()
+    words = []
+    for token in tokens[:-1]:
+        if not _is_title(_without_prefix(token)):
+            break
+        words.append(token)
+    if not words and text[start - 1:start].isspace():  # "Secretary of State Smith"
+        for word in reversed(text[max(0, start - 40):start].split()):
+            if not (_is_title(_without_prefix(word)) or (words and word.lower() in ("of", "the"))):
+                break
+            words.insert(0, word)
+    keys = (_without_prefix(w).lower().replace(".", "").strip("-") for w in words)
+    return " ".join(k for k in keys if k not in QUALIFIERS)
 
 
 def initials_of(name: str) -> str:
@@ -275,13 +292,18 @@ class Item:
     canonical: str = ""
     shouted: bool = False  # in an all-capitals line (a wire headline): its case says nothing
     honorific: str = ""  # "Mrs" of "Mrs Howard": a sex that a full name must agree with
-    titled: bool = False  # written after a title or office ("Minister Subroto")
+    title: str = ""  # title or office words it was written with ("president" of "President Reagan")
     cue: str = ""  # "org"/"place" when the words around it say so ("... and Co", "in ...")
     weight: int = 1  # its say in the corpus type vote (a dateline place weighs more)
 
     @property
     def sex(self) -> str:
         return sex_of(self.honorific)
+
+    @property
+    def titled(self) -> bool:
+        """Written with a title or office: evidence of a person ("Minister Subroto")."""
+        return bool(self.title)
 
 
 def org_key(name: str) -> str:
@@ -316,6 +338,6 @@ def clean_mentions(text: str, mentions: Sequence[Mention], merged: Callable[[str
             facet, mention.label, merged(name), _surface(mention.text), mention.start,
             mention.start + len(mention.text), shouted=shouted,
             honorific=honorific(mention.text) if person else "",
-            titled=person and (had_title(mention.text) or _title_before(text, mention.start)),
+            title=person_title(mention.text, text, mention.start) if person else "",
         ))
     return items

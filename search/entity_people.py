@@ -10,9 +10,11 @@
   the full name of the same article it abbreviates: the nearest preceding one, else the first
   following; initials must agree with the given names, an honorific with the sex the article gives
   the full name (he/his, she/her, or an honorific of its own).
-* **Short forms across articles** join a full name only with evidence: rare entities shared with
-  the articles that write the name out (:class:`search.entity_evidence.Cooccurrence`) or, for
-  initials and a surname ("I. Healy"), the only full name with that surname and those initials.
+* **Short forms across articles** join a full name only with evidence: the only full name with
+  that surname written with the same title or office ("President Reagan" -> the "President Ronald
+  Reagan" of other articles), rare entities shared with the articles that write the name out
+  (:class:`search.entity_evidence.Cooccurrence`), or, for initials and a surname ("I. Healy"),
+  the only full name with that surname and those initials.
   A female or male honorific also needs the full name to carry the same sex somewhere.
 * **Left alone**, a one-word name stays its own value if it looks like a person: written after a
   title somewhere, or a part of a full name elsewhere, or tagged person twice and never a thing;
@@ -30,7 +32,17 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 
 from .entity_evidence import Cooccurrence, TypeVotes, WordStats, word_key
-from .entity_names import AFFILIATION_WORDS, PARTICLES, TITLE_WORDS, Item, initials_of, name_parts
+from .entity_names import (
+    AFFILIATION_WORDS,
+    CORPORATE_SUFFIXES,
+    FEMALE_HONORIFICS,
+    MALE_HONORIFICS,
+    PARTICLES,
+    TITLE_WORDS,
+    Item,
+    initials_of,
+    name_parts,
+)
 
 _PRONOUN = re.compile(r"\b(he|his|him|himself|she|her|hers|herself)\b", re.IGNORECASE)
 
@@ -78,7 +90,9 @@ def retype(items: list[Item], votes: TypeVotes, thing_votes: Counter[str], part_
     initialled = [i for i in items if i.facet == "person" and initials_of(i.name)]
     for item in items:
         key = item.name.casefold()
-        if item.facet == "person":
+        if item.facet == "person" and " " in key and key.split()[-1].rstrip(".") in CORPORATE_SUFFIXES:
+            item.facet = "org"  # "Courier Corp"
+        elif item.facet == "person":
             if item.titled or (is_short(item) and key in in_full):
                 continue  # its own article says it is a person
             lost = local.person_lost(key)  # the article's own say first, then the corpus's
@@ -126,6 +140,8 @@ def _written_in_full(text: str, surname: str, words: WordStats, things: set[str]
     found = set()
     for match in re.finditer(rf"(?<![\w.'-])([A-Z][a-z]+(?:-[A-Z][a-z]+)?) {re.escape(surname)}(?![\w-])", text):
         key = match.group(1).casefold()
+        if re.search(r"(?:^|[.!?:\"]\s*|\n\s*)$", text[max(0, match.start() - 3):match.start()]):
+            continue  # a capital at a sentence start says nothing ("While Reagan ...")
         if (key in TITLE_WORDS or key in AFFILIATION_WORDS or key in PARTICLES or key in things
                 or words.is_common_word(key) or re.search(rf"(?<![\w-]){key}(?![\w-])", text)):
             continue
@@ -172,6 +188,11 @@ def link_across(docs: Sequence[tuple[str, list[Item]]], sexes: dict[str, Counter
         for doc_id, items in docs
     }
     cooccurrence = Cooccurrence(entities, written)
+    titles: dict[str, Counter[str]] = defaultdict(Counter)  # full name -> title words written with it
+    for _, items in docs:
+        for item in items:
+            if item.facet == "person" and item.title and " " in item.canonical:
+                titles[item.canonical].update(item.title.split())
     for doc_id, items in docs:
         for item in items:
             if item.facet != "person" or not is_short(item) or item.canonical != item.name:
@@ -187,20 +208,46 @@ def link_across(docs: Sequence[tuple[str, list[Item]]], sexes: dict[str, Counter
             if item.sex:
                 candidates = [c for c in candidates if sexes[c].most_common(1) and
                               sexes[c].most_common(1)[0][0] == item.sex]
-            chosen = cooccurrence.best(doc_id, candidates)
+            chosen = _by_title(item, candidates, titles) or cooccurrence.best(doc_id, candidates)
             if chosen:
                 item.canonical = chosen
             elif item.honorific:  # "Mrs Clarke" is not every Clarke
                 item.canonical = item.name = f"{item.honorific} {item.name}"
+        _same_in_article(items)
+
+
+def _same_in_article(items: list[Item]) -> None:
+    """Bare mentions of a surname follow the one of the same article that was linked ("President
+    Reagan" linked on its title carries the article's other "Reagan")."""
+    linked: dict[str, set[str]] = defaultdict(set)
+    for item in items:
+        if item.facet == "person" and is_short(item) and " " in item.canonical and not item.honorific:
+            linked[item.name.casefold()].add(item.canonical)
+    for item in items:
+        found = linked.get(item.name.casefold(), set())
+        if item.facet == "person" and item.canonical == item.name and len(found) == 1 and not item.honorific:
+            item.canonical = next(iter(found))
+
+
+def _by_title(item: Item, candidates: list[str], titles: dict[str, Counter[str]]) -> str | None:
+    """The full name that carries the short form's title or office, when one clearly does: four
+    times as often as any other ("President Reagan" -> "Ronald Reagan", not "Nancy Reagan")."""
+    offices = set(item.title.split()) - FEMALE_HONORIFICS - MALE_HONORIFICS
+    scored = sorted(((sum(titles[c][w] for w in offices), c) for c in candidates), reverse=True)
+    if not scored or not scored[0][0] or (len(scored) > 1 and scored[1][0] * 4 > scored[0][0]):
+        return None
+    return scored[0][1]
 
 
 def drop_junk(text: str, items: list[Item], words: WordStats, evidence: set[str]) -> None:
     """Unset the facet of person items that are words, units or unsupported bare names."""
     for item in items:
-        if item.facet != "person" or item.titled:
+        if item.facet != "person":
             continue
         tokens = [word_key(t) for t in item.canonical.split() if not re.fullmatch(r"(?:[A-Z]\.)+|[A-Z]", t)]
-        if not tokens:
+        if tokens and all(words.is_unit(t) for t in tokens):
+            item.facet = ""  # "U.S. Dlrs", whatever it was written after
+        if not tokens or item.titled:
             continue
         words_only = all(words.is_common_word(t) or words.is_unit(t) for t in tokens)
         words_only |= len(tokens) >= 2 and words.is_common_word(tokens[-1], strongly=True)  # "Hastings Pier"

@@ -98,10 +98,11 @@ def _type_votes(parsed: list[_Doc]) -> TypeVotes:
     votes = TypeVotes()
     full = {i.name.casefold() for d in parsed for i in d.items if i.facet == "person" and " " in i.name}
     for doc in parsed:
+        people_end = {i.end for i in doc.items if i.facet == "person"}
         for item in doc.items:
             key = item.name.casefold()
             votes.add(key, item.facet or "other", item.weight)
-            item.cue = context_cue(doc.text, item.start, item.end)
+            item.cue = context_cue(doc.text, item.start, item.end, people_end)
             if item.cue:
                 votes.add(key, item.cue, 2)
             if item.facet == "org":  # "Samuel Montagu" inside "Samuel Montagu and Co Ltd"

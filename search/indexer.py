@@ -139,8 +139,11 @@ def _update(
     meta: dict = {}
     refreshed: list[Article] = []
     if with_entities:
-        from .entity_pass import annotate  # spaCy loads only when entities are wanted
+        from .entity_pass import annotate, fingerprint  # spaCy loads only when entities are wanted
 
+        # nothing added, updated or removed, same aliases and rules: nothing to re-resolve
+        previous, settings["entity_fingerprint"] = settings.get("entity_fingerprint"), fingerprint(aliases)
+    if with_entities and (changed or removed or not in_place or previous != settings["entity_fingerprint"]):
         changed_ids = {a.id for a in changed}
         unchanged = [
             a for a in (backend.iter_articles(target) if in_place else ())
