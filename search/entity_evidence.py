@@ -68,11 +68,15 @@ class WordStats:
             self.starts[key] += 1
         else:
             self.capital[key] += 1
-        after_amount = bool(previous) and not (i == 1 and _RANK.match(previous)) and (
-            _NUMBER.match(previous.strip(_PUNCT)) is not None or previous.strip(_PUNCT).lower() in _AMOUNT_WORDS
+        j = i - 1
+        if j >= 1 and re.fullmatch(r"(?:[A-Z]\.)+", tokens[j]):  # "7.15 billion N.Z. Dlrs"
+            j -= 1
+        amount = tokens[j].strip(_PUNCT) if j >= 0 else ""
+        after_amount = bool(amount) and not (j == 0 and _RANK.match(tokens[j])) and (
+            _NUMBER.match(amount) is not None or amount.lower() in _AMOUNT_WORDS
         )
         rest = tokens[i + 1:]
-        label = i == 0 and bool(rest) and any(c.isdigit() for c in rest[0] + (rest[1] if len(rest) > 1 else "")) \
+        label = i == 0 and bool(rest) and any(c.isdigit() for c in "".join(rest[:2])) \
             and not any(t[:1].isupper() for t in rest)
         if after_amount or label:
             self.figures[key] += 1
@@ -107,6 +111,7 @@ _ORG_NOUN_AFTER = re.compile(r"^\s+(?:newspaper|daily|magazine|agency|shares|sto
 #: Context right before a mention that makes it a place ("in Windsor", "near Bolton").
 #: "in Windsor", "Holding BV of Rotterdam", "Banco do Brasil"
 _PLACE_BEFORE = re.compile(r"(?:\bin|\bnear|[A-Z][\w.>]*\s+(?:of|do|da|de|del|di|du))\s+$")
+_DETERMINER = re.compile(r"(?:^|[^\w])(?:a|an|the|The|An|A)\s+$")
 #: The second half of a firm named after partners: "Duff and Phelps", "Phillips and Drew".
 _FIRM_PAIR = re.compile(r"(?<![\w.])[A-Z][\w.'-]+\s+(?:and|&)\s+$")
 
@@ -124,7 +129,9 @@ def context_cue(text: str, start: int, end: int, people_end: set[int] = frozense
     if pair and " " not in text[start:end].strip() and \
             not any(end_ in people_end for end_ in range(start - len(before) + pair.start(), start)):
         return "org"
-    if _PLACE_BEFORE.search(before) and not text[end:end + 2].startswith("'"):
+    if _DETERMINER.search(before) and " " not in text[start:end].strip() and not possessive:
+        return "other"  # "won an Oscar", "the Welsh": a name of a person takes no article
+    if _PLACE_BEFORE.search(before) and not possessive:
         return "place"
     return ""
 

@@ -2,7 +2,9 @@
 
 * **Type consistency.** A person string the corpus tags as an organisation, place or nationality
   more often than as a person (context cues such as "... and Co", "... Inc", "the newspaper ...",
-  "in ..." count double) is not a person: it moves to that facet, or out for a nationality.
+  "in ..." count double; the article's own tags first) is not a person: it moves to that facet,
+  or out for a nationality. So is a longer name whose first word the corpus uses as a place or
+  organisation and never as a given name ("Bolton Wanderers"), and one ending in a legal form.
 * **Roles.** A leading word of a three-word name that the corpus writes lower-case ("Defender
   Hassan Abbas") or tags as a nationality ("Croat Alen Boksic") is dropped, unless the corpus
   uses it as a given name elsewhere ("Will Carling").
@@ -51,12 +53,17 @@ def is_short(item: Item) -> bool:
     return len(name_parts(item.name)) < 2
 
 
+def given_names(docs: Sequence[tuple[str, list[Item]]]) -> Counter[str]:
+    """First words of two-word person names, by the number of distinct names they start."""
+    names = {i.name for _, items in docs for i in items if i.facet == "person" and len(i.name.split()) == 2
+             and not all(word_key(t) in AFFILIATION_WORDS for t in i.name.split())}
+    return Counter(name.split()[0].casefold() for name in names)
+
+
 def strip_roles(docs: Sequence[tuple[str, list[Item]]], words: WordStats, norp: set[str]) -> None:
     """Drop leading role, nationality and party words from a person name (see module doc); a
     name made of nothing else is not a person ("Lib Dems")."""
-    given = Counter(i.name.split()[0].casefold() for _, items in docs for i in items
-                    if i.facet == "person" and len(i.name.split()) == 2
-                    and not all(word_key(t) in AFFILIATION_WORDS for t in i.name.split()))
+    given = given_names(docs)
     for _, items in docs:
         for item in items:
             if item.facet != "person":
@@ -75,7 +82,8 @@ def strip_roles(docs: Sequence[tuple[str, list[Item]]], words: WordStats, norp: 
             item.name = " ".join(tokens)
 
 
-def retype(items: list[Item], votes: TypeVotes, thing_votes: Counter[str], part_votes: Counter[str]) -> None:
+def retype(items: list[Item], votes: TypeVotes, thing_votes: Counter[str], part_votes: Counter[str],
+           given: Counter[str]) -> None:
     """Type consistency within the corpus, and things named like a person of the article."""
     full = [i for i in items if i.facet == "person" and not is_short(i)]
     in_full = {w.casefold() for i in full for w in name_parts(i.name)}
@@ -97,6 +105,10 @@ def retype(items: list[Item], votes: TypeVotes, thing_votes: Counter[str], part_
                 continue  # its own article says it is a person
             lost = local.person_lost(key)  # the article's own say first, then the corpus's
             lost = votes.person_lost(key) if lost is None else lost
+            first = key.split()[0]
+            if (lost is None and " " in key and given[first] < 2 and votes.person_lost(first)
+                    and thing_votes[first] > part_votes[first]):
+                lost = "org"  # "Bolton Wanderers", "Leicester Tigers": named after a place, not a person
             if lost is not None:
                 item.facet = lost
         elif key in whole or (" " in item.name and any(_agrees(i, item.name, "") for i in initialled

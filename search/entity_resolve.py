@@ -36,7 +36,15 @@ from .entities import Mention, article_text
 from .entity_aliases import Aliases
 from .entity_evidence import TypeVotes, WordStats, context_cue, word_key
 from .entity_names import Item, _is_place_pair, clean_mentions, clean_place, name_parts, org_key
-from .entity_people import bare_name_evidence, drop_junk, link_across, link_in_article, retype, strip_roles
+from .entity_people import (
+    bare_name_evidence,
+    drop_junk,
+    given_names,
+    link_across,
+    link_in_article,
+    retype,
+    strip_roles,
+)
 from .models import Article, Entities
 
 #: Bump when a rule here changes what the facets hold: an index built with other rules re-resolves.
@@ -61,7 +69,7 @@ class _Doc:
 
 #: A dateline opening the body: "ROME 1996-12-06", "NEW YORK, March 2 -", "LONDON (Reuters) -".
 _DATELINE = re.compile(
-    r"^(?P<place>[A-Z][A-Z.'-]+(?: [A-Z][A-Z.'-]+){0,3})(?:, [A-Z][A-Za-z. ]{1,20})?"
+    r"(?P<place>[A-Z][A-Z.'-]+(?: [A-Z][A-Z.'-]+){0,3})(?:, [A-Z][A-Za-z. ]{1,20})?"
     r"(?= \d{4}-\d{2}-\d{2}\b|,? (?:Jan|Feb|March|April|May|June|July|Aug|Sept?|Oct|Nov|Dec)[a-z.]* \d| \(| -)")
 #: A dateline place's say in the type vote: a firm layout cue, worth several model tags.
 DATELINE_WEIGHT = 4
@@ -210,9 +218,10 @@ def resolve_entities(
     by_id = [(d.article.id, d.items) for d in parsed]
     strip_roles(by_id, words, norp)
     part_votes, thing_votes = _word_evidence(parsed)
+    given = given_names(by_id)
     sexes: dict[str, Counter[str]] = defaultdict(Counter)
     for doc in parsed:
-        retype(doc.items, votes, thing_votes, part_votes)
+        retype(doc.items, votes, thing_votes, part_votes, given)
         for name, sex in link_in_article(doc.text, doc.items, words).items():
             sexes[name][sex] += 1
     link_across(by_id, sexes)
