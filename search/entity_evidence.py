@@ -88,6 +88,11 @@ class WordStats:
             return self.lower[key] >= 2 and self.lower[key] >= 2 * self.capital[key]
         return self.lower[key] >= 1 and self.lower[key] >= self.capital[key]
 
+    def is_generic(self, key: str) -> bool:
+        """A noun that names a kind of thing as often as one thing: written lower-case at least a
+        fifth as often as capitalised ("Bank", "Ministry", "Embassy")."""
+        return self.lower[key] >= 2 and self.lower[key] * 5 >= self.capital[key] + self.starts[key]
+
     def is_unit(self, key: str) -> bool:
         """Mostly a unit or a row label next to figures ("Dlrs", "GMT", "Revs", "Avg")."""
         total = self.capital[key] + self.starts[key] + self.lower[key]
@@ -114,6 +119,16 @@ _PLACE_BEFORE = re.compile(r"(?:\bin|\bnear|[A-Z][\w.>]*\s+(?:of|do|da|de|del|di
 _DETERMINER = re.compile(r"(?:^|[^\w])(?:a|an|the|The|An|A)\s+$")
 #: The second half of a firm named after partners: "Duff and Phelps", "Phillips and Drew".
 _FIRM_PAIR = re.compile(r"(?<![\w.])[A-Z][\w.'-]+\s+(?:and|&)\s+$")
+
+
+#: Right after an organisation's name: a financial instrument named after it ("Treasury bills").
+_INSTRUMENT_AFTER = re.compile(r"^[-\s]+(?:bills?|bonds?|notes?|rates?|yields?|securities|issues?|auctions?|"
+                               r"paper|futures|refunding|prices?)\b", re.IGNORECASE)
+
+
+def is_instrument(text: str, end: int) -> bool:
+    """Whether an organisation mention names an instrument ("Treasury bills", "two-year Treasury rate")."""
+    return bool(_INSTRUMENT_AFTER.match(text[end:end + 20]))
 
 
 def context_cue(text: str, start: int, end: int, people_end: set[int] = frozenset()) -> str:
@@ -160,12 +175,10 @@ class TypeVotes:
 
     def thing_facet(self, key: str, facet: str) -> str:
         """The facet an organisation or place string belongs to: its own unless the corpus tags it
-        as the other at least twice as often ("Bloomberg" as a place -> org)."""
+        as the other at least twice, and twice as often ("Bloomberg" as a place -> org)."""
         votes = self.votes.get(key, Counter())
         other = "place" if facet == "org" else "org"
-        if votes[other] >= 2 and votes[other] >= 2 * votes[facet]:
-            return other
-        return facet
+        return other if votes[other] >= max(2, 2 * votes[facet]) else facet
 
 
 class Cooccurrence:

@@ -19,7 +19,7 @@ from .entities import Mention
 # Cleaning single mentions
 
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "`": "'", "\u00a0": " "})
-_STRIP = " \t\n\"'“”‘’,;:()[]{}-–—*"
+_STRIP = " \t\n\"'“”‘’,;:()[]{}<>-–—*"
 #: Leading words that are titles, offices or qualifiers, not names (lowercased, dots removed).
 TITLE_WORDS = frozenset([
     "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "professor", "sir", "dame", "lord", "lady",
@@ -83,6 +83,15 @@ PLACE_FORMS = {
     "u.a.e.": "United Arab Emirates", "ussr": "Soviet Union", "prc": "China",
     "people's republic of china": "China", "mainland china": "China", "d.c.": "Washington, D.C.",
     "washington d.c.": "Washington, D.C.", "washington, d.c.": "Washington, D.C.",
+}
+#: Well-known forms of political parties (casefolded), tagged as nationalities or organisations.
+PARTY_FORMS = {
+    "republican": "Republican Party", "republicans": "Republican Party", "gop": "Republican Party",
+    "democrat": "Democratic Party", "democrats": "Democratic Party",
+    "conservative": "Conservative Party", "conservatives": "Conservative Party", "tory": "Conservative Party",
+    "tories": "Conservative Party", "labour": "Labour Party",
+    "liberal democrat": "Liberal Democrats", "liberal democrats": "Liberal Democrats",
+    "lib dem": "Liberal Democrats", "lib dems": "Liberal Democrats",
 }
 _ORG_PREFIX = re.compile(r"^(?:the\s+)?(?:U\.S\.|U\.S|US|United States)\s+(?=[A-Z])")
 #: The tail of an office title: "State" in "Secretary of State", "Treasury" in "Secretary of the Treasury".
@@ -234,7 +243,7 @@ _ORG_LINKS = frozenset(["of", "and", "for", "the", "de", "du", "des", "la", "le"
 def _org_words(name: str) -> bool:
     """No figures ("Bulgaria 207,030") and no lower-case words but links ("Nakasone told Trade")."""
     for word in name.split():
-        if re.fullmatch(r"[\d.,]*\d{3,}[\d.,]*|\d+[.,]\d+", word):
+        if re.fullmatch(r"[\d.,]*\d{3,}[\d.,]*|\d+[.,]\d+|\d+[-:/]\d+|\w*:\d+", word):
             return False
         if word.islower() and word not in _ORG_LINKS and not word.startswith(("d'", "l'")):
             return False
@@ -314,15 +323,32 @@ def org_key(name: str) -> str:
     return "" if words and words[-1] in CORPORATE_SUFFIXES else " ".join(words)
 
 
+#: A subject slug opening a headline: "Skiing-Austrian Brunner wins", "SOCCER - Bolton beat Everton".
+#: A hyphen alone marks a slug only after a desk word: "Coca-Cola" and "Rolls-Royce" open headlines too.
+_DESKS = ("soccer|football|cricket|rugby|tennis|golf|skiing|athletics|cycling|boxing|motor racing|"
+          "motorracing|formula one|basketball|baseball|hockey|swimming|racing|squash|sailing|rowing|"
+          "snooker|darts|olympics|sport|sports|business|markets?|politics|world|finance|economy")
+_SLUG = re.compile(rf"(?:[A-Z][A-Za-z]+(?: - |: )|(?i:{_DESKS})-)(?=[A-Z])")
+
+
 def clean_mentions(text: str, mentions: Sequence[Mention], merged: Callable[[str], str]) -> list[Item]:
     """The entity mentions of one article text (not DATE), cleaned one by one; ``merged`` applies
     the aliases file's merges."""
     items: list[Item] = []
+    slug = _SLUG.match(text)
     for mention in sorted(mentions, key=lambda m: m.start):
+        if slug and mention.start < slug.end() < mention.start + len(mention.text):
+            cut = slug.end() - mention.start  # "Skiing-Austrian Brunner" -> "Austrian Brunner"
+            mention = Mention(mention.text[cut:], mention.label, slug.end())
         if mention.label == "DATE" or "\n\n" in mention.text.strip():
             continue  # a span across a paragraph break is a tagging error ("HEADLINE\n\nThe Du Pont Co")
         facet = FACET_OF_LABEL.get(mention.label, "")
-        if facet == "person":
+        party = PARTY_FORMS.get(_surface(mention.text).casefold())
+        if party and re.search(r"[A-Z][\w-]*\s+$", text[max(0, mention.start - 20):mention.start]):
+            party = None  # "Liberal Democrat", "Christian Democrats": part of another name
+        if party:  # "the Republicans", "Lib Dems": the party, whatever the model's label
+            facet, name = "org", party
+        elif facet == "person":
             name = clean_person(mention.text)
         elif facet == "org":
             name = clean_org(mention.text, text[max(0, mention.start - 60):mention.start])

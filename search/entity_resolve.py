@@ -34,8 +34,16 @@ from dataclasses import dataclass
 from .dates import resolve_date_mention, sentence_around
 from .entities import Mention, article_text
 from .entity_aliases import Aliases
-from .entity_evidence import TypeVotes, WordStats, context_cue, word_key
-from .entity_names import Item, _is_place_pair, clean_mentions, clean_place, name_parts, org_key
+from .entity_evidence import TypeVotes, WordStats, context_cue, is_instrument, word_key
+from .entity_names import (
+    CORPORATE_SUFFIXES,
+    Item,
+    _is_place_pair,
+    clean_mentions,
+    clean_place,
+    name_parts,
+    org_key,
+)
 from .entity_people import (
     bare_name_evidence,
     drop_junk,
@@ -123,25 +131,48 @@ def _type_votes(parsed: list[_Doc]) -> TypeVotes:
 
 def _word_stats(parsed: list[_Doc]) -> WordStats:
     wanted = {word_key(t) for d in parsed for i in d.items
-              if i.facet == "person" or " " not in i.name for t in i.name.split()}
+              if i.facet in ("person", "org") or " " not in i.name for t in i.name.split()}
     return WordStats((d.text for d in parsed), wanted)
 
 
+def _unshout(name: str) -> str:
+    """"PACKAGING SYSTEMS CORP" -> "Packaging Systems Corp"; short words stay capitals ("IBM")."""
+    return " ".join(w.capitalize() if len(w) > 3 or w.lower() in CORPORATE_SUFFIXES else w for w in name.split())
+
+
 def _acronym_of(short: str, full: str) -> bool:
+    """"IMF" of "International Monetary Fund", "IBM" of "International Business Machines Corp"."""
     if not re.fullmatch(r"[A-Z]{2,6}", short):
         return False
     words = [w for w in re.split(r"[\s-]+", full) if w and w.lower() not in ("of", "and", "the", "for", "de", "&")]
+    while len(words) > len(short) and words[-1].lower().rstrip(".") in CORPORATE_SUFFIXES:
+        words.pop()
     return len(words) == len(short) and "".join(w[0] for w in words).upper() == short
 
 
-def _link_org_short_forms(items: list[Item]) -> None:
+#: Last words that make a name a geographic feature or a street, not an organisation.
+PLACE_HEADS = frozenset([
+    "street", "road", "avenue", "highway", "river", "creek", "lake", "bay", "island", "islands",
+    "mountain", "mountains", "hill", "hills", "fell", "valley", "sea", "ocean", "gulf", "strait",
+    "canal", "coast", "peninsula", "cape", "desert", "forest", "glacier",
+])
+
+
+def _link_org_short_forms(items: list[Item], words: WordStats) -> None:
+    """A short name joins the fuller one of its article: a leading part written after it, or
+    before it when the rest are common nouns ("Federal Reserve" of "Federal Reserve Board",
+    not "Texaco" of "Texaco Canada"); a clipped word ("Fed" of "Federal Reserve"); an acronym."""
     orgs = [i for i in items if i.facet == "org"]
     for short in orgs:
         key = org_key(short.name).split()
         for full in orgs:
             longer = org_key(full.name).split()
-            prefix = len(longer) > len(key) and longer[:len(key)] == key and (full.start < short.start or short.shouted)
-            if prefix or _acronym_of(short.name, full.name):
+            after = full.start < short.start or short.shouted
+            prefix = len(longer) > len(key) and longer[:len(key)] == key and (
+                after or all(words.is_common_word(w) for w in longer[len(key):]))
+            clipped = len(key) == 1 and len(key[0]) >= 3 and len(longer) > 1 and after \
+                and longer[0] != key[0] and longer[0].startswith(key[0])
+            if prefix or clipped or _acronym_of(short.name, full.name):
                 short.canonical = full.name
                 break
 
@@ -156,13 +187,22 @@ def _resolve_things(parsed: list[_Doc], words: WordStats, votes: TypeVotes) -> N
                 continue
             item.canonical = item.name
             key = org_key(item.name)
+            legal = item.facet == "org" and item.name.split()[-1].lower().rstrip(".") in CORPORATE_SUFFIXES
+            if item.shouted and legal and key not in plain:  # "PACKAGING SYSTEMS CORP <PAKS> 4TH QTR NET"
+                item.canonical = item.name = _unshout(item.name)
+                item.shouted = False
+            single = " " not in key and not item.name.isupper()
             if (not key or (item.shouted and key not in plain)
                     or (" " not in key and (words.is_common_word(key) or words.is_unit(key)))
+                    or (single and item.facet == "org" and words.is_generic(key))
+                    or (item.facet == "org" and is_instrument(doc.text, item.end))
                     or (item.facet == "place" and any(c.isdigit() for c in item.name))):
                 item.facet = ""
+            elif item.facet == "org" and item.name.split()[-1].lower() in PLACE_HEADS:
+                item.facet = "place"  # "Smith Street", "River Witham" tagged as organisations
             else:
                 item.facet = votes.thing_facet(item.name.casefold(), item.facet)
-        _link_org_short_forms(doc.items)
+        _link_org_short_forms(doc.items, words)
     forms: dict[str, Counter[tuple[bool, str]]] = defaultdict(Counter)
     for doc in parsed:
         for item in doc.items:
