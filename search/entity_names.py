@@ -237,7 +237,7 @@ def clean_org(text: str, context: str = "") -> str | None:
 
 #: Lower-case words allowed inside an organisation's name ("Bank of Taiwan", "Procter & Gamble").
 _ORG_LINKS = frozenset(["of", "and", "for", "the", "de", "du", "des", "la", "le", "di", "del", "van",
-                        "von", "on", "in", "at", "y", "e", "et", "&", "und", "pour", "da", "to"])
+                        "von", "y", "e", "et", "&", "und", "pour", "da"])
 
 
 def _org_words(name: str) -> bool:

@@ -128,7 +128,7 @@ def _named_like_a_person(name: str, given: Counter[str]) -> bool:
         return False
     if not all(re.fullmatch(r"(?:[A-Z]\.)+|[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)*", t) for t in tokens):
         return False
-    return bool(initials_of(name)) or given[tokens[0].casefold()] >= 1
+    return bool(initials_of(name)) or (len(tokens) == 2 and given[tokens[0].casefold()] >= 2)
 
 
 def _sex_in_article(text: str, people: list[Item]) -> dict[str, str]:

@@ -118,7 +118,8 @@ def _type_votes(parsed: list[_Doc]) -> TypeVotes:
         for item in doc.items:
             key = item.name.casefold()
             votes.add(key, item.facet or "other", item.weight)
-            item.cue = context_cue(doc.text, item.start, item.end, people_end)
+            # cues weigh against the model's person tags only: "in the Premier League" stays an org
+            item.cue = context_cue(doc.text, item.start, item.end, people_end) if item.facet == "person" else ""
             if item.cue:
                 votes.add(key, item.cue, 2)
             if item.facet == "org":  # "Samuel Montagu" inside "Samuel Montagu and Co Ltd"
@@ -191,9 +192,9 @@ def _resolve_things(parsed: list[_Doc], words: WordStats, votes: TypeVotes) -> N
             if item.shouted and legal and key not in plain:  # "PACKAGING SYSTEMS CORP <PAKS> 4TH QTR NET"
                 item.canonical = item.name = _unshout(item.name)
                 item.shouted = False
-            single = " " not in key and not item.name.isupper()
+            single = " " not in key and not item.name.isupper() and not legal  # "News Corp" is a name
             if (not key or (item.shouted and key not in plain)
-                    or (" " not in key and (words.is_common_word(key) or words.is_unit(key)))
+                    or (" " not in key and not legal and (words.is_common_word(key) or words.is_unit(key)))
                     or (single and item.facet == "org" and words.is_generic(key))
                     or (item.facet == "org" and is_instrument(doc.text, item.end))
                     or (item.facet == "place" and any(c.isdigit() for c in item.name))):
