@@ -43,6 +43,7 @@ import unicodedata
 from collections import Counter
 from pathlib import Path
 
+import search
 from search import index_corpus, open_index
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -329,6 +330,7 @@ def main() -> int:
         "benchmark": "entities",
         "date": time.strftime("%Y-%m-%dT%H:%M:%S"),
         "git": _git_revision(),
+        "search_package": str(Path(search.__file__).parent),  # which code was measured
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "node": platform.node()},
         "load_average_start": load_before,
         "load_average_end": os.getloadavg(),

@@ -151,6 +151,11 @@ def _update(
         ]
         refreshed, meta = annotate(changed, unchanged, folder.cache_dir, aliases)
 
+    if in_place and not (changed or refreshed or removed):
+        # nothing to write: the index, its facet cache and the entities stand as they are
+        write_meta(target, {**settings, **meta})
+        stats.total = backend.doc_count(target)
+        return stats
     writer = backend.Writer(target)
     try:
         bar = progress_bar(len(changed) + len(refreshed), "indexing")
