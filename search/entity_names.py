@@ -78,8 +78,8 @@ _INITIALS = re.compile(r"^(?:[A-Z]\.)+$|^[A-Z]$")
 PLACE_FORMS = {
     "us": "United States", "u.s.": "United States", "u.s": "United States", "usa": "United States",
     "u.s.a.": "United States", "united states": "United States", "united states of america": "United States",
-    "america": "United States", "uk": "Britain", "u.k.": "Britain", "britain": "Britain",
-    "great britain": "Britain", "united kingdom": "Britain", "uae": "United Arab Emirates",
+    "america": "United States", "uk": "United Kingdom", "u.k.": "United Kingdom", "britain": "United Kingdom",
+    "great britain": "United Kingdom", "united kingdom": "United Kingdom", "uae": "United Arab Emirates",
     "u.a.e.": "United Arab Emirates", "ussr": "Soviet Union", "prc": "China",
     "people's republic of china": "China", "mainland china": "China", "d.c.": "Washington, D.C.",
     "washington d.c.": "Washington, D.C.", "washington, d.c.": "Washington, D.C.",

@@ -111,24 +111,11 @@ def retype(items: list[Item], votes: TypeVotes, thing_votes: Counter[str], part_
                 lost = "org"  # "Bolton Wanderers", "Leicester Tigers": named after a place, not a person
             if lost is not None:
                 item.facet = lost
-        elif item.facet == "org" and _named_like_a_person(item.name, given):
-            item.facet = "person"  # ORG "J. Langer", "Darren Keogh"
         elif key in whole or (" " in item.name and any(_agrees(i, item.name, "") for i in initialled
                                                        if i.name.split()[-1] == item.name.split()[-1])):
             item.facet = "person"  # ORG "Tyson Gay" in the article of PERSON "T. Gay"
         elif " " not in item.name and key in parts and part_votes[key] >= thing_votes[key]:
             item.facet = "person"  # "Blinken" tagged GPE in an article that names Antony Blinken
-
-
-def _named_like_a_person(name: str, given: Counter[str]) -> bool:
-    """Two or three name-shaped words, no legal form, starting with initials or a given name of
-    the corpus's people."""
-    tokens = name.split()
-    if not 2 <= len(tokens) <= 3 or tokens[-1].lower().rstrip(".") in CORPORATE_SUFFIXES:
-        return False
-    if not all(re.fullmatch(r"(?:[A-Z]\.)+|[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)*", t) for t in tokens):
-        return False
-    return bool(initials_of(name)) or (len(tokens) == 2 and given[tokens[0].casefold()] >= 2)
 
 
 def _sex_in_article(text: str, people: list[Item]) -> dict[str, str]:

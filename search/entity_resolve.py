@@ -118,8 +118,11 @@ def _type_votes(parsed: list[_Doc]) -> TypeVotes:
         for item in doc.items:
             key = item.name.casefold()
             votes.add(key, item.facet or "other", item.weight)
-            # cues weigh against the model's person tags only: "in the Premier League" stays an org
-            item.cue = context_cue(doc.text, item.start, item.end, people_end) if item.facet == "person" else ""
+            # a cue may overrule the model's person tags, never its other labels: "in the Premier
+            # League" stays an organisation
+            item.cue = context_cue(doc.text, item.start, item.end, people_end)
+            if item.facet != "person" and item.cue != item.facet:
+                item.cue = ""
             if item.cue:
                 votes.add(key, item.cue, 2)
             if item.facet == "org":  # "Samuel Montagu" inside "Samuel Montagu and Co Ltd"
