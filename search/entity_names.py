@@ -266,7 +266,7 @@ def name_parts(name: str) -> list[str]:
     ]
 
 
-def _is_place_pair(name: str, places: set[str]) -> bool:
+def is_place_pair(name: str, places: set[str]) -> bool:
     """"U.S.-China", "Sino-US": a hyphenated pair whose parts are places, not a name."""
     parts = re.split(r"[-–/]", name)
     if len(parts) < 2:

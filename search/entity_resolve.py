@@ -38,9 +38,9 @@ from .entity_evidence import TypeVotes, WordStats, context_cue, is_instrument, w
 from .entity_names import (
     CORPORATE_SUFFIXES,
     Item,
-    _is_place_pair,
     clean_mentions,
     clean_place,
+    is_place_pair,
     name_parts,
     org_key,
 )
@@ -254,7 +254,7 @@ def resolve_entities(
     parsed = [_parse(article, mentions, aliases) for article, mentions in docs]
     places = {i.name.casefold() for d in parsed for i in d.items if i.facet == "place"}
     for doc in parsed:
-        doc.items = [i for i in doc.items if not (i.facet in ("person", "place") and _is_place_pair(i.name, places))]
+        doc.items = [i for i in doc.items if not (i.facet in ("person", "place") and is_place_pair(i.name, places))]
 
     votes = _type_votes(parsed)
     words = _word_stats(parsed)
