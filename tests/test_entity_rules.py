@@ -12,6 +12,7 @@ from search import entity_pass, index_corpus, open_index
 from search.dates import resolve_date_mention, sentence_around
 from search.entities import find_mentions
 from search.entity_names import clean_org, clean_person
+from search.entity_resolve import resolve_entities
 
 # --------------------------------------------------------------------------- a corpus in an index
 
@@ -250,3 +251,23 @@ def test_tense_reaches_the_index(nlp):
     assert "June" in mentions
     found = _resolve_one("OPEC to meet", body, date=dt.date(1987, 2, 26))
     assert "1987-06" in found.mentioned_dates and "1986-06" not in found.mentioned_dates
+
+
+def test_junk_organisations_and_places_are_dropped_by_corpus_evidence():
+    """Tags as the model makes them on such text: words, units and products as organisations or
+    places. The corpus writes "budget" lower-case and "GMT" after figures; "Bloomberg" is an
+    organisation in most of its mentions; a place has no digits."""
+    from tests.test_entities import _article, _tagged
+
+    docs = [
+        _tagged(_article("a", "Budget talks", "The Budget will be presented at 1430 GMT on Tuesday. Analysts "
+                         "expect the budget deficit to narrow, and the budget office agreed."),
+                ("Budget", "ORG"), ("GMT", "ORG")),
+        _tagged(_article("b", "Markets", "Trading closed at 2100 GMT, Bloomberg reported. Bloomberg data "
+                         "showed a fall. The MPEG-2 standard is used by Freeview and Bloomberg."),
+                ("GMT", "ORG"), ("Bloomberg", "ORG"), ("Bloomberg", "ORG"), ("MPEG-2", "GPE"),
+                ("Freeview", "ORG"), ("Bloomberg", "GPE")),
+    ]
+    found = resolve_entities(docs).per_article
+    assert found["a"].orgs == []
+    assert found["b"].orgs == ["Bloomberg", "Freeview"] and found["b"].places == []
