@@ -228,9 +228,20 @@ def clean_org(text: str, context: str = "") -> str | None:
     """An organisation's canonical form; ``context`` is the article text before the mention."""
     if _TITLE_OF.search(context[-40:]):
         return None
-    name = _surface(text)
+    name = _surface(text.split("<")[0])  # "Telegraph Co <T.N>": the ticker is not the name
     name = _ORG_PREFIX.sub("", name)
-    if not _has_name_shape(name) or not _org_words(name):
+    if "/" in name:  # "Ilheus/Itabuna", "Japan/Gulf": two names joined
+        return None
+    words = name.split()
+    for i, word in enumerate(words[:-1]):  # "Federal Express Co. Marietta": the name ends at its legal form
+        following = words[i + 1].lower().rstrip(".")
+        if word.lower().rstrip(".,") in CORPORATE_SUFFIXES and following not in CORPORATE_SUFFIXES:
+            words = words[:i + 1]
+            break
+    while words and words[-1].lower() in _ORG_LINKS:  # "Republic Bank for Savings of"
+        words.pop()
+    name = " ".join(words).strip(_STRIP)
+    if not name or not _has_name_shape(name) or not _org_words(name):
         return None
     return name
 

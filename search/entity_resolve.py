@@ -202,7 +202,8 @@ def _resolve_things(parsed: list[_Doc], words: WordStats, votes: TypeVotes) -> N
                     or (item.facet == "org" and is_instrument(doc.text, item.end))
                     or (item.facet == "place" and any(c.isdigit() for c in item.name))):
                 item.facet = ""
-            elif item.facet == "org" and item.name.split()[-1].lower() in PLACE_HEADS:
+            elif item.facet == "org" and (item.name.split()[-1].lower() in PLACE_HEADS
+                                          or item.name.split()[0].lower() in PLACE_HEADS):
                 item.facet = "place"  # "Smith Street", "River Witham" tagged as organisations
             else:
                 item.facet = votes.thing_facet(item.name.casefold(), item.facet)

@@ -194,6 +194,11 @@ def test_spaced_punctuation_is_closed_and_brackets_cut():
     assert clean_person("Simon Parke ( England") == "Simon Parke"
     assert clean_org("Goldman , Sachs") == "Goldman, Sachs"
     assert clean_org("Group of Seven ( G-7") == "Group of Seven"
+    # spans the model runs past the name: a ticker, a word after the legal form, a dangling "of"
+    assert clean_org("Telegraph Co <T.N") == "Telegraph Co"
+    assert clean_org("Federal Express Co. Marietta") == "Federal Express Co."
+    assert clean_org("Republic Bank for Savings of") == "Republic Bank for Savings"
+    assert clean_org("Ilheus/Itabuna") is None and clean_org("Bulgaria 207,030") is None
 
 
 def test_firms_named_after_partners_are_not_people():
