@@ -17,10 +17,14 @@ Anchoring rules, with ``published`` a Sunday 2023-06-18 as the example:
 * a weekday is the nearest such day, at most three days either side: "Sunday" -> 2023-06-18,
   "Monday" -> 2023-06-19, "Thursday" -> 2023-06-15; "last Monday" is the one before (06-12),
   "next Sunday" the one after (06-25); plural weekdays ("Sundays") are habitual -> ``None``;
-* a month without a year is the most recent such month not after publication ("February" ->
-  2023-02, "August" -> 2022-08, "June" -> 2023-06); "next"/"coming" picks the next one,
-  "last" the most recent one strictly before the publication month;
-* a day without a year ("June 25") takes the year that puts it nearest to publication;
+* a month or day without a year follows the tense of its clause: the cue word nearest it in its
+  sentence (:func:`tense_of`: "will", "would", "scheduled", "expected", "next", "plans" ... point
+  forward; "was", "last", "ago", "earlier" ... back). Forward: the next such month or day on or
+  after publication ("will meet in November" -> 2023-11, "a scheduled June session" in an article
+  of 1987-02-26 -> 1987-06); back: the most recent one not after publication; no cue: the one
+  nearest publication, the past one on a tie ("February" -> 2023-02, "August" -> 2023-08, "June"
+  -> 2023-06). "next"/"coming" in the date itself picks the next one, "last" the most recent one
+  strictly before the publication month;
 * "this month", "earlier this month" -> 2023-06; "last month" -> 2023-05; "next month" -> 2023-07;
   "today"/"yesterday"/"tomorrow" and "N days ago" -> the day; "N months ago" -> the month.
 
@@ -101,20 +105,7 @@ def _shift_month(year: int, month: int, delta: int) -> tuple[int, int]:
     return index // 12, index % 12 + 1
 
 
-def _nearest_year(month: int, day: int, published: dt.date) -> str | None:
-    """The year that puts ``month``/``day`` nearest to ``published``."""
-    best: dt.date | None = None
-    for year in (published.year - 1, published.year, published.year + 1):
-        try:
-            candidate = dt.date(year, month, day)
-        except ValueError:
-            continue
-        if best is None or abs((candidate - published).days) < abs((best - published).days):
-            best = candidate
-    return best.isoformat() if best else None
-
-
-def _explicit(text: str, published: dt.date | None) -> str | None:
+def _explicit(text: str, published: dt.date | None, tense: str) -> str | None:
     """Dates written out: ISO, "June 18, 2023", "18 June 2023", "June 18", "June 2023"."""
     if match := _ISO.search(text):
         year, month = int(match["year"]), int(match["month"])
@@ -126,7 +117,7 @@ def _explicit(text: str, published: dt.date | None) -> str | None:
             month, day = MONTHS[match["month"]], int(match["day"])
             if match["year"]:
                 return _day(int(match["year"]), month, day)
-            return _nearest_year(month, day, published) if published else None
+            return _day_of(month, day, published, tense) if published else None
     if match := _MONTH_YEAR.search(text):
         return _month_key(int(match["year"]), MONTHS[match["month"]])
     return None
@@ -147,7 +138,36 @@ def _weekday(text: str, published: dt.date) -> str | None:
     return (published + dt.timedelta(days=delta)).isoformat()
 
 
-def _month_name(month: int, text: str, published: dt.date) -> str:
+#: Words of the clause around a date that say which way it points ("will meet in June").
+_FUTURE_CUES = re.compile(
+    r"\b(?:will|would|shall|'ll|scheduled|schedule|expected|expects|expect|due|next|upcoming|coming|"
+    r"forthcoming|could|may|might|plans?\s+to|planned|planning|intends?|aims?\s+to|until|"
+    r"to\s+be|to\s+meet|to\s+hold|to\s+start|to\s+take|set\s+to|later)\b")
+_PAST_CUES = re.compile(
+    r"\b(?:was|were|had|did|last|ago|earlier|previous|since|ended|fell|rose|reported|recorded|"
+    r"took|held|began|came|went|grew|dropped|peaked|posted)\b")
+
+
+def tense_of(before: str, after: str) -> str:
+    """"future", "past" or "" from the cue word nearest a date within its clause: up to eight
+    words before it and four after it in its sentence (``before`` and ``after``)."""
+    before = " ".join(before.lower().replace("’", "'").split()[-8:])
+    after = " ".join(after.lower().replace("’", "'").split()[:4])
+    cues = []
+    for pattern, tense in ((_FUTURE_CUES, "future"), (_PAST_CUES, "past")):
+        cues += [(len(before) - m.end(), tense) for m in pattern.finditer(before)]
+        cues += [(m.start() + 8, tense) for m in pattern.finditer(after)]  # words before weigh more
+    return min(cues)[1] if cues else ""
+
+
+def sentence_around(text: str, start: int, end: int) -> tuple[str, str]:
+    """The text of the sentence around ``text[start:end]``, before and after it."""
+    left = max(text.rfind(mark, 0, start) for mark in (". ", "\n", "? ", "! ")) + 1
+    rights = [i for i in (text.find(mark, end) for mark in (". ", "\n", "? ", "! ")) if i >= 0]
+    return text[left:start], text[end:min(rights) if rights else len(text)]
+
+
+def _month_name(month: int, text: str, published: dt.date, tense: str) -> str:
     year = published.year
     if _FORWARD.search(text):
         if month <= published.month:
@@ -155,19 +175,43 @@ def _month_name(month: int, text: str, published: dt.date) -> str:
     elif _BACKWARD.search(text):
         if month >= published.month:
             year -= 1
-    elif re.search(r"\bthis\b", text):
+    elif re.search(r"\bthis\b", text) or month == published.month:
         pass
-    elif month > published.month:
-        year -= 1
+    elif tense == "future":
+        year += month < published.month
+    elif tense == "past":
+        year -= month > published.month
+    elif (month - published.month) % 12 < 6:  # no cue: the occurrence nearest publication ...
+        year += month < published.month
+    else:  # ... the past one on a tie
+        year -= month > published.month
     return _month_key(year, month)
 
 
-def resolve_date_mention(text: str, published: dt.date | None) -> str | None:
-    """``"YYYY-MM-DD"``, ``"YYYY-MM"`` or ``None`` for a DATE entity's text (rules: module docstring)."""
+def _day_of(month: int, day: int, published: dt.date, tense: str) -> str | None:
+    candidates = []
+    for year in (published.year - 1, published.year, published.year + 1):
+        try:
+            candidates.append(dt.date(year, month, day))
+        except ValueError:
+            continue
+    if tense == "future":
+        candidates = [c for c in candidates if c >= published] or candidates
+    elif tense == "past":
+        candidates = [c for c in candidates if c <= published] or candidates
+    if not candidates:
+        return None
+    return min(candidates, key=lambda c: (abs((c - published).days), c > published)).isoformat()
+
+
+def resolve_date_mention(text: str, published: dt.date | None, context: tuple[str, str] = ("", "")) -> str | None:
+    """``"YYYY-MM-DD"``, ``"YYYY-MM"`` or ``None`` for a DATE entity's text (rules: module
+    docstring); ``context`` is its sentence before and after it (:func:`sentence_around`)."""
     norm = _normalise(text)
     if not norm:
         return None
-    explicit = _explicit(norm, published)
+    tense = tense_of(*context)
+    explicit = _explicit(norm, published, tense)
     if explicit or _ISO.search(norm) or _MONTH_YEAR.search(norm):
         return explicit
     if published is None:
@@ -201,5 +245,5 @@ def resolve_date_mention(text: str, published: dt.date | None) -> str | None:
         return weekday
     months = {MONTHS[m["month"]] for m in _MONTH_WORD.finditer(norm)}
     if len(months) == 1 and not re.search(r"\d", norm):
-        return _month_name(months.pop(), norm, published)
+        return _month_name(months.pop(), norm, published, tense)
     return None

@@ -1,23 +1,39 @@
 """The indexer's entity step: NER through the mention cache, then corpus-wide resolution.
 
-Resolution is corpus-wide ("Biden" alone links to "Joe Biden" because other articles name him
-in full), so adding one article can change the entities of others. Every run therefore resolves
-the whole corpus again from cached mentions (no NER for unchanged articles) and hands back the
-unchanged articles whose entities changed, for the indexer to rewrite.
+Resolution is corpus-wide (a bare "Biden" links to "Joe Biden" on the evidence of other
+articles), so adding or removing one article can change the entities of others. A run that adds,
+updates or removes articles therefore resolves the whole corpus again from cached mentions (no NER
+for unchanged articles) and hands back the unchanged articles whose entities changed, for the
+indexer to rewrite. A run that changes nothing, with the same aliases file and rules
+(:func:`fingerprint`), resolves nothing.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from .entities import load_aliases, mentions_for, resolve_entities, surface_forms_by_facet
+from .entities import PIPELINE_VERSION, mentions_for
+from .entity_aliases import load_aliases
+from .entity_resolve import RESOLUTION_REVISION, resolve_entities, surface_forms_by_facet
 from .mentions_cache import MentionCache
 from .models import Article
 from .progress import progress_bar
 
 log = logging.getLogger(__name__)
+
+
+def fingerprint(aliases_path: Path | None) -> str:
+    """What the resolved entities depend on besides the articles: NER pipeline, rules, aliases file."""
+    digest = hashlib.sha256(f"{PIPELINE_VERSION};resolution r{RESOLUTION_REVISION}".encode())
+    if aliases_path is not None:
+        try:
+            digest.update(Path(aliases_path).read_bytes())
+        except OSError:
+            digest.update(b"unreadable")  # load_aliases reports it when the entities are resolved
+    return digest.hexdigest()
 
 
 def annotate(

@@ -139,8 +139,11 @@ def _update(
     meta: dict = {}
     refreshed: list[Article] = []
     if with_entities:
-        from .entity_pass import annotate  # spaCy loads only when entities are wanted
+        from .entity_pass import annotate, fingerprint  # spaCy loads only when entities are wanted
 
+        # nothing added, updated or removed, same aliases and rules: nothing to re-resolve
+        previous, settings["entity_fingerprint"] = settings.get("entity_fingerprint"), fingerprint(aliases)
+    if with_entities and (changed or removed or not in_place or previous != settings["entity_fingerprint"]):
         changed_ids = {a.id for a in changed}
         unchanged = [
             a for a in (backend.iter_articles(target) if in_place else ())
@@ -148,6 +151,11 @@ def _update(
         ]
         refreshed, meta = annotate(changed, unchanged, folder.cache_dir, aliases)
 
+    if in_place and not (changed or refreshed or removed):
+        # nothing to write: the index, its facet cache and the entities stand as they are
+        write_meta(target, {**settings, **meta})
+        stats.total = backend.doc_count(target)
+        return stats
     writer = backend.Writer(target)
     try:
         bar = progress_bar(len(changed) + len(refreshed), "indexing")

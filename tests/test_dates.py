@@ -38,8 +38,9 @@ SUNDAY = dt.date(2023, 6, 18)  # seed 004's publication date
     ("mid-May", "2023-05"),
     ("the end of June", "2023-06"),
     ("June", "2023-06"),
-    ("August", "2022-08"),
-    ("November", "2022-11"),
+    ("August", "2023-08"),  # no tense cue: the occurrence nearest publication
+    ("November", "2023-11"),
+    ("December", "2022-12"),  # six months either way: the past one
     ("next November", "2023-11"),
     ("this November", "2023-11"),
     ("last June", "2022-06"),

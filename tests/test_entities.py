@@ -17,19 +17,10 @@ from pathlib import Path
 import pytest
 
 from search import entities
-from search.entities import (
-    Aliases,
-    Mention,
-    article_text,
-    clean_org,
-    clean_person,
-    clean_place,
-    find_mentions,
-    load_aliases,
-    mentions_for,
-    resolve_entities,
-    split_text,
-)
+from search.entities import Mention, article_text, find_mentions, mentions_for, split_text
+from search.entity_aliases import Aliases, load_aliases
+from search.entity_names import clean_org, clean_person, clean_place
+from search.entity_resolve import resolve_entities
 from search.errors import InputError
 from search.mentions_cache import MentionCache
 from search.models import Article
@@ -245,15 +236,29 @@ def test_surname_only_person_and_headline(nlp):
     assert found.mentioned_dates == ["2024-03-04"]  # Monday nearest to Wednesday 6 March
 
 
-def test_corpus_alias_only_when_unambiguous():
-    one = _article("a", "Talks", "Joe Biden spoke. Joe Smith listened.")
-    two = _article("b", "More talks", "Biden spoke again. Joe nodded.")
+def _tagged(article: Article, *tags: tuple[str, str]) -> tuple[Article, list[Mention]]:
+    """An article with mentions at the real offsets of the tagged strings, in order."""
+    text, at, mentions = article_text(article), 0, []
+    for surface, label in tags:
+        at = text.index(surface, at)
+        mentions.append(Mention(surface, label, at))
+        at += len(surface)
+    return article, mentions
+
+
+def test_a_bare_surname_joins_a_full_name_of_another_article_only_with_evidence():
+    """"Biden" alone links to "Joe Biden" of another article only when the two share the story."""
     docs = [
-        (one, [Mention("Joe Biden", "PERSON", 13), Mention("Joe Smith", "PERSON", 30)]),
-        (two, [Mention("Biden", "PERSON", 12), Mention("Joe", "PERSON", 31)]),
+        _tagged(_article("a", "Talks", "Joe Biden spoke in Geneva with Vladimir Putin. Joe Smith listened."),
+                ("Joe Biden", "PERSON"), ("Geneva", "GPE"), ("Vladimir Putin", "PERSON"), ("Joe Smith", "PERSON")),
+        _tagged(_article("b", "More talks", "Biden spoke again in Geneva with Putin. Joe nodded."),
+                ("Biden", "PERSON"), ("Geneva", "GPE"), ("Putin", "PERSON"), ("Joe", "PERSON")),
+        _tagged(_article("c", "Football", "Biden scored twice for Leeds United in Leeds."),
+                ("Biden", "PERSON"), ("Leeds United", "ORG"), ("Leeds", "GPE")),
     ]
-    resolution = resolve_entities(docs)
-    assert resolution.per_article["b"].people == ["Joe Biden", "Joe"]  # "Joe" is ambiguous: kept
+    found = resolve_entities(docs).per_article
+    assert found["b"].people == ["Joe Biden", "Vladimir Putin", "Joe"]  # "Joe" is ambiguous: kept
+    assert found["c"].people == ["Biden"]
 
 
 def test_person_never_in_place_or_org():
@@ -281,7 +286,7 @@ def test_non_names_are_dropped():
     article = _article("j", "Secretary of State", "The U.S.-China talks. Secretary of State Smith.")
     mentions = [Mention("State", "ORG", 13), Mention("U.S.-China", "PERSON", 24), Mention("U.S.", "GPE", 24),
                 Mention("China", "GPE", 29), Mention("U.S.-China", "GPE", 24), Mention("state", "ORG", 50),
-                Mention("1999", "PERSON", 0), Mention("K", "PERSON", 0), Mention("Smith", "PERSON", 60)]
+                Mention("1999", "PERSON", 0), Mention("K", "PERSON", 0), Mention("Smith", "PERSON", 61)]
     found = resolve_entities([(article, mentions)]).per_article["j"]
     assert found.people == ["Smith"]
     assert found.orgs == []

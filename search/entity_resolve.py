@@ -1,0 +1,313 @@
+"""Named entities, step 3 of 3: the cleaned mentions of a whole corpus -> facet values per article.
+
+Facets: PERSON -> people, ORG -> orgs, GPE and LOC -> places. NORP and FAC mentions feed no
+facet: NORP is nationalities ("Chinese"), and FAC scores F=0.35 in this model's own evaluation.
+They still vote on what a string is, and a single word among them can turn out to be a person
+("Blinken" is often tagged GPE).
+
+Resolution is corpus-wide and works on evidence counted over the corpus
+(:mod:`search.entity_evidence`); the people rules are in :mod:`search.entity_people`. Then:
+
+* organisations and places: a string written only in capitals headlines and nowhere else in the
+  corpus is dropped (the model's case cues are gone there: "TAIWAN BANKS ASKED"); so is a one-word
+  one the corpus writes lower-case or as a unit ("Budget", "GMT"), a legal form alone ("Co"), and a
+  place with a digit ("MPEG-2"); a string the corpus tags as the other facet at least twice as
+  often moves there ("Bloomberg");
+* within an article, a short organisation name joins the fuller one it abbreviates ("Moody's" ->
+  "Moody's Investors Service Inc", "IMF" -> "International Monetary Fund"); across the corpus,
+  names that differ only in case, punctuation or legal form are one value ("Texaco Inc", "Texaco");
+* places: "U.S."/"America" -> "United States" (a small table of well-known forms);
+* one spelling per name: the commonest outside all-capitals wire headlines ("JAPAN" -> "Japan");
+* a person of the same article, or a name the corpus calls a person more often than a thing, never
+  appears as a place or organisation;
+* the user's aliases file (:mod:`search.entity_aliases`): merges before everything, renames and
+  blocks at the end.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .dates import resolve_date_mention, sentence_around
+from .entities import Mention, article_text
+from .entity_aliases import Aliases
+from .entity_evidence import TypeVotes, WordStats, context_cue, is_instrument, word_key
+from .entity_names import (
+    CORPORATE_SUFFIXES,
+    Item,
+    clean_mentions,
+    clean_place,
+    is_place_pair,
+    name_parts,
+    org_key,
+)
+from .entity_people import (
+    bare_name_evidence,
+    drop_junk,
+    given_names,
+    link_across,
+    link_in_article,
+    retype,
+    strip_roles,
+)
+from .models import Article, Entities
+
+#: Bump when a rule here changes what the facets hold: an index built with other rules re-resolves.
+RESOLUTION_REVISION = 2
+
+
+@dataclass
+class Resolution:
+    """What :func:`resolve_entities` found for a corpus."""
+
+    per_article: dict[str, Entities]  # article id -> canonical entities
+    surface_forms: dict[tuple[str, str], set[str]]  # (facet, canonical) -> forms seen in the text
+
+
+@dataclass
+class _Doc:
+    article: Article
+    text: str
+    items: list[Item]
+    dates: list[str]
+
+
+#: A dateline opening the body: "ROME 1996-12-06", "NEW YORK, March 2 -", "LONDON (Reuters) -".
+_DATELINE = re.compile(
+    r"(?P<place>[A-Z][A-Z.'-]+(?: [A-Z][A-Z.'-]+){0,3})(?:, [A-Z][A-Za-z. ]{1,20})?"
+    r"(?= \d{4}-\d{2}-\d{2}\b|,? (?:Jan|Feb|March|April|May|June|July|Aug|Sept?|Oct|Nov|Dec)[a-z.]* \d| \(| -)")
+#: A dateline place's say in the type vote: a firm layout cue, worth several model tags.
+DATELINE_WEIGHT = 4
+
+
+def _dateline(text: str, title: str) -> Item | None:
+    """The place of a dateline at the start of the body, as a place item."""
+    start = len(title) + 2 if title else 0
+    match = _DATELINE.match(text, start)
+    if not match:
+        return None
+    name = clean_place(match["place"].title())
+    if not name:
+        return None
+    return Item("place", "GPE", name, match["place"], match.start(), match.end("place"), weight=DATELINE_WEIGHT)
+
+
+def _parse(article: Article, mentions: Sequence[Mention], aliases: Aliases) -> _Doc:
+    text = article_text(article)
+    dates: list[str] = []
+    for mention in sorted(mentions, key=lambda m: m.start):
+        if mention.label == "DATE":
+            around = sentence_around(text, mention.start, mention.start + len(mention.text))
+            key = resolve_date_mention(mention.text, article.date, around)
+            if key and key not in dates:
+                dates.append(key)
+    items = clean_mentions(text, mentions, aliases.merged)
+    if dateline := _dateline(text, article.title):
+        items = [dateline, *(i for i in items if i.start >= dateline.end or i.end <= dateline.start)]
+    return _Doc(article, text, items, dates)
+
+
+def _type_votes(parsed: list[_Doc]) -> TypeVotes:
+    votes = TypeVotes()
+    full = {i.name.casefold() for d in parsed for i in d.items if i.facet == "person" and " " in i.name}
+    for doc in parsed:
+        people_end = {i.end for i in doc.items if i.facet == "person"}
+        for item in doc.items:
+            key = item.name.casefold()
+            votes.add(key, item.facet or "other", item.weight)
+            # a cue may overrule the model's person tags, never its other labels: "in the Premier
+            # League" stays an organisation
+            item.cue = context_cue(doc.text, item.start, item.end, people_end)
+            if item.facet != "person" and item.cue != item.facet:
+                item.cue = ""
+            if item.cue:
+                votes.add(key, item.cue, 2)
+            if item.facet == "org":  # "Samuel Montagu" inside "Samuel Montagu and Co Ltd"
+                tokens = item.name.split()
+                for n in range(2, len(tokens)):
+                    if (prefix := " ".join(tokens[:n]).casefold()) in full:
+                        votes.add(prefix, "org")
+    return votes
+
+
+def _word_stats(parsed: list[_Doc]) -> WordStats:
+    wanted = {word_key(t) for d in parsed for i in d.items
+              if i.facet in ("person", "org") or " " not in i.name for t in i.name.split()}
+    return WordStats((d.text for d in parsed), wanted)
+
+
+def _unshout(name: str) -> str:
+    """"PACKAGING SYSTEMS CORP" -> "Packaging Systems Corp"; short words stay capitals ("IBM")."""
+    return " ".join(w.capitalize() if len(w) > 3 or w.lower() in CORPORATE_SUFFIXES else w for w in name.split())
+
+
+def _acronym_of(short: str, full: str) -> bool:
+    """"IMF" of "International Monetary Fund", "IBM" of "International Business Machines Corp"."""
+    if not re.fullmatch(r"[A-Z]{2,6}", short):
+        return False
+    words = [w for w in re.split(r"[\s-]+", full) if w and w.lower() not in ("of", "and", "the", "for", "de", "&")]
+    while len(words) > len(short) and words[-1].lower().rstrip(".") in CORPORATE_SUFFIXES:
+        words.pop()
+    return len(words) == len(short) and "".join(w[0] for w in words).upper() == short
+
+
+#: Last words that make a name a geographic feature or a street, not an organisation.
+PLACE_HEADS = frozenset([
+    "street", "road", "avenue", "highway", "river", "creek", "lake", "bay", "island", "islands",
+    "mountain", "mountains", "hill", "hills", "fell", "valley", "sea", "ocean", "gulf", "strait",
+    "canal", "coast", "peninsula", "cape", "desert", "forest", "glacier",
+])
+
+
+def _link_org_short_forms(items: list[Item], words: WordStats) -> None:
+    """A short name joins the fuller one of its article: a leading part written after it, or
+    before it when the rest are common nouns ("Federal Reserve" of "Federal Reserve Board",
+    not "Texaco" of "Texaco Canada"); a clipped word ("Fed" of "Federal Reserve"); an acronym."""
+    orgs = [i for i in items if i.facet == "org"]
+    for short in orgs:
+        key = org_key(short.name).split()
+        for full in orgs:
+            longer = org_key(full.name).split()
+            after = full.start < short.start or short.shouted
+            prefix = len(longer) > len(key) and longer[:len(key)] == key and (
+                after or all(words.is_common_word(w) for w in longer[len(key):]))
+            clipped = len(key) == 1 and len(key[0]) >= 3 and len(longer) > 1 and after \
+                and longer[0] != key[0] and longer[0].startswith(key[0])
+            if prefix or clipped or _acronym_of(short.name, full.name):
+                short.canonical = full.name
+                break
+
+
+def _resolve_things(parsed: list[_Doc], words: WordStats, votes: TypeVotes) -> None:
+    """Organisation and place rules (module doc)."""
+    plain = {org_key(i.name) for d in parsed for i in d.items if not i.shouted}
+    plain |= {w.casefold() for d in parsed for i in d.items if i.facet == "person" for w in name_parts(i.name)}
+    for doc in parsed:
+        for item in doc.items:
+            if item.facet not in ("org", "place"):
+                continue
+            item.canonical = item.name
+            key = org_key(item.name)
+            legal = item.facet == "org" and item.name.split()[-1].lower().rstrip(".") in CORPORATE_SUFFIXES
+            if item.shouted and legal and key not in plain:  # "PACKAGING SYSTEMS CORP <PAKS> 4TH QTR NET"
+                item.canonical = item.name = _unshout(item.name)
+                item.shouted = False
+            single = " " not in key and not item.name.isupper() and not legal  # "News Corp" is a name
+            if (not key or (item.shouted and key not in plain)
+                    or (" " not in key and not legal and (words.is_common_word(key) or words.is_unit(key)))
+                    or (single and item.facet == "org" and words.is_generic(key))
+                    or (item.facet == "org" and is_instrument(doc.text, item.end))
+                    or (item.facet == "place" and any(c.isdigit() for c in item.name))):
+                item.facet = ""
+            elif item.facet == "org" and (item.name.split()[-1].lower() in PLACE_HEADS
+                                          or item.name.split()[0].lower() in PLACE_HEADS):
+                item.facet = "place"  # "Smith Street", "River Witham" tagged as organisations
+            else:
+                item.facet = votes.thing_facet(item.name.casefold(), item.facet)
+        _link_org_short_forms(doc.items, words)
+    forms: dict[str, Counter[tuple[bool, str]]] = defaultdict(Counter)
+    for doc in parsed:
+        for item in doc.items:
+            if item.facet == "org":
+                forms[org_key(item.canonical)][(not item.shouted, item.canonical)] += 1
+    best = {key: max(c, key=lambda f: (f[0], c[f], len(f[1]), f[1]))[1] for key, c in forms.items()}
+    for doc in parsed:
+        for item in doc.items:
+            if item.facet == "org":
+                item.canonical = best[org_key(item.canonical)]
+
+
+def _display_forms(parsed: list[_Doc], aliases: Aliases) -> dict[tuple[str, str], str]:
+    """One spelling per name and facet: the commonest outside all-capitals headlines ("JAPAN" in
+    "JAPAN RAISES RATES" -> "Japan" when the corpus has "Japan"; "OPEC" in running text stays)."""
+    counts: dict[tuple[str, str], Counter[tuple[bool, str]]] = defaultdict(Counter)
+    for doc in parsed:
+        for item in doc.items:
+            name = aliases.merged(item.canonical)
+            counts[(item.facet, name.casefold())][(not item.shouted, name)] += 1
+    return {key: max(forms, key=lambda f: (f[0], forms[f], f[1]))[1] for key, forms in counts.items()}
+
+
+def _word_evidence(parsed: list[_Doc]) -> tuple[Counter[str], Counter[str]]:
+    """Per word, the number of articles using it as a part of a person's name, and as a one-word
+    thing (not also a name part there)."""
+    person: Counter[str] = Counter()
+    thing: Counter[str] = Counter()
+    for doc in parsed:
+        parts = {w.casefold() for i in doc.items if i.facet == "person" for w in name_parts(i.name)}
+        person.update(parts)
+        thing.update({i.name.casefold() for i in doc.items if i.facet != "person" and " " not in i.name} - parts)
+    return person, thing
+
+
+def resolve_entities(
+    docs: Sequence[tuple[Article, list[Mention]]], aliases: Aliases | None = None
+) -> Resolution:
+    """Canonical entities for every article of a corpus (rules: this module's and
+    :mod:`search.entity_people`'s docstrings).
+
+    Pure and fast: re-applying an edited aliases file needs only this, not NER.
+    """
+    aliases = aliases or Aliases()
+    parsed = [_parse(article, mentions, aliases) for article, mentions in docs]
+    places = {i.name.casefold() for d in parsed for i in d.items if i.facet == "place"}
+    for doc in parsed:
+        doc.items = [i for i in doc.items if not (i.facet in ("person", "place") and is_place_pair(i.name, places))]
+
+    votes = _type_votes(parsed)
+    words = _word_stats(parsed)
+    norp = {i.name.casefold() for d in parsed for i in d.items if i.label == "NORP"}
+    by_id = [(d.article.id, d.items) for d in parsed]
+    strip_roles(by_id, words, norp)
+    part_votes, thing_votes = _word_evidence(parsed)
+    given = given_names(by_id)
+    sexes: dict[str, Counter[str]] = defaultdict(Counter)
+    for doc in parsed:
+        retype(doc.items, votes, thing_votes, part_votes, given)
+        for name, sex in link_in_article(doc.text, doc.items, words).items():
+            sexes[name][sex] += 1
+    link_across(by_id, sexes)
+    evidence = bare_name_evidence(by_id, votes)
+    for doc in parsed:
+        drop_junk(doc.text, doc.items, words, evidence)
+    _resolve_things(parsed, words, votes)
+    for doc in parsed:
+        doc.items = [i for i in doc.items if i.facet in ("person", "org", "place")]
+
+    # A person never shows as a place or organisation: not in its own article, nor anywhere when the
+    # corpus calls it a person more often than a thing.
+    people = {
+        key for d in parsed for i in d.items if i.facet == "person"
+        if " " in (key := aliases.merged(i.canonical).casefold()) or part_votes[key] >= thing_votes[key]
+    }
+    display = _display_forms(parsed, aliases)
+    per_article: dict[str, Entities] = {}
+    surface_forms: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for doc in parsed:
+        entities = Entities(mentioned_dates=list(doc.dates))
+        lists = {"person": entities.people, "org": entities.orgs, "place": entities.places}
+        here = {aliases.merged(i.canonical).casefold() for i in doc.items if i.facet == "person"}
+        for item in doc.items:
+            merged = display[(item.facet, aliases.merged(item.canonical).casefold())]
+            final = aliases.renamed(merged)
+            if aliases.blocked(item.facet, final, merged, item.canonical):
+                continue
+            if item.facet != "person" and (merged.casefold() in people or merged.casefold() in here):
+                continue
+            if final not in lists[item.facet]:
+                lists[item.facet].append(final)
+            forms = surface_forms[(item.facet, final)]
+            forms.update({item.surface, item.name, item.canonical, merged} - {final})
+        per_article[doc.article.id] = entities
+    return Resolution(per_article, dict(surface_forms))
+
+
+def surface_forms_by_facet(resolution: Resolution) -> dict[str, dict[str, list[str]]]:
+    """``surface_forms`` as JSON-friendly ``{facet: {canonical: [forms]}}`` (the index meta shape)."""
+    nested: dict[str, dict[str, list[str]]] = defaultdict(dict)
+    for (facet, name), forms in resolution.surface_forms.items():
+        nested[facet][name] = sorted(forms)
+    return dict(nested)
