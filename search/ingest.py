@@ -12,11 +12,13 @@ import hashlib
 import json
 import logging
 import os
+import stat
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import charset_normalizer
+import numpy as np
 
 from .errors import InputError
 from .models import Skipped, SourceRecord
@@ -27,8 +29,25 @@ TEXT_SUFFIXES = (".txt", ".md")
 HTML_SUFFIXES = (".html", ".htm")
 JSON_SUFFIXES = (".jsonl.gz", ".json.gz", ".jsonl", ".json")
 BODY_FIELDS = ("body", "text", "content")
-META_FIELDS = ("title", "date", "url", "source", "author")
+META_FIELDS = ("title", "date", "url", "source", "author", "dateline")
+#: fields that hold a record's own id: ``id``, or ``_id`` as BEIR and MongoDB exports name it
+ID_FIELDS = ("id", "_id")
 SUPPORTED = ".txt, .md, .html, .htm, .jsonl, .jsonl.gz and .json"
+#: the largest text or HTML file, or JSONL line, read as one article (longer ones are skipped)
+MAX_ARTICLE_BYTES = 10 * 1024 * 1024
+
+#: bytes that never occur in text: C0 controls other than tab, newline, vertical tab, form feed
+#: and carriage return, and DEL
+_CONTROL_BYTES = np.zeros(256, dtype=bool)
+_CONTROL_BYTES[[*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F]] = True
+#: above this share of control bytes (NULs aside) a file is binary, not text with a stray byte
+MAX_CONTROL_SHARE = 0.05
+#: above this share of NULs a file is binary (or UTF-16/32 without a byte order mark)
+MAX_NUL_SHARE = 0.10
+
+
+class NotRegularFile(OSError):
+    """A path that is a pipe, socket or device: reading it could block forever."""
 
 
 def file_kind(path: Path) -> str | None:
@@ -50,21 +69,45 @@ def check_paths(paths: Sequence[Path]) -> None:
             raise InputError(f"{path} does not exist: give a folder or file of articles.")
 
 
-def _walk(root: Path) -> list[Path]:
-    """Files under ``root`` sorted by relative path, hidden files and folders left out."""
-    found = []
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
+def _walk(root: Path) -> tuple[list[Path], list[Path]]:
+    """Files under ``root`` sorted by relative path, hidden files and folders left out, and the
+    symbolic links to folders that were not followed because they lead back into the walk.
+
+    Links to folders are followed (a linked-in folder of articles is part of the corpus)."""
+    found, loops = [], []
+    visited = {_identity(root)}
+    for folder, dirs, files in os.walk(root, followlinks=True):
+        kept = []
+        for name in dirs:
+            if name.startswith("."):
+                continue
+            identity = _identity(Path(folder) / name)
+            if identity in visited:
+                loops.append(Path(folder) / name)
+            else:
+                visited.add(identity)
+                kept.append(name)
+        dirs[:] = kept
         found.extend(Path(folder) / name for name in files if not name.startswith("."))
-    return sorted(found, key=lambda file: file.relative_to(root).as_posix())
+    order = lambda file: file.relative_to(root).as_posix()  # noqa: E731
+    return sorted(found, key=order), sorted(loops, key=order)
+
+
+def _identity(folder: Path) -> tuple[int, int]:
+    info = folder.stat()
+    return info.st_dev, info.st_ino
 
 
 def _corpus_files(paths: Sequence[Path]) -> Iterator[tuple[Path, str, bool]]:
-    """(file, id relative to its root, named explicitly) for every path."""
+    """(file, id relative to its root, named explicitly) for every path; a folder link that
+    loops comes as an explicit entry so that it is reported."""
     for path in map(Path, paths):
         if path.is_dir():
-            for file in _walk(path):
+            files, loops = _walk(path)
+            for file in files:
                 yield file, file.relative_to(path).as_posix(), False
+            for loop in loops:
+                yield loop, loop.relative_to(path).as_posix(), True
         else:
             yield path, path.name, True
 
@@ -74,16 +117,24 @@ def iter_records(paths: Sequence[Path]) -> Iterator[SourceRecord | Skipped]:
     paths = [Path(p) for p in paths]
     check_paths(paths)
     for file, rel, explicit in _corpus_files(paths):
+        if file.is_dir():
+            yield Skipped(rel, "link to a folder already being read (a symbolic link loop)")
+            continue
         kind = file_kind(file)
         if kind is None:
             if explicit:
                 yield Skipped(rel, f"unsupported file type (Dateline reads {SUPPORTED})")
+            continue
+        if file.is_symlink() and not file.exists():
+            yield Skipped(rel, "symbolic link to nothing (broken, or a loop)")
             continue
         try:
             if kind == "json":
                 yield from _json_records(file, rel)
             else:
                 yield _file_record(file, rel, kind)
+        except NotRegularFile as error:
+            yield Skipped(rel, str(error))
         except OSError as error:
             log.warning("cannot read %s: %s", file, error)
             yield Skipped(rel, f"cannot read: {error.strerror or error}", unreadable=True)
@@ -96,7 +147,7 @@ def count_records(paths: Sequence[Path]) -> int:
     total = 0
     for file, _rel, explicit in _corpus_files(paths):
         kind = file_kind(file)
-        if kind is None:
+        if kind is None or file.is_dir():
             total += explicit
         elif kind == "json" and ".jsonl" in file.name.lower():
             try:
@@ -115,8 +166,11 @@ def count_records(paths: Sequence[Path]) -> int:
 def decode_bytes(data: bytes) -> str | None:
     """Text of ``data``: UTF-8 (BOM stripped), else the detected encoding; None when binary.
 
-    When the detector finds several equally good single-byte encodings, cp1252 wins: it is what
-    Western text that is not UTF-8 nearly always is (0x93/0x94 are its curly quotes).
+    Binary is decided on the share of control bytes, not on one of them: a stray NUL in an
+    article is dropped and the article kept. UTF-16 without a byte order mark (every other
+    byte NUL in English text) is recognised. When the detector finds several equally good
+    single-byte encodings, cp1252 wins: it is what Western text that is not UTF-8 nearly always
+    is (0x93/0x94 are its curly quotes).
     """
     for bom, codec in (
         (codecs.BOM_UTF32_LE, "utf-32"),
@@ -130,6 +184,12 @@ def decode_bytes(data: bytes) -> str | None:
             except UnicodeDecodeError:
                 return None
     if b"\x00" in data:
+        data = _without_nuls(data)
+        if data is None:
+            return None
+        if isinstance(data, str):
+            return data
+    if data and _CONTROL_BYTES[np.frombuffer(data, dtype=np.uint8)].mean() > MAX_CONTROL_SHARE:
         return None
     try:
         return data.decode("utf-8-sig")
@@ -148,21 +208,79 @@ def decode_bytes(data: bytes) -> str | None:
     return str(matches[0])
 
 
+def _without_nuls(data: bytes) -> bytes | str | None:
+    """``data`` with stray NULs removed; the text itself when it is UTF-16 without a byte order
+    mark; None when there are too many NULs for text."""
+    nuls = np.frombuffer(data, dtype=np.uint8) == 0
+    if nuls.mean() > MAX_NUL_SHARE:
+        # ASCII-range text in UTF-16: NULs on the odd bytes (little endian) or the even ones
+        for codec, offset in (("utf-16-le", 1), ("utf-16-be", 0)):
+            if len(data) % 2 == 0 and nuls[offset::2].mean() > 0.5 and not nuls[1 - offset :: 2].any():
+                try:
+                    return data.decode(codec)
+                except UnicodeDecodeError:
+                    return None
+        return None
+    return data.replace(b"\x00", b"")
+
+
 def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+_NOT_REGULAR = {
+    stat.S_IFIFO: "a named pipe (FIFO)",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+}
+
+
 def _open_binary(path: Path) -> BinaryIO:
+    """Open a regular file for reading. Never blocks: a named pipe, socket or device raises
+    :class:`NotRegularFile` (checked on the opened file, so a file swapped for a pipe after the
+    folder was listed is caught too)."""
+    _check_regular(os.stat(path).st_mode)  # a socket cannot even be opened
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        _check_regular(os.fstat(fd).st_mode)
+    except NotRegularFile:
+        os.close(fd)
+        raise
+    handle = os.fdopen(fd, "rb")
     if path.name.lower().endswith(".gz"):
-        return gzip.open(path, "rb")
-    return path.open("rb")
+        compressed = gzip.GzipFile(fileobj=handle, mode="rb")
+        compressed.myfileobj = handle  # closed with the gzip stream
+        return compressed
+    return handle
+
+
+def _check_regular(mode: int) -> None:
+    if not stat.S_ISREG(mode):
+        raise NotRegularFile(f"not a regular file: {_NOT_REGULAR.get(stat.S_IFMT(mode), 'of an unknown kind')}")
+
+
+def _read_article_bytes(handle: BinaryIO, what: str) -> bytes:
+    """Up to :data:`MAX_ARTICLE_BYTES` of ``handle``; a longer one raises :class:`TooLarge`."""
+    data = handle.read(MAX_ARTICLE_BYTES + 1)
+    if len(data) > MAX_ARTICLE_BYTES:
+        raise TooLarge(f"{what} is larger than {MAX_ARTICLE_BYTES // (1024 * 1024)} MB, too large for one article")
+    return data
+
+
+class TooLarge(ValueError):
+    """A file or line too long to be one article."""
 
 
 # --- text and HTML files ------------------------------------------------------------------------
 
 
 def _file_record(file: Path, rel: str, kind: str) -> SourceRecord | Skipped:
-    data = file.read_bytes()
+    try:
+        with _open_binary(file) as handle:
+            data = _read_article_bytes(handle, "the file")
+    except TooLarge as error:
+        return Skipped(rel, str(error))
     if not data.strip():
         return Skipped(rel, "empty file")
     text = decode_bytes(data)
@@ -196,9 +314,9 @@ def _json_record(obj: Any, rel: str, where: str, fallback_id: str, raw: bytes) -
     meta = {key: text for key in META_FIELDS if (text := _as_text(obj.get(key))) and text.strip()}
     if body is None and "title" not in meta:
         return Skipped(where, "no body, text, content or title")
-    record_id = _as_text(obj.get("id"))
+    record_id = next((i for i in (_as_text(obj.get(f)) for f in ID_FIELDS) if i and i.strip()), None)
     return SourceRecord(
-        id=record_id if record_id and record_id.strip() else fallback_id,
+        id=record_id or fallback_id,
         path=where,
         kind="json",
         text=body or "",
@@ -246,7 +364,12 @@ def _jsonl_records(file: Path, rel: str) -> Iterator[SourceRecord | Skipped]:
     seen_any = False
     try:
         with _open_binary(file) as handle:
-            for number, raw in enumerate(handle, start=1):
+            for number, raw in enumerate(_lines(handle), start=1):
+                if raw is None:
+                    seen_any = True
+                    yield Skipped(f"{rel}:{number}", f"line is larger than {MAX_ARTICLE_BYTES // (1024 * 1024)} MB, "
+                                  "too large for one article")
+                    continue
                 if not raw.strip():
                     continue
                 seen_any = True
@@ -266,3 +389,15 @@ def _jsonl_records(file: Path, rel: str) -> Iterator[SourceRecord | Skipped]:
         return
     if not seen_any:
         yield Skipped(rel, "empty file")
+
+
+def _lines(handle: BinaryIO) -> Iterator[bytes | None]:
+    """The lines of ``handle``, None for one longer than :data:`MAX_ARTICLE_BYTES` (which is
+    read past in pieces, never held whole)."""
+    while raw := handle.readline(MAX_ARTICLE_BYTES + 1):
+        if len(raw) <= MAX_ARTICLE_BYTES or raw.endswith(b"\n"):
+            yield raw
+            continue
+        while (rest := handle.readline(MAX_ARTICLE_BYTES)) and not rest.endswith(b"\n"):
+            pass
+        yield None
