@@ -13,7 +13,7 @@ import click
 
 from . import open_index
 from .errors import DatelineError
-from .extract import extract_article
+from .extract import article_or_reason
 from .indexer import index_corpus
 from .ingest import iter_records
 from .models import FACETS, Filters, IndexStats, Skipped, Span
@@ -119,7 +119,8 @@ def _date(value: str | None, name: str) -> dt.date | None:
 @click.option("--person", multiple=True, help="Only articles mentioning this person (repeat for OR).")
 @click.option("--org", multiple=True, help="Only articles mentioning this organisation.")
 @click.option("--place", multiple=True, help="Only articles mentioning this place.")
-@click.option("--contributor", multiple=True, help="Only articles credited to this reporter.")
+@click.option("--reporter", "--contributor", "contributor", multiple=True,
+              help="Only articles credited to this reporter (byline, author or \"Reporting by\").")
 @click.option("--source", multiple=True, help="Only articles from this site or source.")
 @click.option("--mentioned", multiple=True, help="Only articles mentioning this date (YYYY-MM or YYYY-MM-DD).")
 @click.option("--from", "date_from", help="Published on or after YYYY-MM-DD.")
@@ -130,7 +131,7 @@ def search_command(query, index_dir, limit, page, sort, date_from, date_to, as_j
     """Search the index. An empty QUERY lists everything, newest first.
 
     QUERY: words (all must match), OR, -word or NOT word, "a phrase", field:value
-    (title, body, date, person, org, place, contributor, source, mentioned), wild*cards, fuzzy~.
+    (title, body, date, person, org, place, reporter, source, mentioned), wild*cards, fuzzy~.
     """
     filters = Filters(
         facets={name: list(values) for name, values in facets.items() if values},
@@ -150,7 +151,8 @@ def search_command(query, index_dir, limit, page, sort, date_from, date_to, as_j
     for rank, hit in enumerate(results.hits, (page - 1) * limit + 1):
         date = hit.date.isoformat() if hit.date else "undated"
         click.echo(f"\n{rank:>3}. {click.style(hit.title, bold=True)}")
-        click.echo(f"     {date} · {hit.id}" + (f" · {hit.source}" if hit.source else ""))
+        place = f"{hit.dateline} · " if hit.dateline else ""
+        click.echo(f"     {place}{date} · {hit.id}" + (f" · {hit.source}" if hit.source else ""))
         for fragment in hit.snippet:
             click.echo(f"     {_spans(fragment)}")
     active = [f for f in FACETS if results.facets.get(f)]
@@ -193,7 +195,7 @@ def _print_article(article, dropped: bool = False) -> None:
     ]:
         if values:
             click.echo(f"{label}: {', '.join(values)}")
-    for label, value in [("source", article.site), ("url", article.url)]:
+    for label, value in [("dateline", article.dateline), ("source", article.site), ("url", article.url)]:
         if value:
             click.echo(f"{label}: {value}")
     click.echo("")
@@ -214,13 +216,9 @@ def extract_command(files, as_json) -> None:
     """Show what the indexer would store for FILES, and what cleaning dropped and why."""
     articles, skipped = [], []
     for item in iter_records(list(files)):
-        if isinstance(item, Skipped):
-            skipped.append(item)
-            continue
-        try:
-            articles.append(extract_article(item))
-        except Exception as error:  # as the indexer does: one bad article is reported, not fatal
-            skipped.append(Skipped(item.path, f"could not clean: {error}"))
+        if not isinstance(item, Skipped):
+            item = article_or_reason(item)  # as the indexer does: one bad article is reported, not fatal
+        (skipped if isinstance(item, Skipped) else articles).append(item)
     if as_json:
         _dump({"articles": articles, "skipped": skipped})
         return

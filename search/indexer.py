@@ -15,8 +15,8 @@ from pathlib import Path
 
 from . import backend, ingest
 from .errors import InputError
-from .extract import extract_article
-from .models import Article, IndexStats, Skipped, SourceRecord
+from .extract import article_or_reason
+from .models import Article, IndexStats, Skipped
 from .progress import progress_bar
 from .store import IndexFolder, read_meta, write_meta
 
@@ -122,8 +122,9 @@ def _update(
                 stats.unchanged += 1
                 seen.add(item.id)
                 continue
-            article = _extract(item, stats)
-            if article is None:
+            article = article_or_reason(item)
+            if isinstance(article, Skipped):
+                stats.skipped.append(article)
                 continue
             seen.add(item.id)
             if item.id in stored:
@@ -176,15 +177,3 @@ def _articles_from(sources: dict[str, tuple[str, str]], path: str) -> set[str]:
         if source == path or source.startswith(path + ":")
     }
 
-
-def _extract(record: SourceRecord, stats: IndexStats) -> Article | None:
-    try:
-        article = extract_article(record)
-    except Exception as error:  # one bad article must not stop a corpus
-        log.warning("could not clean %s: %s", record.path, error)
-        stats.skipped.append(Skipped(record.path, f"could not clean: {error}"))
-        return None
-    if not article.paragraphs and not article.title:
-        stats.skipped.append(Skipped(record.path, "no text left after cleaning"))
-        return None
-    return article

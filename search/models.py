@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-#: Entity facets, in the order a user sees them. ``contributor`` holds reporter credits,
+#: Entity facets, in the order a user sees them. ``contributor`` holds reporter credits (shown as
+#: "Reporter": bylines, author fields and "Reporting by" lines),
 #: ``mentioned`` holds dates mentioned in the text as ``YYYY-MM`` or ``YYYY-MM-DD`` keys.
 FACETS: tuple[str, ...] = ("person", "org", "place", "contributor", "source", "mentioned")
 
@@ -73,12 +74,18 @@ class Article:
     authors: list[str] = field(default_factory=list)
     site: str | None = None
     url: str | None = None
+    dateline: str | None = None  # the place the story was filed from ("Salvador")
     dropped: list[Dropped] = field(default_factory=list)
     entities: Entities = field(default_factory=Entities)
 
     @property
     def body(self) -> str:
         return "\n\n".join(self.paragraphs)
+
+    @property
+    def reporters(self) -> list[str]:
+        """Everyone credited with the story: bylines and author fields, then "Reporting by"."""
+        return list(dict.fromkeys([*self.authors, *self.contributors]))
 
 
 @dataclass
@@ -115,6 +122,7 @@ class Hit:
     score: float | None
     snippet: list[list[Span]]  # fragments, each a list of spans
     people: list[str] = field(default_factory=list)
+    dateline: str | None = None
 
 
 @dataclass
