@@ -66,6 +66,8 @@ def main(verbose: int) -> None:
 @main.command("index")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @index_option
+@click.option("--remove", "remove", multiple=True, type=click.Path(path_type=Path),
+              help="Drop a folder (or file) the index holds, and its articles (repeatable).")
 @click.option("--rebuild", is_flag=True, help="Build a fresh index aside and swap it in when complete.")
 @click.option("--entities/--no-entities", default=None,
               help="Named-entity recognition on (default for a new index) or off (faster; no entity facets). "
@@ -74,12 +76,13 @@ def main(verbose: int) -> None:
               help="Entity aliases file (default: the one used last time, else aliases.toml beside the corpus).")
 @json_option
 @friendly_errors
-def index_command(paths, index_dir, rebuild, entities, aliases, as_json) -> None:
-    """Index PATHS (folders or files) into the index; incremental unless --rebuild.
+def index_command(paths, index_dir, remove, rebuild, entities, aliases, as_json) -> None:
+    """Add PATHS (folders or files) to the index and bring it up to date; incremental unless --rebuild.
 
-    With no PATHS, the folders last indexed are scanned again.
+    The index remembers its folders: every run scans them all, so indexing a second folder adds
+    it to the first. With no PATHS, the folders already indexed are scanned again.
     """
-    stats = index_corpus(index_dir, paths, rebuild=rebuild, entities=entities, aliases=aliases)
+    stats = index_corpus(index_dir, paths, remove=remove, rebuild=rebuild, entities=entities, aliases=aliases)
     if as_json:
         _dump(stats)
         return
@@ -92,6 +95,12 @@ def _print_stats(stats: IndexStats, index_dir: Path) -> None:
         f"(added {stats.added:,}, updated {stats.updated:,}, removed {stats.removed:,}, "
         f"unchanged {stats.unchanged:,}, skipped {len(stats.skipped):,}) in {stats.seconds:.1f} s"
     )
+    for root in stats.roots_added:
+        click.echo(f"  added {root}")
+    for root in stats.roots_removed:
+        click.echo(f"  removed {root} and its articles")
+    if stats.roots_added or stats.roots_removed:
+        click.echo(f"  the index holds: {', '.join(stats.roots) or 'nothing'}")
     by_reason: dict[str, list[Skipped]] = {}
     for item in stats.skipped:
         by_reason.setdefault(item.reason, []).append(item)
@@ -114,8 +123,8 @@ def _date(value: str | None, name: str) -> dt.date | None:
 @index_option
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100), help="Hits to show.")
 @click.option("--page", default=1, show_default=True, type=click.IntRange(1), help="Page of hits.")
-@click.option("--sort", type=click.Choice(["relevance", "date", "newest", "oldest"]), default="relevance",
-              show_default=True, help="'date' is newest first.")
+@click.option("--sort", type=click.Choice(["relevance", "date", "newest", "oldest"]),
+              help="Order of the hits  [default: relevance; newest first for an empty QUERY]. 'date' is newest.")
 @click.option("--person", multiple=True, help="Only articles mentioning this person (repeat for OR).")
 @click.option("--org", multiple=True, help="Only articles mentioning this organisation.")
 @click.option("--place", multiple=True, help="Only articles mentioning this place.")
@@ -139,7 +148,7 @@ def search_command(query, index_dir, limit, page, sort, date_from, date_to, as_j
         date_to=_date(date_to, "--to"),
     )
     results = open_index(index_dir).search(
-        query, filters, sort="newest" if sort == "date" else sort, page=page, per_page=limit
+        query, filters, sort={None: "relevance", "date": "newest"}.get(sort, sort), page=page, per_page=limit
     )
     if as_json:
         _dump(results)
@@ -266,10 +275,18 @@ def serve_command(index_dir, host, port, debug) -> None:
                                "use it on 127.0.0.1 only.")
     open_index(index_dir)  # fail now, with a clear message, if there is no index
     app = create_app({"INDEX_PATH": str(index_dir)})
-    click.echo(f"Dateline serving {index_dir} on http://{host}:{port}/", err=True)
     if debug:
-        app.run(host=host, port=port, debug=True)
-    else:
-        import waitress
+        click.echo(f"Dateline serving {index_dir} on http://{host}:{port}/", err=True)
+        app.run(host=host, port=port, debug=True)  # Werkzeug names a port in use itself
+        return
+    import waitress
 
-        waitress.serve(app, host=host, port=port, threads=8, ident="dateline")
+    try:
+        server = waitress.create_server(app, host=host, port=port, threads=8, ident="dateline")
+    except OSError as error:
+        raise click.ClickException(
+            f"Cannot serve on {host}:{port}: {error.strerror or error}. Stop the program using the port, "
+            f"or choose another one with --port (e.g. --port {port + 1 if port < 65535 else 8000})."
+        ) from None
+    click.echo(f"Dateline serving {index_dir} on http://{host}:{port}/", err=True)
+    server.run()

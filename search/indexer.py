@@ -1,5 +1,6 @@
 """Builds and updates an index: files -> records -> articles -> entities -> backend.
 
+The index remembers the folders (and files) it was given and indexes them all on every run.
 Incremental by default: an article whose content hash is unchanged is not read again, one that
 disappeared from the corpus is removed. ``rebuild=True`` (and the first build) writes a new
 generation aside and publishes it only when complete (see :mod:`search.store`).
@@ -37,54 +38,116 @@ def index_corpus(
     index_dir: Path,
     paths: Sequence[Path] = (),
     *,
+    remove: Sequence[Path] = (),
     rebuild: bool = False,
     entities: bool | None = None,
     aliases: Path | None = None,
     on_article: Callable[[Article], None] | None = None,
 ) -> IndexStats:
-    """Index ``paths`` into ``index_dir`` (the corpus folders last indexed when ``paths`` is empty).
+    """Add ``paths`` to the folders the index holds and bring it up to date with all of them.
 
-    The index mirrors the given paths: articles no longer found under them are removed.
-    ``entities`` and ``aliases`` left unset keep what the index was last built with (entities
-    on for a new index; the aliases file beside the corpus when none was given).
+    The index remembers its folders (and files): a run indexes them all, the new ones with the
+    rest, so indexing a second folder adds it. An article no longer found under them is removed;
+    a whole folder only when asked, with ``remove``. ``entities`` and ``aliases`` left unset
+    keep what the index was last built with (entities on for a new index; the aliases file
+    beside the corpus when none was given).
     """
     started = time.monotonic()
     folder = IndexFolder(index_dir)
     folder.check_usable()
-    with folder.write_lock():
-        in_place = folder.exists() and not rebuild
-        meta = read_meta(folder.current()) if folder.exists() else {}
-        roots = [Path(p) for p in paths] or [Path(p) for p in meta.get("roots", [])]
-        if not roots:
-            raise InputError("No corpus given: name the folder or files to index, e.g. `dateline index seeds`.")
-        ingest.check_paths(roots)  # before a generation is made for them
-        if entities is None:
-            entities = meta.get("entities", True)
-        remembered = Path(meta["aliases"]) if meta.get("aliases") else None
-        aliases = aliases or (remembered if remembered and remembered.is_file() else None)
-        aliases = aliases or default_aliases_path(roots)
+    ingest.check_paths(paths)  # before anything is made on disk for them
+    made_folder = not folder.root.exists()
+    try:
+        with folder.write_lock():
+            folder.remove_orphans()  # generations of runs that were killed
+            stats = _index_locked(folder, paths, remove, rebuild, entities, aliases, on_article)
+    except BaseException:
+        if made_folder and not folder.exists():
+            shutil.rmtree(folder.root, ignore_errors=True)  # leave nothing behind but an index
+        raise
+    stats.seconds = time.monotonic() - started
+    return stats
 
-        target = folder.current() if in_place else folder.new_generation()
-        try:
-            if not in_place:
-                backend.create(target)
-            settings = {
-                **meta,
-                "roots": [str(r.resolve()) for r in roots],
-                "aliases": str(aliases) if aliases else None,
-                "entities": entities,
-                "updated": time.strftime("%Y-%m-%dT%H:%M:%S"),
-            }
-            stats = _update(target, roots, in_place, entities, aliases, folder, on_article, settings)
-            if not in_place:
-                folder.publish(target)
-        except BaseException:
-            if not in_place:
-                shutil.rmtree(target, ignore_errors=True)
-            raise
-    result: IndexStats = stats
-    result.seconds = time.monotonic() - started
-    return result
+
+def _index_locked(
+    folder: IndexFolder,
+    paths: Sequence[Path],
+    remove: Sequence[Path],
+    rebuild: bool,
+    entities: bool | None,
+    aliases: Path | None,
+    on_article: Callable[[Article], None] | None,
+) -> IndexStats:
+    in_place = folder.exists() and not rebuild
+    meta = read_meta(folder.current()) if folder.exists() else {}
+    roots, added, removed = corpus_roots(meta.get("roots", []), paths, remove)
+    if not roots and not removed:
+        raise InputError("No corpus given: name the folder or files to index, e.g. `dateline index seeds`.")
+    _check_remembered(roots, added)  # before a generation is made for them
+    if entities is None:
+        entities = meta.get("entities", True)
+    remembered = Path(meta["aliases"]) if meta.get("aliases") else None
+    aliases = aliases or (remembered if remembered and remembered.is_file() else None)
+    aliases = aliases or default_aliases_path(roots)
+
+    target = folder.current() if in_place else folder.new_generation()
+    try:
+        if not in_place:
+            backend.create(target)
+        settings = {
+            **meta,
+            "roots": [str(r) for r in roots],
+            "aliases": str(aliases) if aliases else None,
+            "entities": entities,
+            "updated": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        }
+        stats = _update(target, roots, in_place, entities, aliases, folder, on_article, settings)
+        if not in_place:
+            folder.publish(target)
+    except BaseException:
+        if not in_place:
+            shutil.rmtree(target, ignore_errors=True)
+        raise
+    stats.roots_added = [str(r) for r in added]
+    stats.roots_removed = [str(r) for r in removed]
+    stats.roots = [str(r) for r in roots]
+    return stats
+
+
+def corpus_roots(
+    remembered: Sequence[str], paths: Sequence[Path], remove: Sequence[Path]
+) -> tuple[list[Path], list[Path], list[Path]]:
+    """(the roots to index, those newly added, those removed), all absolute.
+
+    A path inside a root already indexed adds nothing (its files are indexed already); a path
+    holding roots already indexed takes their place. Removing a path the index does not hold
+    is an error naming the ones it does."""
+    roots = [Path(r) for r in remembered]
+    removed = []
+    for path in (Path(p).resolve() for p in remove):
+        if path not in roots:
+            held = ", ".join(str(r) for r in roots) or "none"
+            raise InputError(f"--remove {path}: the index does not hold this folder (it holds: {held}).")
+        roots.remove(path)
+        removed.append(path)
+    added = []
+    for path in (Path(p).resolve() for p in paths):
+        if any(path == root or path.is_relative_to(root) for root in roots):
+            continue
+        inside = [root for root in roots if root.is_relative_to(path)]
+        roots = [root for root in roots if root not in inside] + [path]
+        removed.extend(inside)
+        added.append(path)
+    return roots, added, removed
+
+
+def _check_remembered(roots: Sequence[Path], added: Sequence[Path]) -> None:
+    for root in roots:
+        if root not in added and not root.exists():
+            raise InputError(
+                f"{root}, indexed before, no longer exists: put it back, or drop its articles "
+                f"with `dateline index --remove {root}`."
+            )
 
 
 def _update(

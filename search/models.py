@@ -156,6 +156,9 @@ class IndexStats:
     skipped: list[Skipped] = field(default_factory=list)
     total: int = 0  # articles in the index afterwards
     seconds: float = 0.0
+    roots: list[str] = field(default_factory=list)  # the folders and files the index holds
+    roots_added: list[str] = field(default_factory=list)  # by this run
+    roots_removed: list[str] = field(default_factory=list)
 
 
 @dataclass
