@@ -99,7 +99,7 @@ def _print_stats(stats: IndexStats, index_dir: Path) -> None:
         click.echo(f"  added {root}")
     for root in stats.roots_removed:
         click.echo(f"  removed {root} and its articles")
-    if stats.roots_added or stats.roots_removed:
+    if stats.roots_removed or len(stats.roots) > len(stats.roots_added):
         click.echo(f"  the index holds: {', '.join(stats.roots) or 'nothing'}")
     by_reason: dict[str, list[Skipped]] = {}
     for item in stats.skipped:

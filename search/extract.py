@@ -28,6 +28,12 @@ _DATELINE_DATE = re.compile(
 )
 _DATELINE_CREDIT = re.compile(r"\((?:[^()]*)\)")
 
+#: deeper nesting than any real page has; HTML cleaning grows with the square of the depth
+#: (100,000 nested <div>s took many minutes), so such a page is reported instead
+MAX_HTML_NESTING = 1000
+_NESTING_TAGS = ("div", "span", "section", "article", "table", "ul", "ol", "blockquote", "font", "center")
+_NESTING_TAG = re.compile(rf"<(/?)(?:{'|'.join(_NESTING_TAGS)})\b[^>]*?(/?)>", re.IGNORECASE)
+
 _extracting = contextvars.ContextVar("extracting", default="")
 LIBRARY_LOGGERS = ("trafilatura", "htmldate", "courlan")
 
@@ -66,6 +72,8 @@ def extract_article(record: SourceRecord) -> Article:
     """Clean one record: title, paragraphs, date, credits, and what was dropped and why."""
     token = _extracting.set(record.path)
     try:
+        if record.kind in ("html", "json"):
+            _check_nesting(record.text)
         if record.kind == "html":
             return _from_html(record)
         if record.kind == "json":
@@ -73,6 +81,23 @@ def extract_article(record: SourceRecord) -> Article:
         return _from_text(record)
     finally:
         _extracting.reset(token)
+
+
+def _check_nesting(markup: str) -> None:
+    """Raise ValueError for markup nested deeper than :data:`MAX_HTML_NESTING` (container tags
+    counted; most pages have fewer such tags in all, which a quick count shows first)."""
+    lowered = markup.lower()
+    if sum(lowered.count(f"<{tag}") for tag in _NESTING_TAGS) <= MAX_HTML_NESTING:
+        return
+    depth = deepest = 0
+    for match in _NESTING_TAG.finditer(markup):
+        if match.group(1):
+            depth = max(0, depth - 1)
+        elif not match.group(2):
+            depth += 1
+            deepest = max(deepest, depth)
+    if deepest > MAX_HTML_NESTING:
+        raise ValueError(f"HTML nested {deepest:,} elements deep (real pages stay under {MAX_HTML_NESTING:,})")
 
 
 def article_or_reason(record: SourceRecord) -> Article | Skipped:

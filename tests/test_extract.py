@@ -299,3 +299,17 @@ def test_json_dateline_and_author_fields():
     )
     assert article.dateline == "Salvador"
     assert article.reporters == ["Ana Ruiz"]
+
+
+def test_html_nested_beyond_any_real_page_is_reported_not_ground_through():
+    from search.extract import article_or_reason
+
+    deep = "<html><body>" + "<div>" * 20_000 + "<p>Too deep to clean.</p>" + "</div>" * 20_000 + "</body></html>"
+    skipped = article_or_reason(record("html", deep, path="deep.html"))
+    assert isinstance(skipped, Skipped) and "nested 20,000 elements deep" in skipped.reason
+    # the same in a JSON body; ordinary nesting and many sibling blocks are fine
+    assert isinstance(article_or_reason(record("json", deep, {"title": "Deep"})), Skipped)
+    nested = "<html><body>" + "<div>" * 200 + "<p>Two hundred levels is still a page.</p>" + "</div>" * 200
+    assert article_or_reason(record("html", nested)).paragraphs == ["Two hundred levels is still a page."]
+    wide = "<html><body>" + "".join(f"<div><p>Paragraph number {n} here.</p></div>" for n in range(3000))
+    assert len(article_or_reason(record("html", wide)).paragraphs) == 3000
