@@ -99,7 +99,7 @@ def _print_stats(stats: IndexStats, index_dir: Path) -> None:
         click.echo(f"  added {root}")
     for root in stats.roots_removed:
         click.echo(f"  removed {root} and its articles")
-    if stats.roots_removed or len(stats.roots) > len(stats.roots_added):
+    if stats.roots_removed or (stats.roots_added and len(stats.roots) > len(stats.roots_added)):
         click.echo(f"  the index holds: {', '.join(stats.roots) or 'nothing'}")
     by_reason: dict[str, list[Skipped]] = {}
     for item in stats.skipped:
@@ -124,7 +124,7 @@ def _date(value: str | None, name: str) -> dt.date | None:
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100), help="Hits to show.")
 @click.option("--page", default=1, show_default=True, type=click.IntRange(1), help="Page of hits.")
 @click.option("--sort", type=click.Choice(["relevance", "date", "newest", "oldest"]),
-              help="Order of the hits  [default: relevance; newest first for an empty QUERY]. 'date' is newest.")
+              help="Order of the hits ('date' is newest).  [default: relevance; newest first for an empty QUERY]")
 @click.option("--person", multiple=True, help="Only articles mentioning this person (repeat for OR).")
 @click.option("--org", multiple=True, help="Only articles mentioning this organisation.")
 @click.option("--place", multiple=True, help="Only articles mentioning this place.")
