@@ -164,3 +164,14 @@ def test_search_help_tells_the_default_sort_of_an_empty_query(seed_index):
     assert listed["sort"] == "newest"
     ranked = json.loads(run("search", "balloon", "--json", "--index", seed_index).stdout)
     assert ranked["sort"] == "relevance"
+
+
+def test_extract_names_a_pipe_instead_of_waiting_on_it(tmp_path):
+    import os
+
+    os.mkfifo(tmp_path / "f.txt")
+    (tmp_path / "nul.txt").write_bytes(b"Obsidian\x00 trade ring in Oaxaca.\n\nBlades were traded.\n")
+    result = CliRunner().invoke(main, ["extract", str(tmp_path / "f.txt"), str(tmp_path / "nul.txt")])
+    assert result.exit_code == 0, result.output
+    assert "skipped f.txt: not a regular file: a named pipe (FIFO)" in result.stderr
+    assert "Obsidian trade ring in Oaxaca" in result.stdout
