@@ -6,7 +6,6 @@ given directly is its own root, so its id is its name), or a JSON record's own `
 
 from __future__ import annotations
 
-import codecs
 import gzip
 import hashlib
 import json
@@ -17,9 +16,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
-import charset_normalizer
-import numpy as np
-
+from .decoding import decode_bytes
 from .errors import InputError
 from .models import Skipped, SourceRecord
 
@@ -35,16 +32,6 @@ ID_FIELDS = ("id", "_id")
 SUPPORTED = ".txt, .md, .html, .htm, .jsonl, .jsonl.gz and .json"
 #: the largest text or HTML file, or JSONL line, read as one article (longer ones are skipped)
 MAX_ARTICLE_BYTES = 10 * 1024 * 1024
-
-#: bytes that never occur in text: C0 controls other than tab, newline, vertical tab, form feed
-#: and carriage return, and DEL
-_CONTROL_BYTES = np.zeros(256, dtype=bool)
-_CONTROL_BYTES[[*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F]] = True
-#: above this share of control bytes (NULs aside) a file is binary, not text with a stray byte
-MAX_CONTROL_SHARE = 0.05
-#: above this share of NULs a file is binary (or UTF-16/32 without a byte order mark)
-MAX_NUL_SHARE = 0.10
-
 
 class NotRegularFile(OSError):
     """A path that is a pipe, socket or device: reading it could block forever."""
@@ -160,68 +147,7 @@ def count_records(paths: Sequence[Path]) -> int:
     return total
 
 
-# --- decoding ---------------------------------------------------------------------------------
-
-
-def decode_bytes(data: bytes) -> str | None:
-    """Text of ``data``: UTF-8 (BOM stripped), else the detected encoding; None when binary.
-
-    Binary is decided on the share of control bytes, not on one of them: a stray NUL in an
-    article is dropped and the article kept. UTF-16 without a byte order mark (every other
-    byte NUL in English text) is recognised. When the detector finds several equally good
-    single-byte encodings, cp1252 wins: it is what Western text that is not UTF-8 nearly always
-    is (0x93/0x94 are its curly quotes).
-    """
-    for bom, codec in (
-        (codecs.BOM_UTF32_LE, "utf-32"),
-        (codecs.BOM_UTF32_BE, "utf-32"),
-        (codecs.BOM_UTF16_LE, "utf-16"),
-        (codecs.BOM_UTF16_BE, "utf-16"),
-    ):
-        if data.startswith(bom) and not data.startswith(codecs.BOM_UTF8):
-            try:
-                return data.decode(codec)
-            except UnicodeDecodeError:
-                return None
-    if b"\x00" in data:
-        data = _without_nuls(data)
-        if data is None:
-            return None
-        if isinstance(data, str):
-            return data
-    if data and _CONTROL_BYTES[np.frombuffer(data, dtype=np.uint8)].mean() > MAX_CONTROL_SHARE:
-        return None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    matches = list(charset_normalizer.from_bytes(data))
-    if not matches:
-        return None
-    best = min(m.chaos for m in matches)
-    for match in matches:
-        if match.chaos <= best + 0.01 and "cp1252" in match.could_be_from_charset:
-            try:
-                return data.decode("cp1252")
-            except UnicodeDecodeError:
-                break
-    return str(matches[0])
-
-
-def _without_nuls(data: bytes) -> bytes | str | None:
-    """``data`` with stray NULs removed; the text itself when it is UTF-16 without a byte order
-    mark; None when there are too many NULs for text."""
-    nuls = np.frombuffer(data, dtype=np.uint8) == 0
-    if nuls.mean() > MAX_NUL_SHARE:
-        # ASCII-range text in UTF-16: NULs on the odd bytes (little endian) or the even ones
-        for codec, offset in (("utf-16-le", 1), ("utf-16-be", 0)):
-            if len(data) % 2 == 0 and nuls[offset::2].mean() > 0.5 and not nuls[1 - offset :: 2].any():
-                try:
-                    return data.decode(codec)
-                except UnicodeDecodeError:
-                    return None
-        return None
-    return data.replace(b"\x00", b"")
+# --- reading ----------------------------------------------------------------------------------
 
 
 def content_hash(data: bytes) -> str:
@@ -247,6 +173,7 @@ def _open_binary(path: Path) -> BinaryIO:
     except NotRegularFile:
         os.close(fd)
         raise
+    os.set_blocking(fd, True)  # a regular file: read it the ordinary way
     handle = os.fdopen(fd, "rb")
     if path.name.lower().endswith(".gz"):
         compressed = gzip.GzipFile(fileobj=handle, mode="rb")
@@ -260,12 +187,16 @@ def _check_regular(mode: int) -> None:
         raise NotRegularFile(f"not a regular file: {_NOT_REGULAR.get(stat.S_IFMT(mode), 'of an unknown kind')}")
 
 
-def _read_article_bytes(handle: BinaryIO, what: str) -> bytes:
+def _read_article_bytes(handle: BinaryIO) -> bytes:
     """Up to :data:`MAX_ARTICLE_BYTES` of ``handle``; a longer one raises :class:`TooLarge`."""
     data = handle.read(MAX_ARTICLE_BYTES + 1)
     if len(data) > MAX_ARTICLE_BYTES:
-        raise TooLarge(f"{what} is larger than {MAX_ARTICLE_BYTES // (1024 * 1024)} MB, too large for one article")
+        raise TooLarge(_too_large("the file"))
     return data
+
+
+def _too_large(what: str) -> str:
+    return f"{what} is larger than {MAX_ARTICLE_BYTES // (1024 * 1024)} MB, too large for one article"
 
 
 class TooLarge(ValueError):
@@ -278,7 +209,7 @@ class TooLarge(ValueError):
 def _file_record(file: Path, rel: str, kind: str) -> SourceRecord | Skipped:
     try:
         with _open_binary(file) as handle:
-            data = _read_article_bytes(handle, "the file")
+            data = _read_article_bytes(handle)
     except TooLarge as error:
         return Skipped(rel, str(error))
     if not data.strip():
@@ -367,8 +298,7 @@ def _jsonl_records(file: Path, rel: str) -> Iterator[SourceRecord | Skipped]:
             for number, raw in enumerate(_lines(handle), start=1):
                 if raw is None:
                     seen_any = True
-                    yield Skipped(f"{rel}:{number}", f"line is larger than {MAX_ARTICLE_BYTES // (1024 * 1024)} MB, "
-                                  "too large for one article")
+                    yield Skipped(f"{rel}:{number}", _too_large("the line"))
                     continue
                 if not raw.strip():
                     continue

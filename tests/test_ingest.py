@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from search.decoding import decode_bytes
 from search.errors import InputError
-from search.ingest import count_records, decode_bytes, iter_records
+from search.ingest import count_records, iter_records
 from search.models import Skipped, SourceRecord
 
 DATA = Path(__file__).parent / "data"
@@ -245,7 +246,7 @@ def test_a_file_too_large_for_an_article_is_skipped_without_reading_it_all(tmp_p
     found, skipped = records([tmp_path])
     assert [r.id for r in found] == ["ok", "small.txt"]
     assert {s.path: s.reason for s in skipped} == {
-        "feed.jsonl:1": "line is larger than 0 MB, too large for one article",
+        "feed.jsonl:1": "the line is larger than 0 MB, too large for one article",
         "huge.txt": "the file is larger than 0 MB, too large for one article",
     }
 
