@@ -90,3 +90,30 @@ def test_cli_shows_dateline_and_filters_by_reporter(wire):
     assert "Salvador · 1987-02-26 · 1" in shown.output and "Bahia Cocoa Review" in shown.output
     article = CliRunner().invoke(main, ["show", "1", "--index", str(wire)])
     assert "dateline: Salvador" in article.output
+
+
+def test_an_index_made_before_the_dateline_field_takes_it_on_update(tmp_path, monkeypatch):
+    from search import backend
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    feed = corpus / "wire.jsonl"
+    feed.write_text(json.dumps(WIRE[1]) + "\n")
+    full_schema = backend.make_schema
+
+    def older_schema():
+        schema = full_schema()
+        schema.remove("dateline")
+        return schema
+
+    full_document = backend.article_to_document
+    monkeypatch.setattr(backend, "make_schema", older_schema)
+    monkeypatch.setattr(backend, "article_to_document",
+                        lambda article: {k: v for k, v in full_document(article).items() if k != "dateline"})
+    index_corpus(tmp_path / "ix", [corpus], entities=False)
+    monkeypatch.undo()
+
+    feed.write_text(json.dumps(WIRE[1]) + "\n" + json.dumps(WIRE[0]) + "\n")
+    stats = index_corpus(tmp_path / "ix", [], entities=False)
+    assert (stats.added, stats.total) == (1, 2)
+    assert open_index(tmp_path / "ix").get("1").dateline == "Salvador"
