@@ -20,6 +20,7 @@ from .extract import article_or_reason
 from .models import Article, IndexStats, Skipped
 from .progress import progress_bar
 from .store import IndexFolder, read_meta, write_meta
+from .titlecase import merge_acronyms
 
 log = logging.getLogger(__name__)
 
@@ -221,9 +222,12 @@ def _update(
                 bar.update()
         for article_id in removed:
             writer.delete(article_id)
+        # capitals in the new articles' text: how headlines sent in capitals are shown
+        known = settings.get("acronyms", []) if in_place else []  # a rebuild starts afresh
+        acronyms = merge_acronyms(known, (a.body for a in changed))
         # the settings go down before the commit: a crash between the two leaves the next run
         # with the new roots over the old articles, which it then brings up to date
-        write_meta(target, {**settings, **meta})
+        write_meta(target, {**settings, **meta, "acronyms": acronyms})
         writer.commit()
     except BaseException:
         writer.cancel()

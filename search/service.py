@@ -26,7 +26,7 @@ from .models import (
     SearchResults,
     Span,
 )
-from .store import IndexFolder, read_meta
+from .store import META, IndexFolder, read_meta
 from .titlecase import display_title
 
 log = logging.getLogger(__name__)
@@ -167,7 +167,7 @@ class NewsIndex:
         docnum = searcher.docnum(article_id)
         if docnum is None:
             return None
-        return _for_display(backend.document_to_article(searcher.stored(docnum)))
+        return _for_display(backend.document_to_article(searcher.stored(docnum)), searcher.directory)
 
     def highlight(self, article: Article, query: str) -> tuple[list[Span], list[list[Span]]]:
         """The article's title and paragraphs with the query's words marked."""
@@ -220,13 +220,33 @@ def _better_query(searcher: backend.Searcher, parsed, query: str, found: int) ->
     return None
 
 
-def _for_display(article: Article) -> Article:
+def _for_display(article: Article, generation: Path) -> Article:
     """The article as shown: a headline sent in capitals in title case (stored text unchanged)."""
-    return dataclasses.replace(article, title=display_title(article.title, article.body))
+    return dataclasses.replace(article, title=display_title(article.title, article.body, _acronyms(generation)))
+
+
+_acronyms_cache: dict[Path, tuple[int, frozenset[str]]] = {}
+_acronyms_lock = threading.Lock()
+
+
+def _acronyms(generation: Path) -> frozenset[str]:
+    """The corpus's acronyms (see :mod:`search.titlecase`), read again when the index's
+    settings file changes (an incremental update rewrites it in the same generation)."""
+    try:
+        stamp = (generation / META).stat().st_mtime_ns
+    except FileNotFoundError:
+        return frozenset()
+    with _acronyms_lock:
+        cached = _acronyms_cache.get(generation)
+        if cached is None or cached[0] != stamp:
+            cached = _acronyms_cache[generation] = (stamp, frozenset(read_meta(generation).get("acronyms", [])))
+            for old in list(_acronyms_cache)[:-4]:  # a long-running server sees many rebuilds
+                del _acronyms_cache[old]
+        return cached[1]
 
 
 def _hit(searcher: backend.Searcher, docnum: int, score: float | None, parsed, snippet_chars: int) -> Hit:
-    article = _for_display(backend.document_to_article(searcher.stored(docnum)))
+    article = _for_display(backend.document_to_article(searcher.stored(docnum)), searcher.directory)
     return Hit(
         id=article.id,
         title=article.title,

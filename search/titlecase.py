@@ -3,15 +3,18 @@
 Reuters and other wires write headlines ALL IN CAPITALS ("STANDARD OIL <SRD> TO FORM FINANCIAL
 UNIT"). Shown as sent they shout; lowered blindly they lose acronyms and tickers ("U.S.", "OPEC",
 "<PASB.O>"). Each word's case is taken from evidence: how the article's own text writes it
-("Bahia", "OPEC", "qtr"). A word the text never uses is capitalised, unless it looks like an
-abbreviation (dots between letters, a ticker in angle brackets, or letters without a vowel, as in
-"NBC", "BP"). Only the display changes: the stored and searched text keeps the original.
+("Bahia", "OPEC", "qtr"), else whether the corpus writes it in capitals more often than not
+(:func:`acronym_evidence`, gathered by the indexer: "IMF", "USSR"). A word with no evidence is
+capitalised, unless it looks like an abbreviation (dots between letters, a ticker in angle
+brackets, or letters without a vowel, as in "NBC", "BP"). Only the display changes: the stored
+and searched text keeps the original.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 
 #: short words lowered inside a headline ("Talks on Trade", not "Talks On Trade")
 SMALL_WORDS = frozenset(
@@ -30,8 +33,9 @@ def is_shouting(text: str) -> bool:
     return len(letters) > 1 and not any(c.islower() for c in letters)
 
 
-def display_title(title: str, text: str = "") -> str:
-    """``title`` in title case when it is all capitals (cases taken from ``text``), else as is."""
+def display_title(title: str, text: str = "", acronyms: frozenset[str] | set[str] = frozenset()) -> str:
+    """``title`` in title case when it is all capitals, else as is. Cases come from ``text`` (the
+    article), then ``acronyms`` (lower-cased words the corpus writes in capitals)."""
     if not is_shouting(title):
         return title
     forms = _case_forms(text) if text and not is_shouting(text) else {}
@@ -45,7 +49,8 @@ def display_title(title: str, text: str = "") -> str:
         dotted = match.string[match.end() : match.end() + 1] == "."  # "ST." is "St.", not an acronym
         parts = token.split("-")
         cased = "-".join(
-            _case_of(part, forms, first and n == 0, dotted and n == len(parts) - 1) for n, part in enumerate(parts)
+            _case_of(part, forms, acronyms, first and n == 0, dotted and n == len(parts) - 1)
+            for n, part in enumerate(parts)
         )
         first = False
         return cased
@@ -68,7 +73,8 @@ def _case_forms(text: str) -> dict[str, Counter]:
     return forms
 
 
-def _case_of(word: str, forms: dict[str, Counter], first: bool, dotted: bool) -> str:
+def _case_of(word: str, forms: dict[str, Counter], acronyms: frozenset[str] | set[str], first: bool,
+             dotted: bool) -> str:
     if not word or not any(c.isalpha() for c in word):
         return word
     if word[0].isdigit():
@@ -82,8 +88,33 @@ def _case_of(word: str, forms: dict[str, Counter], first: bool, dotted: bool) ->
         mixed = [f for f in seen if f != lower and f != f.capitalize() and not f.isupper()]
         if mixed:
             return max(mixed, key=seen.__getitem__)  # "McDonald", "iPhone"
-    elif re.search(r"\w\.\w", word) or (len(word) > 1 and not dotted and not _VOWELS.intersection(word)):
+    elif lower in acronyms or re.search(r"\w\.\w", word) or (
+        len(word) > 1 and not dotted and not _VOWELS.intersection(word)
+    ):
         return word  # "U.S", "U.K", "NBC", "BP": an abbreviation the text does not spell out
     if not first and lower in SMALL_WORDS:
         return lower
     return word.capitalize()
+
+
+def acronym_evidence(texts: Iterable[str]) -> tuple[set[str], set[str]]:
+    """(words written in capitals more often than not, words seen more often otherwise), both
+    lower-cased, over ``texts``; texts written wholly in capitals say nothing and are passed over."""
+    capitals: Counter = Counter()
+    other: Counter = Counter()
+    for text in texts:
+        if not text or is_shouting(text):
+            continue
+        for match in _TOKEN.finditer(text):
+            word = match.group(0)
+            if word.startswith("<") or sum(c.isalpha() for c in word) < 2:
+                continue
+            (capitals if word.isupper() else other)[word.lower()] += 1
+    acronyms = {word for word, count in capitals.items() if count > other[word]}
+    return acronyms, set(other) - acronyms
+
+
+def merge_acronyms(known: Iterable[str], texts: Iterable[str]) -> list[str]:
+    """``known`` acronyms updated with the evidence of ``texts`` (new articles), sorted."""
+    acronyms, not_acronyms = acronym_evidence(texts)
+    return sorted((set(known) - not_acronyms) | acronyms)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from search.titlecase import display_title, is_shouting
+from search.titlecase import acronym_evidence, display_title, is_shouting, merge_acronyms
 
 
 @pytest.mark.parametrize(
@@ -37,3 +37,14 @@ def test_is_shouting():
     assert is_shouting("OPEC MEETS")
     assert not is_shouting("OPEC meets")
     assert not is_shouting("1987")
+
+
+def test_acronyms_from_the_corpus():
+    texts = ["The IMF and the USSR met. IMF staff said so.", "It was the IMF.", "IT WAS ALL IN CAPITALS OPEC"]
+    acronyms, other = acronym_evidence(texts)
+    assert acronyms == {"imf", "ussr"} and "opec" not in acronyms  # a text all in capitals is no evidence
+    assert {"the", "staff", "it"} <= other
+    assert display_title("IMF URGES USSR REFORM", "", acronyms) == "IMF Urges USSR Reform"
+    assert display_title("IMF URGES USSR REFORM") == "Imf Urges Ussr Reform"  # no evidence at all
+    # new articles update what earlier ones said
+    assert merge_acronyms(["imf", "gatt"], ["The Gatt talks went on; GATT and gatt."]) == ["imf"]

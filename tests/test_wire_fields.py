@@ -15,6 +15,8 @@ WIRE = [
      "body": "Standard Oil Co and BP North America Inc said they plan to form a venture."},
     {"_id": "beir-3", "title": "Obsidian trade ring in Oaxaca", "author": ["Ana Ruiz", "Li Wei"],
      "text": "Archaeologists traced obsidian blades across the valley.\n\nReporting by Mark Potter"},
+    {"id": "imf-1", "title": "IMF SEES SLOWER GROWTH IN USSR", "body": "The fund said growth would slow there."},
+    {"id": "imf-2", "title": "Fund meets", "body": "The IMF met in Washington. IMF staff and USSR officials talked."},
 ]
 
 
@@ -117,3 +119,9 @@ def test_an_index_made_before_the_dateline_field_takes_it_on_update(tmp_path, mo
     stats = index_corpus(tmp_path / "ix", [], entities=False)
     assert (stats.added, stats.total) == (1, 2)
     assert open_index(tmp_path / "ix").get("1").dateline == "Salvador"
+
+
+def test_corpus_evidence_keeps_acronyms_the_article_itself_does_not_spell(wire):
+    index = open_index(wire)
+    assert index.get("imf-1").title == "IMF Sees Slower Growth in USSR"
+    assert [h.title for h in index.search("slower growth").hits] == ["IMF Sees Slower Growth in USSR"]
