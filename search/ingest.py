@@ -113,7 +113,8 @@ def iter_records(paths: Sequence[Path]) -> Iterator[SourceRecord | Skipped]:
                 yield Skipped(rel, f"unsupported file type (Dateline reads {SUPPORTED})")
             continue
         if file.is_symlink() and not file.exists():
-            yield Skipped(rel, "symbolic link to nothing (broken, or a loop)")
+            # its target may be on a drive not mounted now: what the index has from it stays
+            yield Skipped(rel, "symbolic link to nothing (broken, or a loop)", unreadable=True)
             continue
         try:
             if kind == "json":

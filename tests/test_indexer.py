@@ -261,3 +261,17 @@ def test_leftovers_of_killed_runs_are_cleaned_at_the_next_start(corpus, tmp_path
     (orphan / "MAIN_1.toc").write_text("half written")
     index_corpus(index_dir, [], entities=False)  # an incremental run, no rebuild
     assert sorted(p.name for p in (index_dir / "generations").iterdir()) == sorted([first, second])
+
+
+def test_a_link_whose_target_is_gone_for_now_keeps_its_article(tmp_path):
+    corpus, drive = tmp_path / "corpus", tmp_path / "drive"
+    corpus.mkdir()
+    drive.mkdir()
+    (drive / "story.txt").write_text("Grain\n\nGrain prices rose on Tuesday.\n")
+    (corpus / "story.txt").symlink_to(drive / "story.txt")
+    (corpus / "own.txt").write_text("Steel\n\nSteel output fell.\n")
+    index_corpus(tmp_path / "ix", [corpus], entities=False)
+    (drive / "story.txt").rename(drive / "moved.txt")  # the drive is not mounted, say
+    stats = index_corpus(tmp_path / "ix", [], entities=False)
+    assert (stats.removed, stats.total) == (0, 2)
+    assert [s.path for s in stats.skipped] == ["story.txt"]
