@@ -238,9 +238,10 @@ def _update(
 
 
 def _articles_from(sources: dict[str, tuple[str, str]], path: str) -> set[str]:
-    """Ids of the indexed articles that came from file ``path`` (``path:LINE`` for JSONL)."""
+    """Ids of the indexed articles that came from file ``path`` (``path:LINE`` for JSONL), or
+    from under folder ``path``."""
     return {
         article_id for article_id, (_, source) in sources.items()
-        if source == path or source.startswith(path + ":")
+        if source == path or source.startswith((path + ":", path + "/"))
     }
 

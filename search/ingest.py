@@ -56,28 +56,36 @@ def check_paths(paths: Sequence[Path]) -> None:
             raise InputError(f"{path} does not exist: give a folder or file of articles.")
 
 
-def _walk(root: Path) -> tuple[list[Path], list[Path]]:
+def _walk(root: Path) -> tuple[list[Path], list[Skipped]]:
     """Files under ``root`` sorted by relative path, hidden files and folders left out, and the
-    symbolic links to folders that were not followed because they lead back into the walk.
+    folders that could not be read: unreadable ones, and links that lead back into the walk.
 
     Links to folders are followed (a linked-in folder of articles is part of the corpus)."""
-    found, loops = [], []
+    found: list[Path] = []
+    problems: list[Skipped] = []
+
+    def rel(path: Path) -> str:
+        return path.relative_to(root).as_posix()
+
+    def unreadable(error: OSError) -> None:
+        problems.append(Skipped(rel(Path(error.filename)), f"cannot read folder: {error.strerror or error}",
+                                unreadable=True))
+
     visited = {_identity(root)}
-    for folder, dirs, files in os.walk(root, followlinks=True):
+    for folder, dirs, files in os.walk(root, onerror=unreadable, followlinks=True):
         kept = []
         for name in dirs:
             if name.startswith("."):
                 continue
             identity = _identity(Path(folder) / name)
             if identity in visited:
-                loops.append(Path(folder) / name)
+                problems.append(Skipped(rel(Path(folder) / name), "link to a folder already being read (a loop)"))
             else:
                 visited.add(identity)
                 kept.append(name)
         dirs[:] = kept
         found.extend(Path(folder) / name for name in files if not name.startswith("."))
-    order = lambda file: file.relative_to(root).as_posix()  # noqa: E731
-    return sorted(found, key=order), sorted(loops, key=order)
+    return sorted(found, key=rel), sorted(problems, key=lambda p: p.path)
 
 
 def _identity(folder: Path) -> tuple[int, int]:
@@ -85,16 +93,15 @@ def _identity(folder: Path) -> tuple[int, int]:
     return info.st_dev, info.st_ino
 
 
-def _corpus_files(paths: Sequence[Path]) -> Iterator[tuple[Path, str, bool]]:
-    """(file, id relative to its root, named explicitly) for every path; a folder link that
-    loops comes as an explicit entry so that it is reported."""
+def _corpus_files(paths: Sequence[Path]) -> Iterator[tuple[Path, str, bool] | Skipped]:
+    """(file, id relative to its root, named explicitly) for every path, and the folders under
+    them that could not be read."""
     for path in map(Path, paths):
         if path.is_dir():
-            files, loops = _walk(path)
+            files, problems = _walk(path)
             for file in files:
                 yield file, file.relative_to(path).as_posix(), False
-            for loop in loops:
-                yield loop, loop.relative_to(path).as_posix(), True
+            yield from problems
         else:
             yield path, path.name, True
 
@@ -103,10 +110,11 @@ def iter_records(paths: Sequence[Path]) -> Iterator[SourceRecord | Skipped]:
     """Every article under ``paths`` (folders read recursively, sorted), or why it was skipped."""
     paths = [Path(p) for p in paths]
     check_paths(paths)
-    for file, rel, explicit in _corpus_files(paths):
-        if file.is_dir():
-            yield Skipped(rel, "link to a folder already being read (a symbolic link loop)")
+    for entry in _corpus_files(paths):
+        if isinstance(entry, Skipped):
+            yield entry
             continue
+        file, rel, explicit = entry
         kind = file_kind(file)
         if kind is None:
             if explicit:
@@ -133,9 +141,13 @@ def count_records(paths: Sequence[Path]) -> int:
     paths = [Path(p) for p in paths]
     check_paths(paths)
     total = 0
-    for file, _rel, explicit in _corpus_files(paths):
+    for entry in _corpus_files(paths):
+        if isinstance(entry, Skipped):
+            total += 1
+            continue
+        file, _rel, explicit = entry
         kind = file_kind(file)
-        if kind is None or file.is_dir():
+        if kind is None:
             total += explicit
         elif kind == "json" and ".jsonl" in file.name.lower():
             try:

@@ -275,3 +275,23 @@ def test_a_link_whose_target_is_gone_for_now_keeps_its_article(tmp_path):
     stats = index_corpus(tmp_path / "ix", [], entities=False)
     assert (stats.removed, stats.total) == (0, 2)
     assert [s.path for s in stats.skipped] == ["story.txt"]
+
+
+def test_a_folder_that_cannot_be_read_this_time_keeps_its_articles(tmp_path, monkeypatch):
+    corpus = tmp_path / "corpus"
+    (corpus / "locked").mkdir(parents=True)
+    (corpus / "locked" / "a.txt").write_text("Grain\n\nGrain prices rose on Tuesday.\n")
+    (corpus / "b.txt").write_text("Steel\n\nSteel output fell.\n")
+    index_corpus(tmp_path / "ix", [corpus], entities=False)
+    # permissions do not stop root, who runs CI: the folder's listing fails as chmod 000 would
+    real_scandir = os.scandir
+
+    def scandir(path="."):
+        if Path(path) == corpus / "locked":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    stats = index_corpus(tmp_path / "ix", [], entities=False)
+    assert (stats.removed, stats.total) == (0, 2)
+    assert [(s.path, s.reason) for s in stats.skipped] == [("locked", "cannot read folder: Permission denied")]
