@@ -30,7 +30,7 @@ META_FIELDS = ("title", "date", "url", "source", "author", "dateline")
 #: fields that hold a record's own id: ``id``, or ``_id`` as BEIR and MongoDB exports name it
 ID_FIELDS = ("id", "_id")
 SUPPORTED = ".txt, .md, .html, .htm, .jsonl, .jsonl.gz and .json"
-#: the largest text or HTML file, or JSONL line, read as one article (longer ones are skipped)
+#: the largest text, HTML or JSON file, or JSONL line, read as one article (longer ones are skipped)
 MAX_ARTICLE_BYTES = 10 * 1024 * 1024
 
 class NotRegularFile(OSError):
@@ -275,9 +275,16 @@ def _json_records(file: Path, rel: str) -> Iterator[SourceRecord | Skipped]:
         return
     try:
         with _open_binary(file) as handle:
-            data = handle.read()
+            data = _read_article_bytes(handle)
     except (EOFError, gzip.BadGzipFile) as error:
         yield Skipped(rel, f"corrupt gzip file: {error}", unreadable=True)
+        return
+    except TooLarge as error:
+        # one object per line is JSONL under another name, read line by line; else too large
+        if _first_line_is_an_object(file):
+            yield from _jsonl_records(file, rel)
+        else:
+            yield Skipped(rel, str(error))
         return
     if not data.strip():
         yield Skipped(rel, "empty file")
@@ -302,6 +309,16 @@ def _json_records(file: Path, rel: str) -> Iterator[SourceRecord | Skipped]:
             yield _json_record(obj, rel, where, where, raw)
     else:
         yield _json_record(parsed, rel, rel, rel, data)
+
+
+def _first_line_is_an_object(file: Path) -> bool:
+    with _open_binary(file) as handle:
+        line = next(_lines(handle), None)
+    text = decode_bytes(line) if line else None
+    try:
+        return text is not None and isinstance(json.loads(text), dict)
+    except json.JSONDecodeError:
+        return False
 
 
 def _jsonl_records(file: Path, rel: str) -> Iterator[SourceRecord | Skipped]:

@@ -1,6 +1,7 @@
 """A corpus built to break the indexer: every good article must be found, every bad file named,
 and the run must end (exit 0) without blocking, a traceback or a half-written index."""
 
+import gzip
 import json
 import os
 import random
@@ -58,7 +59,13 @@ def build(root: Path) -> dict[str, str]:
         chunk = b"All work and no play makes a very long file. " * 1000
         for _ in range(50 * 1024 * 1024 // len(chunk) + 1):
             handle.write(chunk)
+    # whole-file JSON has the same limit, also when it is compressed (a gzip bomb)
+    huge_object = json.dumps({"title": "Huge", "body": "All work and no play. " * 600_000}).encode()
+    (root / "huge.json").write_bytes(huge_object)
+    (root / "bomb.json.gz").write_bytes(gzip.compress(huge_object))
     return {
+        "huge.json": "too large",
+        "bomb.json.gz": "too large",
         "feed.jsonl:2": "malformed json",
         "feed.jsonl:3": "expected a JSON object",
         "feed.jsonl:4": "no body",

@@ -243,11 +243,19 @@ def test_a_file_too_large_for_an_article_is_skipped_without_reading_it_all(tmp_p
     (tmp_path / "small.txt").write_text("A short article.")
     long_line = json.dumps({"id": "long", "body": "word " * 400})
     (tmp_path / "feed.jsonl").write_text(long_line + "\n" + json.dumps({"id": "ok", "body": "Fine."}) + "\n")
+    (tmp_path / "whole.json").write_text(json.dumps({"title": "Long", "body": "word " * 400}))
+    (tmp_path / "listed.json").write_text(json.dumps([{"id": f"l{n}", "body": "word " * 50} for n in range(9)]))
+    # one object a line under a .json name: read line by line, so no more limited than JSONL
+    lines = [json.dumps({"id": f"n{n}", "body": "word " * 50}) for n in range(9)]
+    (tmp_path / "lines.json").write_text("\n".join(lines) + "\n")
     found, skipped = records([tmp_path])
-    assert [r.id for r in found] == ["ok", "small.txt"]
+    assert [r.id for r in found] == ["ok", *(f"n{n}" for n in range(9)), "small.txt"]
+    too_large = "is larger than 0 MB, too large for one article"
     assert {s.path: s.reason for s in skipped} == {
-        "feed.jsonl:1": "the line is larger than 0 MB, too large for one article",
-        "huge.txt": "the file is larger than 0 MB, too large for one article",
+        "feed.jsonl:1": f"the line {too_large}",
+        "huge.txt": f"the file {too_large}",
+        "whole.json": f"the file {too_large}",
+        "listed.json": f"the file {too_large}",
     }
 
 
