@@ -17,8 +17,9 @@ from pathlib import Path
 from . import backend, ingest
 from .errors import InputError
 from .extract import article_or_reason
-from .models import Article, IndexStats, Skipped
+from .models import Article, CorpusRoot, IndexStats, Skipped
 from .progress import progress_bar
+from .roots import check_present, plan_roots, roots_from_meta, roots_to_meta
 from .store import IndexFolder, read_meta, write_meta
 from .titlecase import merge_acronyms
 
@@ -81,10 +82,13 @@ def _index_locked(
 ) -> IndexStats:
     in_place = folder.exists() and not rebuild
     meta = read_meta(folder.current()) if folder.exists() else {}
-    roots, added, removed = corpus_roots(meta.get("roots", []), paths, remove)
-    if not roots and not removed:
+    # what the index holds: to update it in place, and the ids a new folder's label must avoid
+    sources = backend.stored_sources(folder.current()) if folder.exists() and (in_place or paths) else {}
+    plan = plan_roots(roots_from_meta(meta), paths, remove, sources)
+    roots = [root.path for root in plan.roots]
+    if not roots and not plan.removed:
         raise InputError("No corpus given: name the folder or files to index, e.g. `dateline index seeds`.")
-    _check_remembered(roots, added)  # before a generation is made for them
+    check_present(plan)  # before a generation is made for them
     if entities is None:
         entities = meta.get("entities", True)
     remembered = Path(meta["aliases"]) if meta.get("aliases") else None
@@ -97,72 +101,40 @@ def _index_locked(
             backend.create(target)
         settings = {
             **meta,
-            "roots": [str(r) for r in roots],
+            "roots": roots_to_meta(plan.roots),
             "aliases": str(aliases) if aliases else None,
             "entities": entities,
             "updated": time.strftime("%Y-%m-%dT%H:%M:%S"),
         }
-        stats = _update(target, roots, in_place, entities, aliases, folder, on_article, settings)
+        stats = _update(target, plan.roots, sources if in_place else None, entities, aliases, folder,
+                        on_article, settings)
         if not in_place:
             folder.publish(target)
     except BaseException:
         if not in_place:
             shutil.rmtree(target, ignore_errors=True)
         raise
-    stats.roots_added = [str(r) for r in added]
-    stats.roots_removed = [str(r) for r in removed]
+    stats.roots_added = [str(r.path) for r in plan.added]
+    stats.roots_removed = [str(r.path) for r in plan.removed]
     stats.roots = [str(r) for r in roots]
     return stats
 
 
-def corpus_roots(
-    remembered: Sequence[str], paths: Sequence[Path], remove: Sequence[Path]
-) -> tuple[list[Path], list[Path], list[Path]]:
-    """(the roots to index, those newly added, those removed), all absolute.
-
-    A path inside a root already indexed adds nothing (its files are indexed already); a path
-    holding roots already indexed takes their place. Removing a path the index does not hold
-    is an error naming the ones it does."""
-    roots = [Path(r) for r in remembered]
-    removed = []
-    for path in (Path(p).resolve() for p in remove):
-        if path not in roots:
-            held = ", ".join(str(r) for r in roots) or "none"
-            raise InputError(f"--remove {path}: the index does not hold this folder (it holds: {held}).")
-        roots.remove(path)
-        removed.append(path)
-    added = []
-    for path in (Path(p).resolve() for p in paths):
-        if any(path == root or path.is_relative_to(root) for root in roots):
-            continue
-        inside = [root for root in roots if root.is_relative_to(path)]
-        roots = [root for root in roots if root not in inside] + [path]
-        removed.extend(inside)
-        added.append(path)
-    return roots, added, removed
-
-
-def _check_remembered(roots: Sequence[Path], added: Sequence[Path]) -> None:
-    for root in roots:
-        if root not in added and not root.exists():
-            raise InputError(
-                f"{root}, indexed before, no longer exists: put it back, or drop its articles "
-                f"with `dateline index --remove {root}`."
-            )
-
-
 def _update(
     target: Path,
-    roots: Sequence[Path],
-    in_place: bool,
+    roots: Sequence[CorpusRoot],
+    sources: dict[str, tuple[str, str]] | None,
     with_entities: bool,
     aliases: Path | None,
     folder: IndexFolder,
     on_article: Callable[[Article], None] | None,
     settings: dict,
 ) -> IndexStats:
+    """Bring ``target`` up to date with ``roots``: ``sources`` are its articles (id -> content
+    hash, source path), None when it is a new generation."""
     stats = IndexStats()
-    sources = backend.stored_sources(target) if in_place else {}
+    in_place = sources is not None
+    sources = sources or {}
     stored = {article_id: content_hash for article_id, (content_hash, _) in sources.items()}
     read: set[str] = set()
     seen: set[str] = set()  # ids that stay in the index

@@ -1,11 +1,13 @@
 """Reading a corpus from disk into :class:`SourceRecord` objects (and :class:`Skipped` for the rest).
 
 Ids are stable across runs: a file's path relative to the corpus root it was found under (a file
-given directly is its own root, so its id is its name), or a JSON record's own ``id``.
+given directly is its own root, so its id is its name), or a JSON record's own ``id``; prefixed
+with the root's label (``label/...``) for every root of an index but its first.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import hashlib
 import json
@@ -18,7 +20,7 @@ from typing import Any, BinaryIO
 
 from .decoding import decode_bytes
 from .errors import InputError
-from .models import Skipped, SourceRecord
+from .models import CorpusRoot, Skipped, SourceRecord
 
 log = logging.getLogger(__name__)
 
@@ -71,46 +73,65 @@ def _walk(root: Path) -> tuple[list[Path], list[Skipped]]:
         problems.append(Skipped(rel(Path(error.filename)), f"cannot read folder: {error.strerror or error}",
                                 unreadable=True))
 
-    visited = {_identity(root)}
+    visited = {identity(root)}
     for folder, dirs, files in os.walk(root, onerror=unreadable, followlinks=True):
         kept = []
         for name in dirs:
             if name.startswith("."):
                 continue
-            identity = _identity(Path(folder) / name)
-            if identity in visited:
+            seen = identity(Path(folder) / name)
+            if seen in visited:
                 problems.append(Skipped(rel(Path(folder) / name), "link to a folder already being read (a loop)"))
             else:
-                visited.add(identity)
+                visited.add(seen)
                 kept.append(name)
         dirs[:] = kept
         found.extend(Path(folder) / name for name in files if not name.startswith("."))
     return sorted(found, key=rel), sorted(problems, key=lambda p: p.path)
 
 
-def _identity(folder: Path) -> tuple[int, int]:
-    info = folder.stat()
+def identity(path: Path) -> tuple[int, int]:
+    """(device, inode) of what ``path`` leads to: the same for every way of reaching it."""
+    info = path.stat()
     return info.st_dev, info.st_ino
 
 
-def _corpus_files(paths: Sequence[Path]) -> Iterator[tuple[Path, str, bool] | Skipped]:
-    """(file, id relative to its root, named explicitly) for every path, and the folders under
-    them that could not be read."""
-    for path in map(Path, paths):
-        if path.is_dir():
-            files, problems = _walk(path)
-            for file in files:
-                yield file, file.relative_to(path).as_posix(), False
-            yield from problems
-        else:
-            yield path, path.name, True
+def _as_roots(paths: Sequence[Path | CorpusRoot]) -> list[CorpusRoot]:
+    roots = [p if isinstance(p, CorpusRoot) else CorpusRoot(Path(p)) for p in paths]
+    check_paths([root.path for root in roots])
+    return roots
 
 
-def iter_records(paths: Sequence[Path]) -> Iterator[SourceRecord | Skipped]:
-    """Every article under ``paths`` (folders read recursively, sorted), or why it was skipped."""
-    paths = [Path(p) for p in paths]
-    check_paths(paths)
-    for entry in _corpus_files(paths):
+def _corpus_files(path: Path) -> Iterator[tuple[Path, str, bool] | Skipped]:
+    """(file, id relative to ``path``, named explicitly) for every file under ``path``, and the
+    folders under it that could not be read."""
+    if path.is_dir():
+        files, problems = _walk(path)
+        for file in files:
+            yield file, file.relative_to(path).as_posix(), False
+        yield from problems
+    else:
+        yield path, path.name, True
+
+
+def iter_records(paths: Sequence[Path | CorpusRoot]) -> Iterator[SourceRecord | Skipped]:
+    """Every article under ``paths`` (folders read recursively, sorted), or why it was skipped.
+
+    Ids and paths carry their root's label. A file already read under an earlier root (the
+    same file reached through a link, say) is skipped: one article is indexed once."""
+    read_under: dict[tuple[int, int], int] = {}  # file identity -> number of the root that read it
+    for number, root in enumerate(_as_roots(paths)):
+        for item in _root_records(root.path, number, read_under):
+            if isinstance(item, Skipped):
+                yield dataclasses.replace(item, path=root.article_id(item.path))
+            else:
+                yield dataclasses.replace(item, id=root.article_id(item.id), path=root.article_id(item.path))
+
+
+def _root_records(
+    root: Path, number: int, read_under: dict[tuple[int, int], int]
+) -> Iterator[SourceRecord | Skipped]:
+    for entry in _corpus_files(root):
         if isinstance(entry, Skipped):
             yield entry
             continue
@@ -125,6 +146,10 @@ def iter_records(paths: Sequence[Path]) -> Iterator[SourceRecord | Skipped]:
             yield Skipped(rel, "symbolic link to nothing (broken, or a loop)", unreadable=True)
             continue
         try:
+            if read_under.setdefault(identity(file), number) != number:
+                log.info("skipped %s under %s: the same file was read under an earlier folder", rel, root)
+                yield Skipped(rel, "the same file as one in a folder indexed before (a link to it?)")
+                continue
             if kind == "json":
                 yield from _json_records(file, rel)
             else:
@@ -136,27 +161,26 @@ def iter_records(paths: Sequence[Path]) -> Iterator[SourceRecord | Skipped]:
             yield Skipped(rel, f"cannot read: {error.strerror or error}", unreadable=True)
 
 
-def count_records(paths: Sequence[Path]) -> int:
+def count_records(paths: Sequence[Path | CorpusRoot]) -> int:
     """A cheap estimate of what :func:`iter_records` yields: files, plus lines of JSONL files."""
-    paths = [Path(p) for p in paths]
-    check_paths(paths)
     total = 0
-    for entry in _corpus_files(paths):
-        if isinstance(entry, Skipped):
-            total += 1
-            continue
-        file, _rel, explicit = entry
-        kind = file_kind(file)
-        if kind is None:
-            total += explicit
-        elif kind == "json" and ".jsonl" in file.name.lower():
-            try:
-                with _open_binary(file) as handle:
-                    total += sum(1 for line in handle if line.strip())
-            except (OSError, EOFError, gzip.BadGzipFile):
+    for root in _as_roots(paths):
+        for entry in _corpus_files(root.path):
+            if isinstance(entry, Skipped):
                 total += 1
-        else:
-            total += 1
+                continue
+            file, _rel, explicit = entry
+            kind = file_kind(file)
+            if kind is None:
+                total += explicit
+            elif kind == "json" and ".jsonl" in file.name.lower():
+                try:
+                    with _open_binary(file) as handle:
+                        total += sum(1 for line in handle if line.strip())
+                except (OSError, EOFError, gzip.BadGzipFile):
+                    total += 1
+            else:
+                total += 1
     return total
 
 

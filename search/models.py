@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 
 #: Entity facets, in the order a user sees them. ``contributor`` holds reporter credits (shown as
 #: "Reporter": bylines, author fields and "Reporting by" lines),
@@ -27,6 +28,19 @@ class SourceRecord:
     text: str  # decoded text: the whole file, or the JSONL body field
     content_hash: str  # sha256 over the raw bytes of the record
     meta: dict[str, str] = field(default_factory=dict)  # JSONL fields: title, date, url, source, author
+
+
+@dataclass
+class CorpusRoot:
+    """A folder (or file) the index holds. ``label`` is prefixed to the ids of its articles
+    (``label/rel``) so that they cannot clash with another folder's: empty for the index's first
+    folder, whose ids stay bare relative paths."""
+
+    path: Path
+    label: str = ""
+
+    def article_id(self, rel: str) -> str:
+        return f"{self.label}/{rel}" if self.label else rel
 
 
 @dataclass

@@ -26,6 +26,7 @@ from .models import (
     SearchResults,
     Span,
 )
+from .roots import roots_from_meta
 from .store import META, IndexFolder, read_meta
 from .titlecase import display_title
 
@@ -78,7 +79,7 @@ class NewsIndex:
             path=str(self.folder.root),
             generation=searcher.directory.name,
             articles=searcher.doc_count(),
-            roots=meta.get("roots", []),
+            roots=[str(root.path) for root in roots_from_meta(meta)],
             updated=meta.get("updated"),
         )
 
