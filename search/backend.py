@@ -39,7 +39,7 @@ _FACET_SOURCES = {
     "person": lambda a: a.entities.people,
     "org": lambda a: a.entities.orgs,
     "place": lambda a: a.entities.places,
-    "contributor": lambda a: a.contributors,
+    "contributor": lambda a: a.reporters,
     "source": lambda a: [a.site] if a.site else [],
     "mentioned": lambda a: a.entities.mentioned_dates,
 }
@@ -52,6 +52,8 @@ FIELD_ALIASES = {
     "location": "place",
     "site": "source",
     "by": "contributor",
+    "reporter": "contributor",
+    "author": "contributor",
 }
 
 SEARCH_FIELDS = ("title", "body")
@@ -69,6 +71,7 @@ def make_schema() -> fields.Schema:
         date=fields.DATETIME(stored=True, sortable=True),
         date_source=fields.STORED,
         authors=fields.STORED,
+        dateline=fields.STORED,
         content_hash=fields.ID(stored=True),
     )
     for name in FACETS:
@@ -94,6 +97,7 @@ def article_to_document(article: Article) -> dict:
         "body": article.body,
         "date_source": article.date_source,
         "authors": list(article.authors),
+        "dateline": article.dateline,
         "content_hash": article.content_hash,
     }
     if article.date is not None:
@@ -107,6 +111,7 @@ def article_to_document(article: Article) -> dict:
 
 def document_to_article(stored: dict) -> Article:
     date = stored.get("date")
+    authors = list(stored.get("authors") or [])
     return Article(
         id=stored["id"],
         path=stored.get("path") or "",
@@ -116,10 +121,11 @@ def document_to_article(stored: dict) -> Article:
         title_derived=bool(stored.get("title_derived")),
         date=date.date() if date else None,
         date_source=stored.get("date_source"),
-        contributors=_split(stored.get("contributor")),
-        authors=list(stored.get("authors") or []),
+        contributors=[name for name in _split(stored.get("contributor")) if name not in authors],
+        authors=authors,
         site=(_split(stored.get("source")) or [None])[0],
         url=stored.get("url"),
+        dateline=stored.get("dateline"),
         entities=Entities(
             people=_split(stored.get("person")),
             orgs=_split(stored.get("org")),
@@ -147,6 +153,9 @@ class Writer:
     def __init__(self, directory: Path, limitmb: int = 256):
         self._index = index.open_dir(str(directory))
         self._writer = self._index.writer(limitmb=limitmb, compound=False)
+        for name, field in make_schema().items():  # fields added since the index was made
+            if name not in self._index.schema:
+                self._writer.add_field(name, field)
 
     def put(self, article: Article) -> None:
         self._writer.update_document(**article_to_document(article))

@@ -13,7 +13,7 @@ import click
 
 from . import open_index
 from .errors import DatelineError
-from .extract import extract_article
+from .extract import article_or_reason
 from .indexer import index_corpus
 from .ingest import iter_records
 from .models import FACETS, Filters, IndexStats, Skipped, Span
@@ -66,6 +66,8 @@ def main(verbose: int) -> None:
 @main.command("index")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @index_option
+@click.option("--remove", "remove", multiple=True, type=click.Path(path_type=Path),
+              help="Drop a folder (or file) the index holds, and its articles (repeatable).")
 @click.option("--rebuild", is_flag=True, help="Build a fresh index aside and swap it in when complete.")
 @click.option("--entities/--no-entities", default=None,
               help="Named-entity recognition on (default for a new index) or off (faster; no entity facets). "
@@ -74,12 +76,13 @@ def main(verbose: int) -> None:
               help="Entity aliases file (default: the one used last time, else aliases.toml beside the corpus).")
 @json_option
 @friendly_errors
-def index_command(paths, index_dir, rebuild, entities, aliases, as_json) -> None:
-    """Index PATHS (folders or files) into the index; incremental unless --rebuild.
+def index_command(paths, index_dir, remove, rebuild, entities, aliases, as_json) -> None:
+    """Add PATHS (folders or files) to the index and bring it up to date; incremental unless --rebuild.
 
-    With no PATHS, the folders last indexed are scanned again.
+    The index remembers its folders: every run scans them all, so indexing a second folder adds
+    it to the first. With no PATHS, the folders already indexed are scanned again.
     """
-    stats = index_corpus(index_dir, paths, rebuild=rebuild, entities=entities, aliases=aliases)
+    stats = index_corpus(index_dir, paths, remove=remove, rebuild=rebuild, entities=entities, aliases=aliases)
     if as_json:
         _dump(stats)
         return
@@ -92,6 +95,12 @@ def _print_stats(stats: IndexStats, index_dir: Path) -> None:
         f"(added {stats.added:,}, updated {stats.updated:,}, removed {stats.removed:,}, "
         f"unchanged {stats.unchanged:,}, skipped {len(stats.skipped):,}) in {stats.seconds:.1f} s"
     )
+    for root in stats.roots_added:
+        click.echo(f"  added {root}")
+    for root in stats.roots_removed:
+        click.echo(f"  removed {root} and its articles")
+    if stats.roots_removed or (stats.roots_added and len(stats.roots) > len(stats.roots_added)):
+        click.echo(f"  the index holds: {', '.join(stats.roots) or 'nothing'}")
     by_reason: dict[str, list[Skipped]] = {}
     for item in stats.skipped:
         by_reason.setdefault(item.reason, []).append(item)
@@ -114,12 +123,13 @@ def _date(value: str | None, name: str) -> dt.date | None:
 @index_option
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100), help="Hits to show.")
 @click.option("--page", default=1, show_default=True, type=click.IntRange(1), help="Page of hits.")
-@click.option("--sort", type=click.Choice(["relevance", "date", "newest", "oldest"]), default="relevance",
-              show_default=True, help="'date' is newest first.")
+@click.option("--sort", type=click.Choice(["relevance", "date", "newest", "oldest"]),
+              help="Order of the hits ('date' is newest).  [default: relevance; newest first for an empty QUERY]")
 @click.option("--person", multiple=True, help="Only articles mentioning this person (repeat for OR).")
 @click.option("--org", multiple=True, help="Only articles mentioning this organisation.")
 @click.option("--place", multiple=True, help="Only articles mentioning this place.")
-@click.option("--contributor", multiple=True, help="Only articles credited to this reporter.")
+@click.option("--reporter", "--contributor", "contributor", multiple=True,
+              help="Only articles credited to this reporter (byline, author or \"Reporting by\").")
 @click.option("--source", multiple=True, help="Only articles from this site or source.")
 @click.option("--mentioned", multiple=True, help="Only articles mentioning this date (YYYY-MM or YYYY-MM-DD).")
 @click.option("--from", "date_from", help="Published on or after YYYY-MM-DD.")
@@ -130,7 +140,7 @@ def search_command(query, index_dir, limit, page, sort, date_from, date_to, as_j
     """Search the index. An empty QUERY lists everything, newest first.
 
     QUERY: words (all must match), OR, -word or NOT word, "a phrase", field:value
-    (title, body, date, person, org, place, contributor, source, mentioned), wild*cards, fuzzy~.
+    (title, body, date, person, org, place, reporter, source, mentioned), wild*cards, fuzzy~.
     """
     filters = Filters(
         facets={name: list(values) for name, values in facets.items() if values},
@@ -138,7 +148,7 @@ def search_command(query, index_dir, limit, page, sort, date_from, date_to, as_j
         date_to=_date(date_to, "--to"),
     )
     results = open_index(index_dir).search(
-        query, filters, sort="newest" if sort == "date" else sort, page=page, per_page=limit
+        query, filters, sort={None: "relevance", "date": "newest"}.get(sort, sort), page=page, per_page=limit
     )
     if as_json:
         _dump(results)
@@ -150,7 +160,8 @@ def search_command(query, index_dir, limit, page, sort, date_from, date_to, as_j
     for rank, hit in enumerate(results.hits, (page - 1) * limit + 1):
         date = hit.date.isoformat() if hit.date else "undated"
         click.echo(f"\n{rank:>3}. {click.style(hit.title, bold=True)}")
-        click.echo(f"     {date} · {hit.id}" + (f" · {hit.source}" if hit.source else ""))
+        place = f"{hit.dateline} · " if hit.dateline else ""
+        click.echo(f"     {place}{date} · {hit.id}" + (f" · {hit.source}" if hit.source else ""))
         for fragment in hit.snippet:
             click.echo(f"     {_spans(fragment)}")
     active = [f for f in FACETS if results.facets.get(f)]
@@ -193,7 +204,7 @@ def _print_article(article, dropped: bool = False) -> None:
     ]:
         if values:
             click.echo(f"{label}: {', '.join(values)}")
-    for label, value in [("source", article.site), ("url", article.url)]:
+    for label, value in [("dateline", article.dateline), ("source", article.site), ("url", article.url)]:
         if value:
             click.echo(f"{label}: {value}")
     click.echo("")
@@ -214,13 +225,9 @@ def extract_command(files, as_json) -> None:
     """Show what the indexer would store for FILES, and what cleaning dropped and why."""
     articles, skipped = [], []
     for item in iter_records(list(files)):
-        if isinstance(item, Skipped):
-            skipped.append(item)
-            continue
-        try:
-            articles.append(extract_article(item))
-        except Exception as error:  # as the indexer does: one bad article is reported, not fatal
-            skipped.append(Skipped(item.path, f"could not clean: {error}"))
+        if not isinstance(item, Skipped):
+            item = article_or_reason(item)  # as the indexer does: one bad article is reported, not fatal
+        (skipped if isinstance(item, Skipped) else articles).append(item)
     if as_json:
         _dump({"articles": articles, "skipped": skipped})
         return
@@ -268,10 +275,18 @@ def serve_command(index_dir, host, port, debug) -> None:
                                "use it on 127.0.0.1 only.")
     open_index(index_dir)  # fail now, with a clear message, if there is no index
     app = create_app({"INDEX_PATH": str(index_dir)})
-    click.echo(f"Dateline serving {index_dir} on http://{host}:{port}/", err=True)
     if debug:
-        app.run(host=host, port=port, debug=True)
-    else:
-        import waitress
+        click.echo(f"Dateline serving {index_dir} on http://{host}:{port}/", err=True)
+        app.run(host=host, port=port, debug=True)  # Werkzeug names a port in use itself
+        return
+    import waitress
 
-        waitress.serve(app, host=host, port=port, threads=8, ident="dateline")
+    try:
+        server = waitress.create_server(app, host=host, port=port, threads=8, ident="dateline")
+    except OSError as error:
+        raise click.ClickException(
+            f"Cannot serve on {host}:{port}: {error.strerror or error}. Stop the program using the port, "
+            f"or choose another one with --port (e.g. --port {port + 1 if port < 65535 else 8000})."
+        ) from None
+    click.echo(f"Dateline serving {index_dir} on http://{host}:{port}/", err=True)
+    server.run()

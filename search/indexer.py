@@ -1,5 +1,6 @@
 """Builds and updates an index: files -> records -> articles -> entities -> backend.
 
+The index remembers the folders (and files) it was given and indexes them all on every run.
 Incremental by default: an article whose content hash is unchanged is not read again, one that
 disappeared from the corpus is removed. ``rebuild=True`` (and the first build) writes a new
 generation aside and publishes it only when complete (see :mod:`search.store`).
@@ -15,10 +16,12 @@ from pathlib import Path
 
 from . import backend, ingest
 from .errors import InputError
-from .extract import extract_article
-from .models import Article, IndexStats, Skipped, SourceRecord
+from .extract import article_or_reason
+from .models import Article, CorpusRoot, IndexStats, Skipped
 from .progress import progress_bar
+from .roots import check_present, plan_roots, roots_from_meta, roots_to_meta
 from .store import IndexFolder, read_meta, write_meta
+from .titlecase import merge_acronyms
 
 log = logging.getLogger(__name__)
 
@@ -37,68 +40,101 @@ def index_corpus(
     index_dir: Path,
     paths: Sequence[Path] = (),
     *,
+    remove: Sequence[Path] = (),
     rebuild: bool = False,
     entities: bool | None = None,
     aliases: Path | None = None,
     on_article: Callable[[Article], None] | None = None,
 ) -> IndexStats:
-    """Index ``paths`` into ``index_dir`` (the corpus folders last indexed when ``paths`` is empty).
+    """Add ``paths`` to the folders the index holds and bring it up to date with all of them.
 
-    The index mirrors the given paths: articles no longer found under them are removed.
-    ``entities`` and ``aliases`` left unset keep what the index was last built with (entities
-    on for a new index; the aliases file beside the corpus when none was given).
+    The index remembers its folders (and files): a run indexes them all, the new ones with the
+    rest, so indexing a second folder adds it. An article no longer found under them is removed;
+    a whole folder only when asked, with ``remove``. ``entities`` and ``aliases`` left unset
+    keep what the index was last built with (entities on for a new index; the aliases file
+    beside the corpus when none was given).
     """
     started = time.monotonic()
     folder = IndexFolder(index_dir)
     folder.check_usable()
-    with folder.write_lock():
-        in_place = folder.exists() and not rebuild
-        meta = read_meta(folder.current()) if folder.exists() else {}
-        roots = [Path(p) for p in paths] or [Path(p) for p in meta.get("roots", [])]
-        if not roots:
-            raise InputError("No corpus given: name the folder or files to index, e.g. `dateline index seeds`.")
-        ingest.check_paths(roots)  # before a generation is made for them
-        if entities is None:
-            entities = meta.get("entities", True)
-        remembered = Path(meta["aliases"]) if meta.get("aliases") else None
-        aliases = aliases or (remembered if remembered and remembered.is_file() else None)
-        aliases = aliases or default_aliases_path(roots)
+    ingest.check_paths(paths)  # before anything is made on disk for them
+    made_folder = not folder.root.exists()
+    try:
+        with folder.write_lock():
+            folder.remove_orphans()  # generations of runs that were killed
+            stats = _index_locked(folder, paths, remove, rebuild, entities, aliases, on_article)
+    except BaseException:
+        if made_folder and not folder.exists():
+            shutil.rmtree(folder.root, ignore_errors=True)  # leave nothing behind but an index
+        raise
+    stats.seconds = time.monotonic() - started
+    return stats
 
-        target = folder.current() if in_place else folder.new_generation()
-        try:
-            if not in_place:
-                backend.create(target)
-            settings = {
-                **meta,
-                "roots": [str(r.resolve()) for r in roots],
-                "aliases": str(aliases) if aliases else None,
-                "entities": entities,
-                "updated": time.strftime("%Y-%m-%dT%H:%M:%S"),
-            }
-            stats = _update(target, roots, in_place, entities, aliases, folder, on_article, settings)
-            if not in_place:
-                folder.publish(target)
-        except BaseException:
-            if not in_place:
-                shutil.rmtree(target, ignore_errors=True)
-            raise
-    result: IndexStats = stats
-    result.seconds = time.monotonic() - started
-    return result
+
+def _index_locked(
+    folder: IndexFolder,
+    paths: Sequence[Path],
+    remove: Sequence[Path],
+    rebuild: bool,
+    entities: bool | None,
+    aliases: Path | None,
+    on_article: Callable[[Article], None] | None,
+) -> IndexStats:
+    in_place = folder.exists() and not rebuild
+    meta = read_meta(folder.current()) if folder.exists() else {}
+    # what the index holds: to update it in place, and the ids a new folder's label must avoid
+    sources = backend.stored_sources(folder.current()) if folder.exists() and (in_place or paths) else {}
+    plan = plan_roots(roots_from_meta(meta), paths, remove, sources)
+    roots = [root.path for root in plan.roots]
+    if not roots and not plan.removed:
+        raise InputError("No corpus given: name the folder or files to index, e.g. `dateline index seeds`.")
+    check_present(plan)  # before a generation is made for them
+    if entities is None:
+        entities = meta.get("entities", True)
+    remembered = Path(meta["aliases"]) if meta.get("aliases") else None
+    aliases = aliases or (remembered if remembered and remembered.is_file() else None)
+    aliases = aliases or default_aliases_path(roots)
+
+    target = folder.current() if in_place else folder.new_generation()
+    try:
+        if not in_place:
+            backend.create(target)
+        settings = {
+            **meta,
+            "roots": roots_to_meta(plan.roots),
+            "aliases": str(aliases) if aliases else None,
+            "entities": entities,
+            "updated": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        }
+        stats = _update(target, plan.roots, sources if in_place else None, entities, aliases, folder,
+                        on_article, settings)
+        if not in_place:
+            folder.publish(target)
+    except BaseException:
+        if not in_place:
+            shutil.rmtree(target, ignore_errors=True)
+        raise
+    stats.roots_added = [str(r.path) for r in plan.added]
+    stats.roots_removed = [str(r.path) for r in plan.removed]
+    stats.roots = [str(r) for r in roots]
+    return stats
 
 
 def _update(
     target: Path,
-    roots: Sequence[Path],
-    in_place: bool,
+    roots: Sequence[CorpusRoot],
+    sources: dict[str, tuple[str, str]] | None,
     with_entities: bool,
     aliases: Path | None,
     folder: IndexFolder,
     on_article: Callable[[Article], None] | None,
     settings: dict,
 ) -> IndexStats:
+    """Bring ``target`` up to date with ``roots``: ``sources`` are its articles (id -> content
+    hash, source path), None when it is a new generation."""
     stats = IndexStats()
-    sources = backend.stored_sources(target) if in_place else {}
+    in_place = sources is not None
+    sources = sources or {}
     stored = {article_id: content_hash for article_id, (content_hash, _) in sources.items()}
     read: set[str] = set()
     seen: set[str] = set()  # ids that stay in the index
@@ -122,8 +158,9 @@ def _update(
                 stats.unchanged += 1
                 seen.add(item.id)
                 continue
-            article = _extract(item, stats)
-            if article is None:
+            article = article_or_reason(item)
+            if isinstance(article, Skipped):
+                stats.skipped.append(article)
                 continue
             seen.add(item.id)
             if item.id in stored:
@@ -165,9 +202,12 @@ def _update(
                 bar.update()
         for article_id in removed:
             writer.delete(article_id)
+        # capitals in the new articles' text: how headlines sent in capitals are shown
+        known = settings.get("acronyms", []) if in_place else []  # a rebuild starts afresh
+        acronyms = merge_acronyms(known, (a.body for a in changed))
         # the settings go down before the commit: a crash between the two leaves the next run
         # with the new roots over the old articles, which it then brings up to date
-        write_meta(target, {**settings, **meta})
+        write_meta(target, {**settings, **meta, "acronyms": acronyms})
         writer.commit()
     except BaseException:
         writer.cancel()
@@ -178,21 +218,10 @@ def _update(
 
 
 def _articles_from(sources: dict[str, tuple[str, str]], path: str) -> set[str]:
-    """Ids of the indexed articles that came from file ``path`` (``path:LINE`` for JSONL)."""
+    """Ids of the indexed articles that came from file ``path`` (``path:LINE`` for JSONL), or
+    from under folder ``path``."""
     return {
         article_id for article_id, (_, source) in sources.items()
-        if source == path or source.startswith(path + ":")
+        if source == path or source.startswith((path + ":", path + "/"))
     }
 
-
-def _extract(record: SourceRecord, stats: IndexStats) -> Article | None:
-    try:
-        article = extract_article(record)
-    except Exception as error:  # one bad article must not stop a corpus
-        log.warning("could not clean %s: %s", record.path, error)
-        stats.skipped.append(Skipped(record.path, f"could not clean: {error}"))
-        return None
-    if not article.paragraphs and not article.title:
-        stats.skipped.append(Skipped(record.path, "no text left after cleaning"))
-        return None
-    return article

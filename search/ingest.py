@@ -1,25 +1,26 @@
 """Reading a corpus from disk into :class:`SourceRecord` objects (and :class:`Skipped` for the rest).
 
 Ids are stable across runs: a file's path relative to the corpus root it was found under (a file
-given directly is its own root, so its id is its name), or a JSON record's own ``id``.
+given directly is its own root, so its id is its name), or a JSON record's own ``id``; prefixed
+with the root's label (``label/...``) for every root of an index but its first.
 """
 
 from __future__ import annotations
 
-import codecs
+import dataclasses
 import gzip
 import hashlib
 import json
 import logging
 import os
+import stat
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
-import charset_normalizer
-
+from .decoding import decode_bytes
 from .errors import InputError
-from .models import Skipped, SourceRecord
+from .models import CorpusRoot, Skipped, SourceRecord
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +28,15 @@ TEXT_SUFFIXES = (".txt", ".md")
 HTML_SUFFIXES = (".html", ".htm")
 JSON_SUFFIXES = (".jsonl.gz", ".json.gz", ".jsonl", ".json")
 BODY_FIELDS = ("body", "text", "content")
-META_FIELDS = ("title", "date", "url", "source", "author")
+META_FIELDS = ("title", "date", "url", "source", "author", "dateline")
+#: fields that hold a record's own id: ``id``, or ``_id`` as BEIR and MongoDB exports name it
+ID_FIELDS = ("id", "_id")
 SUPPORTED = ".txt, .md, .html, .htm, .jsonl, .jsonl.gz and .json"
+#: the largest text, HTML or JSON file, or JSONL line, read as one article (longer ones are skipped)
+MAX_ARTICLE_BYTES = 10 * 1024 * 1024
+
+class NotRegularFile(OSError):
+    """A path that is a pipe, socket or device: reading it could block forever."""
 
 
 def file_kind(path: Path) -> str | None:
@@ -50,119 +58,197 @@ def check_paths(paths: Sequence[Path]) -> None:
             raise InputError(f"{path} does not exist: give a folder or file of articles.")
 
 
-def _walk(root: Path) -> list[Path]:
-    """Files under ``root`` sorted by relative path, hidden files and folders left out."""
-    found = []
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
+def _walk(root: Path) -> tuple[list[Path], list[Skipped]]:
+    """Files under ``root`` sorted by relative path, hidden files and folders left out, and the
+    folders that could not be read: unreadable ones, and links that lead back into the walk.
+
+    Links to folders are followed (a linked-in folder of articles is part of the corpus)."""
+    found: list[Path] = []
+    problems: list[Skipped] = []
+
+    def rel(path: Path) -> str:
+        return path.relative_to(root).as_posix()
+
+    def unreadable(error: OSError) -> None:
+        problems.append(Skipped(rel(Path(error.filename)), f"cannot read folder: {error.strerror or error}",
+                                unreadable=True))
+
+    visited = {identity(root)}
+    for folder, dirs, files in os.walk(root, onerror=unreadable, followlinks=True):
+        kept = []
+        for name in dirs:
+            if name.startswith("."):
+                continue
+            seen = identity(Path(folder) / name)
+            if seen in visited:
+                problems.append(Skipped(rel(Path(folder) / name), "link to a folder already being read (a loop)"))
+            else:
+                visited.add(seen)
+                kept.append(name)
+        dirs[:] = kept
         found.extend(Path(folder) / name for name in files if not name.startswith("."))
-    return sorted(found, key=lambda file: file.relative_to(root).as_posix())
+    return sorted(found, key=rel), sorted(problems, key=lambda p: p.path)
 
 
-def _corpus_files(paths: Sequence[Path]) -> Iterator[tuple[Path, str, bool]]:
-    """(file, id relative to its root, named explicitly) for every path."""
-    for path in map(Path, paths):
-        if path.is_dir():
-            for file in _walk(path):
-                yield file, file.relative_to(path).as_posix(), False
-        else:
-            yield path, path.name, True
+def identity(path: Path) -> tuple[int, int]:
+    """(device, inode) of what ``path`` leads to: the same for every way of reaching it."""
+    info = path.stat()
+    return info.st_dev, info.st_ino
 
 
-def iter_records(paths: Sequence[Path]) -> Iterator[SourceRecord | Skipped]:
-    """Every article under ``paths`` (folders read recursively, sorted), or why it was skipped."""
-    paths = [Path(p) for p in paths]
-    check_paths(paths)
-    for file, rel, explicit in _corpus_files(paths):
+def _as_roots(paths: Sequence[Path | CorpusRoot]) -> list[CorpusRoot]:
+    roots = [p if isinstance(p, CorpusRoot) else CorpusRoot(Path(p)) for p in paths]
+    check_paths([root.path for root in roots])
+    return roots
+
+
+def _corpus_files(path: Path) -> Iterator[tuple[Path, str, bool] | Skipped]:
+    """(file, id relative to ``path``, named explicitly) for every file under ``path``, and the
+    folders under it that could not be read."""
+    if path.is_dir():
+        files, problems = _walk(path)
+        for file in files:
+            yield file, file.relative_to(path).as_posix(), False
+        yield from problems
+    else:
+        yield path, path.name, True
+
+
+def iter_records(paths: Sequence[Path | CorpusRoot]) -> Iterator[SourceRecord | Skipped]:
+    """Every article under ``paths`` (folders read recursively, sorted), or why it was skipped.
+
+    Ids and paths carry their root's label. A file already read under an earlier root (the
+    same file reached through a link, say) is skipped: one article is indexed once."""
+    read_under: dict[tuple[int, int], int] = {}  # file identity -> number of the root that read it
+    for number, root in enumerate(_as_roots(paths)):
+        for item in _root_records(root.path, number, read_under):
+            if isinstance(item, Skipped):
+                yield dataclasses.replace(item, path=root.article_id(item.path))
+            else:
+                yield dataclasses.replace(item, id=root.article_id(item.id), path=root.article_id(item.path))
+
+
+def _root_records(
+    root: Path, number: int, read_under: dict[tuple[int, int], int]
+) -> Iterator[SourceRecord | Skipped]:
+    for entry in _corpus_files(root):
+        if isinstance(entry, Skipped):
+            yield entry
+            continue
+        file, rel, explicit = entry
         kind = file_kind(file)
         if kind is None:
             if explicit:
                 yield Skipped(rel, f"unsupported file type (Dateline reads {SUPPORTED})")
             continue
+        if file.is_symlink() and not file.exists():
+            # its target may be on a drive not mounted now: what the index has from it stays
+            yield Skipped(rel, "symbolic link to nothing (broken, or a loop)", unreadable=True)
+            continue
         try:
+            if read_under.setdefault(identity(file), number) != number:
+                log.info("skipped %s under %s: the same file was read under an earlier folder", rel, root)
+                yield Skipped(rel, "the same file as one in a folder indexed before (a link to it?)")
+                continue
             if kind == "json":
                 yield from _json_records(file, rel)
             else:
                 yield _file_record(file, rel, kind)
+        except NotRegularFile as error:
+            yield Skipped(rel, str(error))
         except OSError as error:
             log.warning("cannot read %s: %s", file, error)
             yield Skipped(rel, f"cannot read: {error.strerror or error}", unreadable=True)
 
 
-def count_records(paths: Sequence[Path]) -> int:
+def count_records(paths: Sequence[Path | CorpusRoot]) -> int:
     """A cheap estimate of what :func:`iter_records` yields: files, plus lines of JSONL files."""
-    paths = [Path(p) for p in paths]
-    check_paths(paths)
     total = 0
-    for file, _rel, explicit in _corpus_files(paths):
-        kind = file_kind(file)
-        if kind is None:
-            total += explicit
-        elif kind == "json" and ".jsonl" in file.name.lower():
-            try:
-                with _open_binary(file) as handle:
-                    total += sum(1 for line in handle if line.strip())
-            except (OSError, EOFError, gzip.BadGzipFile):
+    for root in _as_roots(paths):
+        for entry in _corpus_files(root.path):
+            if isinstance(entry, Skipped):
                 total += 1
-        else:
-            total += 1
+                continue
+            file, _rel, explicit = entry
+            kind = file_kind(file)
+            if kind is None:
+                total += explicit
+            elif kind == "json" and ".jsonl" in file.name.lower():
+                try:
+                    with _open_binary(file) as handle:
+                        total += sum(1 for line in handle if line.strip())
+                except (OSError, EOFError, gzip.BadGzipFile):
+                    total += 1
+            else:
+                total += 1
     return total
 
 
-# --- decoding ---------------------------------------------------------------------------------
-
-
-def decode_bytes(data: bytes) -> str | None:
-    """Text of ``data``: UTF-8 (BOM stripped), else the detected encoding; None when binary.
-
-    When the detector finds several equally good single-byte encodings, cp1252 wins: it is what
-    Western text that is not UTF-8 nearly always is (0x93/0x94 are its curly quotes).
-    """
-    for bom, codec in (
-        (codecs.BOM_UTF32_LE, "utf-32"),
-        (codecs.BOM_UTF32_BE, "utf-32"),
-        (codecs.BOM_UTF16_LE, "utf-16"),
-        (codecs.BOM_UTF16_BE, "utf-16"),
-    ):
-        if data.startswith(bom) and not data.startswith(codecs.BOM_UTF8):
-            try:
-                return data.decode(codec)
-            except UnicodeDecodeError:
-                return None
-    if b"\x00" in data:
-        return None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    matches = list(charset_normalizer.from_bytes(data))
-    if not matches:
-        return None
-    best = min(m.chaos for m in matches)
-    for match in matches:
-        if match.chaos <= best + 0.01 and "cp1252" in match.could_be_from_charset:
-            try:
-                return data.decode("cp1252")
-            except UnicodeDecodeError:
-                break
-    return str(matches[0])
+# --- reading ----------------------------------------------------------------------------------
 
 
 def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+_NOT_REGULAR = {
+    stat.S_IFIFO: "a named pipe (FIFO)",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+}
+
+
 def _open_binary(path: Path) -> BinaryIO:
+    """Open a regular file for reading. Never blocks: a named pipe, socket or device raises
+    :class:`NotRegularFile` (checked on the opened file, so a file swapped for a pipe after the
+    folder was listed is caught too)."""
+    _check_regular(os.stat(path).st_mode)  # a socket cannot even be opened
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        _check_regular(os.fstat(fd).st_mode)
+    except NotRegularFile:
+        os.close(fd)
+        raise
+    os.set_blocking(fd, True)  # a regular file: read it the ordinary way
+    handle = os.fdopen(fd, "rb")
     if path.name.lower().endswith(".gz"):
-        return gzip.open(path, "rb")
-    return path.open("rb")
+        compressed = gzip.GzipFile(fileobj=handle, mode="rb")
+        compressed.myfileobj = handle  # closed with the gzip stream
+        return compressed
+    return handle
+
+
+def _check_regular(mode: int) -> None:
+    if not stat.S_ISREG(mode):
+        raise NotRegularFile(f"not a regular file: {_NOT_REGULAR.get(stat.S_IFMT(mode), 'of an unknown kind')}")
+
+
+def _read_article_bytes(handle: BinaryIO) -> bytes:
+    """Up to :data:`MAX_ARTICLE_BYTES` of ``handle``; a longer one raises :class:`TooLarge`."""
+    data = handle.read(MAX_ARTICLE_BYTES + 1)
+    if len(data) > MAX_ARTICLE_BYTES:
+        raise TooLarge(_too_large("the file"))
+    return data
+
+
+def _too_large(what: str) -> str:
+    return f"{what} is larger than {MAX_ARTICLE_BYTES // (1024 * 1024)} MB, too large for one article"
+
+
+class TooLarge(ValueError):
+    """A file or line too long to be one article."""
 
 
 # --- text and HTML files ------------------------------------------------------------------------
 
 
 def _file_record(file: Path, rel: str, kind: str) -> SourceRecord | Skipped:
-    data = file.read_bytes()
+    try:
+        with _open_binary(file) as handle:
+            data = _read_article_bytes(handle)
+    except TooLarge as error:
+        return Skipped(rel, str(error))
     if not data.strip():
         return Skipped(rel, "empty file")
     text = decode_bytes(data)
@@ -196,9 +282,9 @@ def _json_record(obj: Any, rel: str, where: str, fallback_id: str, raw: bytes) -
     meta = {key: text for key in META_FIELDS if (text := _as_text(obj.get(key))) and text.strip()}
     if body is None and "title" not in meta:
         return Skipped(where, "no body, text, content or title")
-    record_id = _as_text(obj.get("id"))
+    record_id = next((i for i in (_as_text(obj.get(f)) for f in ID_FIELDS) if i and i.strip()), None)
     return SourceRecord(
-        id=record_id if record_id and record_id.strip() else fallback_id,
+        id=record_id or fallback_id,
         path=where,
         kind="json",
         text=body or "",
@@ -213,9 +299,16 @@ def _json_records(file: Path, rel: str) -> Iterator[SourceRecord | Skipped]:
         return
     try:
         with _open_binary(file) as handle:
-            data = handle.read()
+            data = _read_article_bytes(handle)
     except (EOFError, gzip.BadGzipFile) as error:
         yield Skipped(rel, f"corrupt gzip file: {error}", unreadable=True)
+        return
+    except TooLarge as error:
+        # one object per line is JSONL under another name, read line by line; else too large
+        if _first_line_is_an_object(file):
+            yield from _jsonl_records(file, rel)
+        else:
+            yield Skipped(rel, str(error))
         return
     if not data.strip():
         yield Skipped(rel, "empty file")
@@ -242,11 +335,25 @@ def _json_records(file: Path, rel: str) -> Iterator[SourceRecord | Skipped]:
         yield _json_record(parsed, rel, rel, rel, data)
 
 
+def _first_line_is_an_object(file: Path) -> bool:
+    with _open_binary(file) as handle:
+        line = next(_lines(handle), None)
+    text = decode_bytes(line) if line else None
+    try:
+        return text is not None and isinstance(json.loads(text), dict)
+    except json.JSONDecodeError:
+        return False
+
+
 def _jsonl_records(file: Path, rel: str) -> Iterator[SourceRecord | Skipped]:
     seen_any = False
     try:
         with _open_binary(file) as handle:
-            for number, raw in enumerate(handle, start=1):
+            for number, raw in enumerate(_lines(handle), start=1):
+                if raw is None:
+                    seen_any = True
+                    yield Skipped(f"{rel}:{number}", _too_large("the line"))
+                    continue
                 if not raw.strip():
                     continue
                 seen_any = True
@@ -266,3 +373,15 @@ def _jsonl_records(file: Path, rel: str) -> Iterator[SourceRecord | Skipped]:
         return
     if not seen_any:
         yield Skipped(rel, "empty file")
+
+
+def _lines(handle: BinaryIO) -> Iterator[bytes | None]:
+    """The lines of ``handle``, None for one longer than :data:`MAX_ARTICLE_BYTES` (which is
+    read past in pieces, never held whole)."""
+    while raw := handle.readline(MAX_ARTICLE_BYTES + 1):
+        if len(raw) <= MAX_ARTICLE_BYTES or raw.endswith(b"\n"):
+            yield raw
+            continue
+        while (rest := handle.readline(MAX_ARTICLE_BYTES)) and not rest.endswith(b"\n"):
+            pass
+        yield None

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 
-#: Entity facets, in the order a user sees them. ``contributor`` holds reporter credits,
+#: Entity facets, in the order a user sees them. ``contributor`` holds reporter credits (shown as
+#: "Reporter": bylines, author fields and "Reporting by" lines),
 #: ``mentioned`` holds dates mentioned in the text as ``YYYY-MM`` or ``YYYY-MM-DD`` keys.
 FACETS: tuple[str, ...] = ("person", "org", "place", "contributor", "source", "mentioned")
 
@@ -26,6 +28,19 @@ class SourceRecord:
     text: str  # decoded text: the whole file, or the JSONL body field
     content_hash: str  # sha256 over the raw bytes of the record
     meta: dict[str, str] = field(default_factory=dict)  # JSONL fields: title, date, url, source, author
+
+
+@dataclass
+class CorpusRoot:
+    """A folder (or file) the index holds. ``label`` is prefixed to the ids of its articles
+    (``label/rel``) so that they cannot clash with another folder's: empty for the index's first
+    folder, whose ids stay bare relative paths."""
+
+    path: Path
+    label: str = ""
+
+    def article_id(self, rel: str) -> str:
+        return f"{self.label}/{rel}" if self.label else rel
 
 
 @dataclass
@@ -73,12 +88,18 @@ class Article:
     authors: list[str] = field(default_factory=list)
     site: str | None = None
     url: str | None = None
+    dateline: str | None = None  # the place the story was filed from ("Salvador")
     dropped: list[Dropped] = field(default_factory=list)
     entities: Entities = field(default_factory=Entities)
 
     @property
     def body(self) -> str:
         return "\n\n".join(self.paragraphs)
+
+    @property
+    def reporters(self) -> list[str]:
+        """Everyone credited with the story: bylines and author fields, then "Reporting by"."""
+        return list(dict.fromkeys([*self.authors, *self.contributors]))
 
 
 @dataclass
@@ -115,6 +136,7 @@ class Hit:
     score: float | None
     snippet: list[list[Span]]  # fragments, each a list of spans
     people: list[str] = field(default_factory=list)
+    dateline: str | None = None
 
 
 @dataclass
@@ -148,6 +170,9 @@ class IndexStats:
     skipped: list[Skipped] = field(default_factory=list)
     total: int = 0  # articles in the index afterwards
     seconds: float = 0.0
+    roots: list[str] = field(default_factory=list)  # the folders and files the index holds
+    roots_added: list[str] = field(default_factory=list)  # by this run
+    roots_removed: list[str] = field(default_factory=list)
 
 
 @dataclass

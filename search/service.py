@@ -6,7 +6,9 @@ The web layer and the CLI use only this; they never see a Whoosh object.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
+import re
 import threading
 import time
 from pathlib import Path
@@ -24,7 +26,9 @@ from .models import (
     SearchResults,
     Span,
 )
-from .store import IndexFolder, read_meta
+from .roots import roots_from_meta
+from .store import META, IndexFolder, read_meta
+from .titlecase import display_title
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +37,7 @@ MAX_PER_PAGE = 100
 MAX_RESULTS = 10_000  # deepest result a page may reach
 #: below this many hits a spelling correction is tried
 SUGGEST_BELOW = 3
+_MENTIONED_KEY = re.compile(r"\d{4}-\d{2}(?:-\d{2})?", re.ASCII)
 #: how often (seconds) a reader checks whether a rebuild swapped in a new generation
 RECHECK_SECONDS = 1.0
 
@@ -74,7 +79,7 @@ class NewsIndex:
             path=str(self.folder.root),
             generation=searcher.directory.name,
             articles=searcher.doc_count(),
-            roots=meta.get("roots", []),
+            roots=[str(root.path) for root in roots_from_meta(meta)],
             updated=meta.get("updated"),
         )
 
@@ -99,6 +104,7 @@ class NewsIndex:
         filters = filters or Filters()
         query = (query or "").strip()
         _check_params(query, sort, page, per_page)
+        _check_filters(filters)
         searcher = self._current()
         parsed = searcher.parse(query) if query else None
 
@@ -162,7 +168,7 @@ class NewsIndex:
         docnum = searcher.docnum(article_id)
         if docnum is None:
             return None
-        return backend.document_to_article(searcher.stored(docnum))
+        return _for_display(backend.document_to_article(searcher.stored(docnum)), searcher.directory)
 
     def highlight(self, article: Article, query: str) -> tuple[list[Span], list[list[Span]]]:
         """The article's title and paragraphs with the query's words marked."""
@@ -215,8 +221,33 @@ def _better_query(searcher: backend.Searcher, parsed, query: str, found: int) ->
     return None
 
 
+def _for_display(article: Article, generation: Path) -> Article:
+    """The article as shown: a headline sent in capitals in title case (stored text unchanged)."""
+    return dataclasses.replace(article, title=display_title(article.title, article.body, _acronyms(generation)))
+
+
+_acronyms_cache: dict[Path, tuple[int, frozenset[str]]] = {}
+_acronyms_lock = threading.Lock()
+
+
+def _acronyms(generation: Path) -> frozenset[str]:
+    """The corpus's acronyms (see :mod:`search.titlecase`), read again when the index's
+    settings file changes (an incremental update rewrites it in the same generation)."""
+    try:
+        stamp = (generation / META).stat().st_mtime_ns
+    except FileNotFoundError:
+        return frozenset()
+    with _acronyms_lock:
+        cached = _acronyms_cache.get(generation)
+        if cached is None or cached[0] != stamp:
+            cached = _acronyms_cache[generation] = (stamp, frozenset(read_meta(generation).get("acronyms", [])))
+            for old in list(_acronyms_cache)[:-4]:  # a long-running server sees many rebuilds
+                del _acronyms_cache[old]
+        return cached[1]
+
+
 def _hit(searcher: backend.Searcher, docnum: int, score: float | None, parsed, snippet_chars: int) -> Hit:
-    article = backend.document_to_article(searcher.stored(docnum))
+    article = _for_display(backend.document_to_article(searcher.stored(docnum)), searcher.directory)
     return Hit(
         id=article.id,
         title=article.title,
@@ -226,6 +257,7 @@ def _hit(searcher: backend.Searcher, docnum: int, score: float | None, parsed, s
         score=score,
         snippet=searcher.snippet(parsed, article.body, size=snippet_chars),
         people=article.entities.people,
+        dateline=article.dateline,
     )
 
 
@@ -240,6 +272,20 @@ def _check_params(query: str, sort: str, page: int, per_page: int) -> None:
         raise QueryError(f"per_page must be between 1 and {MAX_PER_PAGE}, not {per_page}.")
     if page < 1 or (page - 1) * per_page >= MAX_RESULTS:
         raise QueryError(f"page must be between 1 and {MAX_RESULTS // per_page}, not {page}.")
+
+
+def _check_filters(filters: Filters) -> None:
+    """A ``mentioned`` value is a date key; anything else would silently match nothing."""
+    for value in filters.facets.get("mentioned", []):
+        try:
+            if not _MENTIONED_KEY.fullmatch(value):
+                raise ValueError(value)
+            dt.date.fromisoformat(value if len(value) == 10 else value + "-01")
+        except ValueError:
+            raise QueryError(
+                f"{value[:40]!r} is not a month or day for the mentioned filter: "
+                "use YYYY-MM or YYYY-MM-DD, e.g. 2023-06 or 2023-06-18."
+            ) from None
 
 
 def open_index(path: Path | str) -> NewsIndex:

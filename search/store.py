@@ -109,7 +109,10 @@ class IndexFolder:
     def new_generation(self) -> Path:
         base = self.root / GENERATIONS
         base.mkdir(parents=True, exist_ok=True)
-        name = time.strftime("%Y%m%d-%H%M%S") + f"-{secrets.token_hex(4)}"
+        # names sort in the order generations were made (see remove_orphans)
+        now = time.time_ns()
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now // 1_000_000_000))
+        name = f"{stamp}.{now % 1_000_000_000:09d}-{secrets.token_hex(4)}"
         path = base / name
         path.mkdir()
         return path
@@ -129,6 +132,21 @@ class IndexFolder:
         keep = keep | {self.current_name()}
         for path in base.iterdir():
             if path.name not in keep:
+                shutil.rmtree(path, ignore_errors=True)
+
+    def remove_orphans(self) -> None:
+        """Drop generations left by runs that were killed: every one but the live generation
+        and the one before it (generation names sort by the time they were made). Called with
+        the write lock held, so no run is writing one."""
+        base = self.root / GENERATIONS
+        if not base.is_dir():
+            return
+        current = self.current_name()
+        older = sorted(p.name for p in base.iterdir() if current and p.name < current)
+        keep = {current, older[-1] if older else None}
+        for path in base.iterdir():
+            if path.name not in keep:
+                log.info("removing %s, left by an index run that did not finish", path)
                 shutil.rmtree(path, ignore_errors=True)
 
     @contextmanager

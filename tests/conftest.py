@@ -12,6 +12,16 @@ def seeds_dir() -> Path:
     return SEEDS
 
 
+@pytest.fixture
+def corpus(tmp_path, seeds_dir) -> Path:
+    """A copy of the seeds that a test may change."""
+    import shutil
+
+    folder = tmp_path / "corpus"
+    shutil.copytree(seeds_dir, folder)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def reuters_path() -> Path:
     path = SHARED / "corpora" / "reuters21578.jsonl.gz"

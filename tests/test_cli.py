@@ -119,3 +119,59 @@ def test_index_remembers_aliases_and_the_entities_setting(seeds_dir, tmp_path):
 def test_serve_refuses_the_debugger_on_a_public_address(seed_index):
     result = run("serve", "--debug", "--host", "0.0.0.0", "--index", seed_index)
     assert result.exit_code == 2 and "127.0.0.1 only" in result.output
+
+
+def test_index_adds_a_folder_and_says_what_was_added_and_removed(seeds_dir, tmp_path):
+    index_dir = tmp_path / "ix"
+    mine = tmp_path / "articles"
+    mine.mkdir()
+    (mine / "obsidian.txt").write_text("Obsidian trade\n\nAn obsidian trade ring was found in Oaxaca.\n")
+    assert run("index", seeds_dir, "--index", index_dir, "--no-entities").exit_code == 0
+    added = run("index", mine, "--index", index_dir)
+    assert added.exit_code == 0, added.output
+    assert "6 articles (added 1, updated 0, removed 0, unchanged 5" in added.output
+    assert f"  added {mine}\n" in added.output and str(seeds_dir) in added.output
+    removed = run("index", "--remove", mine, "--index", index_dir)
+    assert "5 articles (added 0, updated 0, removed 1, unchanged 5" in removed.output
+    assert f"  removed {mine} and its articles\n" in removed.output
+
+
+def test_index_of_a_missing_folder_leaves_nothing_behind(tmp_path):
+    result = run("index", tmp_path / "nonexistent", "--index", tmp_path / "new")
+    assert result.exit_code == 1 and "nonexistent does not exist" in result.output
+    assert not (tmp_path / "new").exists()
+
+
+def test_serve_on_a_port_in_use_says_so_in_one_line(seed_index):
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = run("serve", "--port", port, "--index", seed_index)
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output and "serving" not in result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and f"127.0.0.1:{port}" in lines[0] and "--port" in lines[0], result.output
+
+
+def test_search_help_tells_the_default_sort_of_an_empty_query(seed_index):
+    help_text = " ".join(run("search", "--help").output.split())
+    assert "[default: relevance; newest first for an empty QUERY]" in help_text
+    assert "[default: relevance]" not in help_text
+    listed = json.loads(run("search", "--json", "--index", seed_index).stdout)
+    assert listed["sort"] == "newest"
+    ranked = json.loads(run("search", "balloon", "--json", "--index", seed_index).stdout)
+    assert ranked["sort"] == "relevance"
+
+
+def test_extract_names_a_pipe_instead_of_waiting_on_it(tmp_path):
+    import os
+
+    os.mkfifo(tmp_path / "f.txt")
+    (tmp_path / "nul.txt").write_bytes(b"Obsidian\x00 trade ring in Oaxaca.\n\nBlades were traded.\n")
+    result = CliRunner().invoke(main, ["extract", str(tmp_path / "f.txt"), str(tmp_path / "nul.txt")])
+    assert result.exit_code == 0, result.output
+    assert "skipped f.txt: not a regular file: a named pipe (FIFO)" in result.stderr
+    assert "Obsidian trade ring in Oaxaca" in result.stdout

@@ -213,3 +213,103 @@ def test_reuters_corpus_end_to_end(reuters_path):
     assert len(first.paragraphs) == 17
     # wrapped lines are joined into paragraphs, not kept one per line
     assert sum(len(a.paragraphs) for a in articles) < 8 * len(articles)
+
+
+def test_a_page_without_body_text_is_not_an_article():
+    from search.extract import article_or_reason
+    from search.models import Skipped
+
+    for page in (
+        "<html><head><title>x</title></head></html>",
+        "<html><head><title>Quarterly results</title></head><body>  </body></html>",
+        "<html><head><title>Only a heading</title></head><body><h1>Only a heading</h1></body></html>",
+    ):
+        skipped = article_or_reason(record("html", page, path="empty.html"))
+        assert isinstance(skipped, Skipped) and skipped.path == "empty.html"
+        assert "no article text" in skipped.reason
+    kept = article_or_reason(record("html", "<html><head><title>x</title></head><body><p>Real text here.</p>"))
+    assert kept.paragraphs == ["Real text here."]
+    # a headline-only wire item in JSON is still an article
+    headline = article_or_reason(record("json", "", {"title": "OPEC MEETS IN VIENNA"}))
+    assert headline.title == "OPEC MEETS IN VIENNA"
+
+
+def test_html_library_complaints_name_the_file():
+    import logging
+
+    class Keep(logging.Handler):
+        def __init__(self):
+            super().__init__(logging.DEBUG)
+            self.records = []
+
+        def emit(self, record):
+            self.records.append(record)
+
+    root = logging.getLogger()
+    keep, level = Keep(), root.level
+    root.addHandler(keep)
+    root.setLevel(logging.INFO)
+    try:
+        extract_article(record("html", "<html><head><title>x</title></head></html>", path="feeds/nobody.html"))
+    finally:
+        root.removeHandler(keep)
+        root.setLevel(level)
+    library = [r for r in keep.records if r.name.startswith(("trafilatura", "htmldate", "courlan"))]
+    ours = [r for r in keep.records if r.name == "search.extract"]
+    assert not library and ours
+    assert all(r.getMessage().startswith("feeds/nobody.html: ") and r.levelno == logging.INFO for r in ours)
+
+
+def test_json_body_with_script_and_style_inside_text_is_cleaned():
+    body = (
+        "Grain prices rose on Tuesday.\n\n<script>var tracker = 'x';</script>Farmers held back sales."
+        "\n\n<style>.ad { color: red }</style>Traders expect more gains."
+    )
+    article = extract_article(record("json", body, {"title": "Grain up"}))
+    text = article.body
+    assert "tracker" not in text and "color" not in text and "<" not in text
+    assert "Farmers held back sales." in text and "Traders expect more gains." in text
+    # newswire tickers in angle brackets are not markup
+    tickers = extract_article(record("json", "Standard Oil <SRD> and British Petroleum <BP> said.", {"title": "Oil"}))
+    assert "<SRD>" in tickers.body
+
+
+@pytest.mark.parametrize(
+    ("raw", "place"),
+    [
+        ("SALVADOR, Feb 26 -", "Salvador"),
+        ("NEW YORK, March 3 -", "New York"),
+        ("ST. LOUIS, April 1 -", "St. Louis"),
+        ("WASHINGTON (Reuters) -", "Washington"),
+        ("Kyiv, Ukraine, June 18, 2023", "Kyiv, Ukraine"),
+        ("  ", None),
+        ("Feb 26 -", None),
+    ],
+)
+def test_dateline_place(raw, place):
+    from search.extract import dateline_place
+
+    assert dateline_place(raw) == place
+
+
+def test_json_dateline_and_author_fields():
+    article = extract_article(
+        record("json", "Showers continued in the Bahia cocoa zone.",
+               {"title": "BAHIA COCOA REVIEW", "dateline": "SALVADOR, Feb 26 -", "author": "Ana Ruiz"})
+    )
+    assert article.dateline == "Salvador"
+    assert article.reporters == ["Ana Ruiz"]
+
+
+def test_html_nested_beyond_any_real_page_is_reported_not_ground_through():
+    from search.extract import article_or_reason
+
+    deep = "<html><body>" + "<div>" * 20_000 + "<p>Too deep to clean.</p>" + "</div>" * 20_000 + "</body></html>"
+    skipped = article_or_reason(record("html", deep, path="deep.html"))
+    assert isinstance(skipped, Skipped) and "nested 20,000 elements deep" in skipped.reason
+    # the same in a JSON body; ordinary nesting and many sibling blocks are fine
+    assert isinstance(article_or_reason(record("json", deep, {"title": "Deep"})), Skipped)
+    nested = "<html><body>" + "<div>" * 200 + "<p>Two hundred levels is still a page.</p>" + "</div>" * 200
+    assert article_or_reason(record("html", nested)).paragraphs == ["Two hundred levels is still a page."]
+    wide = "<html><body>" + "".join(f"<div><p>Paragraph number {n} here.</p></div>" for n in range(3000))
+    assert len(article_or_reason(record("html", wide)).paragraphs) == 3000

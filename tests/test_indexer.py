@@ -15,13 +15,6 @@ from search import InputError, index_corpus, open_index
 from search.store import IndexFolder
 
 
-@pytest.fixture
-def corpus(tmp_path, seeds_dir) -> Path:
-    folder = tmp_path / "corpus"
-    shutil.copytree(seeds_dir, folder)
-    return folder
-
-
 def ids(index_dir: Path) -> set[str]:
     results = open_index(index_dir).search("", per_page=100)
     return {hit.id for hit in results.hits}
@@ -203,3 +196,95 @@ def test_a_file_that_cannot_be_read_this_time_keeps_its_articles(tmp_path):
     stats = index_corpus(index_dir, [corpus], entities=False)
     assert any("corrupt gzip" in s.reason for s in stats.skipped)
     assert stats.removed == 0 and stats.total == 300
+
+
+def test_indexing_a_second_folder_adds_it_and_remove_takes_it_out(corpus, tmp_path):
+    index_dir = tmp_path / "ix"
+    index_corpus(index_dir, [corpus], entities=False)
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "obsidian.txt").write_text("Obsidian trade\n\nAn obsidian trade ring was found in Oaxaca.\n")
+    stats = index_corpus(index_dir, [mine], entities=False)
+    assert (stats.added, stats.removed, stats.unchanged, stats.total) == (1, 0, 5, 6)
+    assert stats.roots_added == [str(mine)] and stats.roots == [str(corpus), str(mine)]
+    # a run without paths scans both; a held folder given again adds nothing
+    assert index_corpus(index_dir, [], entities=False).unchanged == 6
+    assert index_corpus(index_dir, [mine], entities=False).roots_added == []
+
+    with pytest.raises(InputError, match="does not hold"):
+        index_corpus(index_dir, remove=[tmp_path / "elsewhere"], entities=False)
+    stats = index_corpus(index_dir, remove=[corpus], entities=False)
+    assert (stats.removed, stats.total, stats.roots_removed) == (5, 1, [str(corpus)])
+    assert ids(index_dir) == {"mine/obsidian.txt"}  # its ids keep their label: its URLs still work
+
+
+def test_a_held_folder_that_disappeared_is_an_error_not_a_loss(corpus, tmp_path):
+    index_dir = tmp_path / "ix"
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "a.txt").write_text("Grain\n\nGrain prices rose on Tuesday.\n")
+    index_corpus(index_dir, [corpus, mine], entities=False)
+    shutil.rmtree(mine)
+    with pytest.raises(InputError, match=r"no longer exists.*--remove"):
+        index_corpus(index_dir, [], entities=False)
+    assert open_index(index_dir).search("").total == 6  # nothing lost
+    assert index_corpus(index_dir, remove=[mine], entities=False).total == 5
+
+
+def test_a_missing_corpus_leaves_no_index_folder_behind(tmp_path):
+    with pytest.raises(InputError, match="nonexistent"):
+        index_corpus(tmp_path / "new", [tmp_path / "nonexistent"], entities=False)
+    assert not (tmp_path / "new").exists()
+
+
+def test_leftovers_of_killed_runs_are_cleaned_at_the_next_start(corpus, tmp_path):
+    # a first build killed before it published: only .lock and a generation remain
+    index_dir = tmp_path / "ix"
+    (index_dir / "generations" / "20260101-000000-deadbeef").mkdir(parents=True)
+    (index_dir / ".lock").touch()
+    index_corpus(index_dir, [corpus], entities=False)
+    folder = IndexFolder(index_dir)
+    first = folder.current_name()
+    assert [p.name for p in (index_dir / "generations").iterdir()] == [first]
+    index_corpus(index_dir, [corpus], rebuild=True, entities=False)
+    second = folder.current_name()
+    # a rebuild killed after this one started: a newer generation that never went live
+    orphan = index_dir / "generations" / "29991231-235959-0badf00d"
+    orphan.mkdir()
+    (orphan / "MAIN_1.toc").write_text("half written")
+    index_corpus(index_dir, [], entities=False)  # an incremental run, no rebuild
+    assert sorted(p.name for p in (index_dir / "generations").iterdir()) == sorted([first, second])
+
+
+def test_a_link_whose_target_is_gone_for_now_keeps_its_article(tmp_path):
+    corpus, drive = tmp_path / "corpus", tmp_path / "drive"
+    corpus.mkdir()
+    drive.mkdir()
+    (drive / "story.txt").write_text("Grain\n\nGrain prices rose on Tuesday.\n")
+    (corpus / "story.txt").symlink_to(drive / "story.txt")
+    (corpus / "own.txt").write_text("Steel\n\nSteel output fell.\n")
+    index_corpus(tmp_path / "ix", [corpus], entities=False)
+    (drive / "story.txt").rename(drive / "moved.txt")  # the drive is not mounted, say
+    stats = index_corpus(tmp_path / "ix", [], entities=False)
+    assert (stats.removed, stats.total) == (0, 2)
+    assert [s.path for s in stats.skipped] == ["story.txt"]
+
+
+def test_a_folder_that_cannot_be_read_this_time_keeps_its_articles(tmp_path, monkeypatch):
+    corpus = tmp_path / "corpus"
+    (corpus / "locked").mkdir(parents=True)
+    (corpus / "locked" / "a.txt").write_text("Grain\n\nGrain prices rose on Tuesday.\n")
+    (corpus / "b.txt").write_text("Steel\n\nSteel output fell.\n")
+    index_corpus(tmp_path / "ix", [corpus], entities=False)
+    # permissions do not stop root, who runs CI: the folder's listing fails as chmod 000 would
+    real_scandir = os.scandir
+
+    def scandir(path="."):
+        if Path(path) == corpus / "locked":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    stats = index_corpus(tmp_path / "ix", [], entities=False)
+    assert (stats.removed, stats.total) == (0, 2)
+    assert [(s.path, s.reason) for s in stats.skipped] == [("locked", "cannot read folder: Permission denied")]

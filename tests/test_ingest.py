@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from search.decoding import decode_bytes
 from search.errors import InputError
-from search.ingest import count_records, decode_bytes, iter_records
+from search.ingest import count_records, iter_records
 from search.models import Skipped, SourceRecord
 
 DATA = Path(__file__).parent / "data"
@@ -84,7 +85,14 @@ def test_decode_bytes():
         "Привет, как дела? Это тестовый текст на русском языке."
     )
     assert decode_bytes("UTF-16 text".encode("utf-16")) == "UTF-16 text"
-    assert decode_bytes(b"abc\x00def") is None
+    # a stray NUL is dropped, the text kept; many control bytes make a file binary
+    assert decode_bytes(b"Obsidian\x00 trade ring in Oaxaca.") == "Obsidian trade ring in Oaxaca."
+    assert decode_bytes(b"Padded text." + b"\x00" * 1000) is None
+    assert decode_bytes(b"Some words \x01\x02\x03\x04\x05\x06 and more") is None
+    # UTF-16 without a byte order mark, either byte order
+    text = "Obsidian trade ring in Oaxaca, “quoted”."
+    assert decode_bytes(text.encode("utf-16-le")) == text
+    assert decode_bytes(text.encode("utf-16-be")) == text
 
 
 def write_jsonl(path: Path, lines: list[str], bom: bool = False) -> None:
@@ -176,4 +184,89 @@ def test_reuters_corpus_reads_every_line(reuters_path):
     first = found[0]
     assert first.id == "1" and first.path == "reuters21578.jsonl.gz:1"
     assert first.meta["title"] == "BAHIA COCOA REVIEW" and first.meta["date"] == "1987-02-26T15:01:01"
-    assert "dateline" not in first.meta
+    assert first.meta["dateline"] == "SALVADOR, Feb 26 -"
+
+
+def test_pipes_sockets_and_devices_are_skipped_by_name_without_blocking(tmp_path):
+    import os
+    import socket
+
+    os.mkfifo(tmp_path / "pipe.txt")
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(tmp_path / "sock.html"))
+    os.symlink("/dev/zero", tmp_path / "zero.txt")
+    (tmp_path / "good.txt").write_text("A real article about trade.")
+    # would block forever (or read forever) before: a pipe has no writer, /dev/zero no end
+    assert count_records([tmp_path]) == 4
+    found, skipped = records([tmp_path])
+    sock.close()
+    assert [r.id for r in found] == ["good.txt"]
+    reasons = {s.path: s.reason for s in skipped}
+    assert reasons == {
+        "pipe.txt": "not a regular file: a named pipe (FIFO)",
+        "sock.html": "not a regular file: a socket",
+        "zero.txt": "not a regular file: a character device",
+    }
+    assert not any(s.unreadable for s in skipped)
+    # named directly, as `dateline extract pipe.txt` does
+    assert records([tmp_path / "pipe.txt"])[1][0].reason == "not a regular file: a named pipe (FIFO)"
+
+
+def test_symbolic_links_loops_and_broken_links(tmp_path):
+    corpus = tmp_path / "corpus"
+    (corpus / "sub").mkdir(parents=True)
+    (corpus / "sub" / "a.txt").write_text("Article A about grain.")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "b.txt").write_text("Article B about steel.")
+    os_links = [
+        (corpus / "linked", elsewhere),  # a linked-in folder is read
+        (corpus / "sub" / "up", corpus),  # a loop back to the root
+        (corpus / "gone.txt", tmp_path / "missing.txt"),
+        (corpus / "self.txt", corpus / "self.txt"),
+    ]
+    for link, target in os_links:
+        link.symlink_to(target)
+    found, skipped = records([corpus])
+    assert [r.id for r in found] == ["linked/b.txt", "sub/a.txt"]
+    reasons = {s.path: s.reason for s in skipped}
+    assert "loop" in reasons["sub/up"]
+    assert reasons["gone.txt"].startswith("symbolic link to nothing")
+    assert reasons["self.txt"].startswith("symbolic link to nothing")
+
+
+def test_a_file_too_large_for_an_article_is_skipped_without_reading_it_all(tmp_path, monkeypatch):
+    import search.ingest as ingest
+
+    monkeypatch.setattr(ingest, "MAX_ARTICLE_BYTES", 1000)
+    (tmp_path / "huge.txt").write_bytes(b"word " * 400)
+    (tmp_path / "small.txt").write_text("A short article.")
+    long_line = json.dumps({"id": "long", "body": "word " * 400})
+    (tmp_path / "feed.jsonl").write_text(long_line + "\n" + json.dumps({"id": "ok", "body": "Fine."}) + "\n")
+    (tmp_path / "whole.json").write_text(json.dumps({"title": "Long", "body": "word " * 400}))
+    (tmp_path / "listed.json").write_text(json.dumps([{"id": f"l{n}", "body": "word " * 50} for n in range(9)]))
+    # one object a line under a .json name: read line by line, so no more limited than JSONL
+    lines = [json.dumps({"id": f"n{n}", "body": "word " * 50}) for n in range(9)]
+    (tmp_path / "lines.json").write_text("\n".join(lines) + "\n")
+    found, skipped = records([tmp_path])
+    assert [r.id for r in found] == ["ok", *(f"n{n}" for n in range(9)), "small.txt"]
+    too_large = "is larger than 0 MB, too large for one article"
+    assert {s.path: s.reason for s in skipped} == {
+        "feed.jsonl:1": f"the line {too_large}",
+        "huge.txt": f"the file {too_large}",
+        "whole.json": f"the file {too_large}",
+        "listed.json": f"the file {too_large}",
+    }
+
+
+def test_beir_id_and_dateline_fields(tmp_path):
+    feed = tmp_path / "corpus.jsonl"
+    feed.write_text(
+        json.dumps({"_id": "4983", "title": "Microstructural development", "text": "Alterations of the brain."})
+        + "\n"
+        + json.dumps({"id": 7, "_id": "ignored", "dateline": "SALVADOR, Feb 26 -", "body": "Showers continued."})
+        + "\n"
+    )
+    found, _ = records([feed])
+    assert [r.id for r in found] == ["4983", "7"]
+    assert found[1].meta["dateline"] == "SALVADOR, Feb 26 -"

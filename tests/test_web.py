@@ -209,6 +209,9 @@ BAD_PARAMETERS = {
     "unknown sort": "sort=popularity",
     "too long facet value": "person=" + "x" * 500,
     "one-letter wildcard": "q=a*",
+    "mentioned not a date": "mentioned=junk",
+    "mentioned month 13": "mentioned=2023-13",
+    "mentioned day 31 in June": "mentioned=2023-06-31",
 }
 
 
@@ -222,6 +225,12 @@ def test_bad_parameters_give_a_friendly_400(web_client, query_string):
     api = web_client.get(f"/api/search?{query_string}")
     assert api.status_code == 400
     assert api.is_json and set(api.get_json()) == {"error"} and api.get_json()["error"]
+
+
+def test_malformed_mentioned_value_is_explained(web_client):
+    error = web_client.get("/api/search?mentioned=June").get_json()["error"]
+    assert "'June'" in error and "YYYY-MM" in error
+    assert web_client.get("/api/search?mentioned=2023-06").status_code == 200
 
 
 def test_malformed_query_explains_the_syntax(web_client):
