@@ -16,18 +16,22 @@ import datetime as dt
 import logging
 import os
 import re
+import shutil
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from whoosh import collectors, fields, highlight, index, qparser, query, scoring, spelling
-from whoosh.analysis import RegexTokenizer, StemmingAnalyzer
+from whoosh import fields, highlight, index, qparser, query, scoring, spelling
+from whoosh.analysis import STOP_WORDS, RegexTokenizer, StemmingAnalyzer
 from whoosh.qparser.dateparse import DateParserPlugin
 
+from .arrayquery import Evaluator
 from .errors import QueryError
 from .models import FACETS, Article, Entities, FacetCount, Filters, Span
+from .postings import Postings, folder_name
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +59,10 @@ FIELD_ALIASES = {
 }
 
 SEARCH_FIELDS = ("title", "body")
+#: fields whose postings are kept as arrays (search.postings)
+ARRAY_FIELDS = (*SEARCH_FIELDS, *FACETS)
+#: seconds a search may take before it is refused as too broad (``open_index(time_budget=...)``)
+DEFAULT_TIME_BUDGET = 2.0
 
 
 def make_schema() -> fields.Schema:
@@ -168,20 +176,24 @@ def _snapshot_name(generation: int) -> str:
 
 
 def save_snapshot(directory: Path) -> None:
-    """Precompute the facet cache of the index's latest commit, and drop older ones."""
+    """Precompute the facet cache and postings arrays of the index's latest commit, and drop
+    older ones."""
     ix = index.open_dir(str(directory))
     try:
         reader = ix.reader()
         try:
-            name = _snapshot_name(reader.generation())
-            _Snapshot(reader).save(directory / name)
+            generation = reader.generation()
+            snapshot = _Snapshot(reader)
+            snapshot.save(directory / _snapshot_name(generation))
+            snapshot.postings.save(directory / folder_name(generation))
         finally:
             reader.close()
     finally:
         ix.close()
-    for old in directory.glob("facets-*.npz"):
-        if old.name != name:
-            old.unlink(missing_ok=True)
+    keep = {_snapshot_name(generation), folder_name(generation)}
+    for old in [*directory.glob("facets-*.npz"), *directory.glob("postings-*")]:
+        if old.name not in keep:
+            shutil.rmtree(old) if old.is_dir() else old.unlink(missing_ok=True)
 
 
 def stored_sources(directory: Path) -> dict[str, tuple[str, str]]:
@@ -241,6 +253,8 @@ class _Snapshot:
         path = directory / _snapshot_name(reader.generation()) if directory else None
         if not (path and path.exists() and self._load(path, reader.doc_count_all())):
             self._build(reader)
+        saved = Postings.load(directory / folder_name(reader.generation()), self.size) if directory else None
+        self.postings = saved or Postings.build(reader, list(ARRAY_FIELDS), self.live)
         self._spelling_words: list[str] | None = None
         self._corrector_lock = threading.Lock()
 
@@ -339,27 +353,15 @@ class _Corrector(spelling.ListCorrector):
             yield score * 10_000_000 + min(frequency, 9_999_999), word
 
 
-class _AllScores(collectors.ScoredCollector):
-    """Collects every matching document with its score, so one pass over the postings gives
-    both the match set (for facet counts) and the ranking (top k taken with numpy)."""
-
-    def __init__(self):
-        super().__init__(replace=0)
-        self.docnums: list[int] = []
-        self.scores: list[float] = []
-
-    def _collect(self, global_docnum, score):
-        self.docnums.append(global_docnum)
-        self.scores.append(score)
-        return 0 - score
-
-
 @dataclass
 class Matches:
-    """The documents a query matches, with their scores (parallel arrays)."""
+    """The documents a query matches, with their scores (parallel arrays), the words it searched
+    (wildcards expanded, for highlighting) and notes on how it was narrowed."""
 
     docnums: np.ndarray
     scores: np.ndarray
+    words: set[str]
+    notes: list[str]
 
     def mask(self, size: int) -> np.ndarray:
         mask = np.zeros(size, dtype=bool)
@@ -419,8 +421,9 @@ class Searcher:
     """A read-only view of one index generation. Thread-safe: each thread gets its own
     Whoosh searcher; the numpy caches are shared."""
 
-    def __init__(self, directory: Path):
+    def __init__(self, directory: Path, time_budget: float = DEFAULT_TIME_BUDGET):
         self.directory = directory
+        self.time_budget = time_budget
         self._index = index.open_dir(str(directory))
         self._local = threading.local()
         self._lock = threading.Lock()
@@ -490,6 +493,12 @@ class Searcher:
         except Exception as error:  # Whoosh raises many kinds for bad syntax
             raise QueryError(f"Could not understand the query: {error}") from None
         if isinstance(parsed, type(query.NullQuery)):
+            words = [t.text.lower() for t in _WORDS(text) if t.text not in _OPERATORS]
+            if words and all(word in STOP_WORDS for word in words):
+                raise QueryError(
+                    f"{' '.join(words)!r}: only very common words (stop words such as 'the', 'may', 'will'), "
+                    "which the index leaves out; add a more specific word."
+                )
             raise QueryError("The query has no words to search for.")
         for node in parsed.leaves():
             if isinstance(node, query.Wildcard | query.Prefix) and len(node.text.strip("*?")) < 2:
@@ -514,10 +523,18 @@ class Searcher:
             return query.Or([query.Term(node.fieldname, v) for v in matches])
         return node
 
-    def matches(self, q: query.Query) -> Matches:
-        collector = _AllScores()
-        self._searcher().search_with_collector(q, collector)
-        return Matches(np.asarray(collector.docnums, dtype=np.int64), np.asarray(collector.scores, dtype=np.float64))
+    def _evaluator(self, deadline: float | None) -> Evaluator:
+        snap = self.snapshot()
+        deadline = time.monotonic() + self.time_budget if deadline is None else deadline
+        return Evaluator(snap.postings, self._searcher(), snap.live, snap.days, deadline)
+
+    def matches(self, q: query.Query, deadline: float | None = None) -> Matches:
+        """Every document ``q`` matches, scored; raises QueryTooBroad past the deadline
+        (default: the time budget from now)."""
+        evaluator = self._evaluator(deadline)
+        found = evaluator.run(q)
+        words = {word for field, word in evaluator.words if field in SEARCH_FIELDS}
+        return Matches(found.docs, found.scores, words, evaluator.notes)
 
     def base_mask(self, matches: Matches | None) -> np.ndarray:
         """Documents a query matches (every live one for no query)."""
@@ -618,9 +635,10 @@ class Searcher:
     def docnum(self, article_id: str) -> int | None:
         return self._searcher().document_number(id=article_id)
 
-    def snippet(self, q: query.Query | None, text: str, top: int = 3, size: int = 200) -> list[list[Span]]:
-        if q is not None:
-            terms = self.query_terms(q)
+    def snippet(self, terms: set[str], text: str, top: int = 3, size: int = 200) -> list[list[Span]]:
+        """Up to ``top`` fragments of ``text`` around the words ``terms`` (from :class:`Matches`
+        or :meth:`query_terms`); the start of the text when none is found."""
+        if terms:
             # Highlighting re-analyses (stems) the text it is given: give it only the paragraphs
             # that can hold a match, found by the first letters of each stem.
             heads = {term[:4] for term in terms}
@@ -643,8 +661,7 @@ class Searcher:
             lead = lead[:size].rsplit(" ", 1)[0] + " …"
         return [[Span(lead)]] if lead else []
 
-    def highlight_whole(self, q: query.Query, text: str) -> list[Span]:
-        terms = self.query_terms(q)
+    def highlight_whole(self, terms: set[str], text: str) -> list[Span]:
         if not terms:
             return [Span(text)]
         fragments = highlight.highlight(
@@ -653,20 +670,13 @@ class Searcher:
         return fragments[0] if fragments else [Span(text)]
 
     def query_terms(self, q: query.Query) -> set[str]:
-        """The indexed words a query matches in title or body, wildcards expanded.
-
-        Walks the leaves itself: whoosh3 3.54's ``Query.existing_terms`` rebinds its
-        ``fieldname`` argument inside the loop and skips every field after the first."""
-        reader = self._searcher().ixreader
-        words: set[str] = set()
+        """The indexed words a query searches in title or body, wildcards expanded as
+        :meth:`matches` expands them (at most ``arrayquery.MAX_EXPANSION`` each)."""
+        evaluator = self._evaluator(None)
         for leaf in q.leaves():
-            if leaf.field() not in SEARCH_FIELDS:
-                continue
-            for fieldname, text in leaf.expanded_terms(reader, phrases=True):
-                word = text.decode("utf-8") if isinstance(text, bytes) else text
-                if (fieldname, word) in reader:
-                    words.add(word)
-        return words
+            if leaf.field() in SEARCH_FIELDS:
+                evaluator.collect_words(leaf)
+        return {word for field, word in evaluator.words if field in SEARCH_FIELDS}
 
     def suggest(self, q: query.Query, text: str) -> str | None:
         """A corrected query string, for words found in neither titles nor bodies."""
@@ -701,3 +711,5 @@ class Searcher:
 
 
 _FIELD_NAME = re.compile(r"(?<![\w\"])([A-Za-z_]+):(?=\S)")
+_WORDS = RegexTokenizer()
+_OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
