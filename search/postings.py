@@ -114,6 +114,8 @@ class Postings:
     @classmethod
     def load(cls, folder: Path, size: int) -> Postings | None:
         """Map a saved folder; None when it is absent or belongs to another index state."""
+        if not (folder / "stats.json").is_file():
+            return None
         try:
             stats = json.loads((folder / "stats.json").read_text(encoding="utf-8"))
             if stats.get("version") != _FORMAT_VERSION or stats.get("doc_count_all") != size:
