@@ -235,3 +235,15 @@ def test_a_query_of_stop_words_says_why_it_finds_nothing(ix):
     with pytest.raises(QueryError, match="stop words"):
         ix.search("The Will")
     assert ix.search("may oil").total == ix.search("oil").total
+
+
+def test_the_page_and_the_api_show_a_cut_expansion_and_refuse_a_too_broad_query(reuters_index):
+    from web import create_app
+
+    client = create_app({"INDEX_PATH": str(reuters_index)}).test_client()
+    page = client.get("/", query_string={"q": "pr*"})
+    assert page.status_code == 200
+    assert f"only the {MAX_EXPANSION} most frequent were searched" in page.get_data(as_text=True)
+    api = client.get("/api/search", query_string={"q": "pr*"}).get_json()
+    assert any("most frequent" in note for note in api["notes"])
+    assert client.get("/api/search", query_string={"q": "may"}).status_code == 400
