@@ -16,7 +16,7 @@ purpose and says so:
 
 Phrases match the documents holding all their words (arrays), then positions are checked with
 Whoosh on those candidates only. Query kinds without an array form (numeric ranges other than
-dates, ``Every``) run through Whoosh's matchers, under the same deadline.
+dates) run through Whoosh's matchers, under the same deadline.
 """
 
 from __future__ import annotations
@@ -91,6 +91,8 @@ class Evaluator:
             return self._expansion(node)
         if type(node) is query.Term and self.postings.get(node.fieldname) is not None:
             return self._term(node.fieldname, node.text, node.boost)
+        if isinstance(node, query.Every):
+            return self._every(node)
         if node is query.NullQuery or isinstance(node, type(query.NullQuery)):
             return _EMPTY
         return self._whoosh(node)
@@ -168,6 +170,16 @@ class Evaluator:
             words = field.terms[begin : min(stop, begin + 8192)].tolist()
             chosen.extend(begin + i for i, word in enumerate(words) if keep(word.decode("utf-8")))
         return np.array(chosen, dtype=np.int64)
+
+    def _every(self, node: query.Every) -> Scored:
+        """Every document (with a value in the field, if one is named); Whoosh's constant score."""
+        if node.fieldname in (None, "", "*"):
+            docs = np.flatnonzero(self.live)
+        elif self._field(node.fieldname) is not None:
+            docs = np.unique(self._field(node.fieldname).docs).astype(np.int64)
+        else:
+            return self._whoosh(node)
+        return Scored(docs, np.full(len(docs), float(node.boost)))
 
     def _date_range(self, node: query.DateRange) -> Scored:
         """Documents dated within the range (day resolution, as indexed), Whoosh's constant score."""

@@ -122,6 +122,7 @@ SUITE = [
     "source:\"wire b\" oil",
     "+oil gas",
     "oil ANDMAYBE gas",
+    "*:*",
     "zzzqqq",
 ]
 
