@@ -116,19 +116,17 @@ def available() -> list[type]:
 
 
 def build_all(cache: Path, copies: int, articles_factory) -> dict:
-    """Build (or reuse) every available peer's index for ``copies``; returns build seconds."""
+    """Build (or reuse) every available peer's index for ``copies`` from ``articles_factory()``
+    (called once per peer: it may return a generator); returns build seconds."""
     record_file = cache / f"reuters-x{copies}.peers.json"
     record = json.loads(record_file.read_text(encoding="utf-8")) if record_file.is_file() else {}
-    articles = None
     for peer in available():
         path = cache / f"reuters-x{copies}.{peer.name}"
         if path.exists() and peer.name in record:
             continue
-        if articles is None:
-            articles = articles_factory()
         started = time.perf_counter()
         log.info("x%d: building the %s peer index", copies, peer.name)
-        peer.build(path, articles)
+        peer.build(path, articles_factory())
         record[peer.name] = {"build_seconds": round(time.perf_counter() - started, 1), "path": path.name}
     record_file.write_text(json.dumps(record, indent=1), encoding="utf-8")
     return record

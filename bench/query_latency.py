@@ -184,11 +184,12 @@ def build_index(copies: int, corpus: str, rebuild: bool) -> dict:
             if record.get("code") != _fingerprint():
                 log.warning("x%d: cached index was built by other search/ code: pass --rebuild to refresh it", copies)
             generation = IndexFolder(root).current()
-            if not any(generation.glob("postings-*")):  # built before the postings arrays existed
+            if record.get("snapshot_code") != _fingerprint():  # saved by other code, or never
                 log.info("x%d: saving the facet cache and postings arrays of the cached index", copies)
                 started = time.perf_counter()
                 backend.save_snapshot(generation)
                 record["seconds"]["snapshot"] = round(time.perf_counter() - started, 1)
+                record["snapshot_code"] = _fingerprint()
                 record["index_bytes"] = _tree_bytes(generation)
                 record_file.write_text(json.dumps(record, indent=1), encoding="utf-8")
             log.info("x%d: reusing %s (%d articles)", copies, root, record["articles"])
@@ -228,6 +229,7 @@ def build_index(copies: int, corpus: str, rebuild: bool) -> dict:
     record = {
         "params": params,
         "code": _fingerprint(),
+        "snapshot_code": _fingerprint(),
         "built": dt.datetime.now().isoformat(timespec="seconds"),
         "articles": backend.doc_count(generation),
         "corpus": corpus_info,
@@ -472,12 +474,12 @@ def measure_peers(copies: int, texts: dict[str, list[str]]) -> dict:
         for text in texts["queries"][:WARMUP_QUERIES]:
             peer.search(text)
         for scenario, key in PEER_SCENARIOS.items():
-            times = []
+            times, found = [], 0
             for text in texts[key]:
                 t0 = time.perf_counter()
-                peer.search(text)
+                found += peer.search(text) > 0
                 times.append((time.perf_counter() - t0) * 1000)
-            results.setdefault(peer.name, {})[scenario] = summarize(times)
+            results.setdefault(peer.name, {})[scenario] = {**summarize(times), "queries_with_hits": found}
             log.info("x%d %-12s %-14s p50 %6.1f  p95 %6.1f ms", copies, peer.name, scenario,
                      results[peer.name][scenario]["p50_ms"], results[peer.name][scenario]["p95_ms"])
     results["memory"] = rss_mb()

@@ -184,7 +184,7 @@ def save_snapshot(directory: Path) -> None:
         try:
             generation = reader.generation()
             snapshot = _Snapshot(reader)
-            snapshot.save(directory / _snapshot_name(generation))
+            snapshot.save(directory / _snapshot_name(generation), reader)
             snapshot.postings.save(directory / folder_name(generation))
         finally:
             reader.close()
@@ -250,16 +250,16 @@ class _Snapshot:
     """
 
     def __init__(self, reader, directory: Path | None = None):
+        self._spelling_words: list[str] | None = None
+        self._corrector_lock = threading.Lock()
         path = directory / _snapshot_name(reader.generation()) if directory else None
         if not (path and path.exists() and self._load(path, reader.doc_count_all())):
             self._build(reader)
         saved = Postings.load(directory / folder_name(reader.generation()), self.size) if directory else None
         self.postings = saved or Postings.build(reader, list(ARRAY_FIELDS), self.live)
-        self._spelling_words: list[str] | None = None
-        self._corrector_lock = threading.Lock()
 
-    def save(self, path: Path) -> None:
-        arrays = {"live": self.live, "days": self.days}
+    def save(self, path: Path, reader) -> None:
+        arrays = {"live": self.live, "days": self.days, "spelling": np.array(self._words(reader), dtype=str)}
         for name, facet in self.facets.items():
             arrays[f"{name}.values"] = np.array(facet.values, dtype=str)
             arrays[f"{name}.docs"] = facet.docs
@@ -283,6 +283,8 @@ class _Snapshot:
                     )
                     for name in FACETS
                 }
+                if "spelling" in data:
+                    self._spelling_words = data["spelling"].tolist()
         except (OSError, KeyError, ValueError) as error:
             log.warning("rebuilding the facet cache: %s is unreadable (%s)", path, error)
             return False
@@ -321,16 +323,20 @@ class _Snapshot:
             self.days[offset : offset + size][known] = days[known].astype(np.int32)
 
 
-    def corrector(self, reader) -> _Corrector:
-        """A spelling corrector over the unstemmed words of titles and bodies, for the calling
-        thread's ``reader``; the word list is read once per commit, on the first suggestion."""
+    def _words(self, reader) -> list[str]:
+        """The unstemmed words of titles and bodies: saved with the snapshot, or read from the
+        index once per commit (an older index), on the first suggestion."""
         with self._corrector_lock:
             if self._spelling_words is None:
                 words = set()
                 for field in ("spell_title", "spell_body"):
                     words.update(term.decode("utf-8") for term in reader.lexicon(field))
                 self._spelling_words = sorted(words)
-        return _Corrector(self._spelling_words, reader)
+            return self._spelling_words
+
+    def corrector(self, reader) -> _Corrector:
+        """A spelling corrector for the calling thread's ``reader``."""
+        return _Corrector(self._words(reader), reader)
 
 
 class _Corrector(spelling.ListCorrector):
