@@ -405,18 +405,40 @@ class _SpanFormatter(highlight.Formatter):
         return [self.format_fragment(f) for f in fragments]
 
 
+def _head(stem: str) -> str:
+    """Letters that every word with this stem contains: its first four, but never its last
+    (the stemmer turns a final "y" into "i": "they" -> "thei")."""
+    return stem[: max(1, min(4, len(stem) - 1))]
+
+
 class _HighlightTokens:
     """The body analyzer's tokens for highlighting, cheaply: the same words at the same offsets,
     but only a word that could be one of ``terms`` (same first two letters: stemming changes
     endings only) goes through the stemmer; any other keeps its lowercase form, which no term
     equals. Whoosh's filter chain on every word of every hit was half of a search's time."""
 
-    def __init__(self, analyzer, terms: set[str]):
+    def __init__(self, analyzer, terms: set[str], reach: int | None = None):
         tokenizer, stemmer = analyzer.items[0], analyzer.items[-1]
         self.pattern = tokenizer.expression
         self.stem = stemmer._stem
         self.ignore = stemmer.ignore
         self.heads = {term[:2] for term in terms}
+        # with ``reach``, only words within that many characters of a possible match (a stem's
+        # first letters) are produced: no fragment can hold the others
+        self.reach = reach
+        self.near = re.compile("|".join(re.escape(h) for h in sorted({_head(t) for t in terms}, key=len, reverse=True)))
+
+    def _stretches(self, text: str) -> list[tuple[int, int]]:
+        if self.reach is None or len(text) <= 4 * self.reach:
+            return [(0, len(text))]
+        stretches: list[tuple[int, int]] = []
+        for match in self.near.finditer(text.lower()):
+            start, stop = max(0, match.start() - self.reach), match.end() + self.reach
+            if stretches and start <= stretches[-1][1]:
+                stretches[-1] = (stretches[-1][0], stop)
+            else:
+                stretches.append((start, stop))
+        return stretches
 
     @classmethod
     def fits(cls, analyzer) -> bool:
@@ -425,12 +447,17 @@ class _HighlightTokens:
 
     def __call__(self, text: str, **options):
         token = Token(chars=True, removestops=False)
-        for match in self.pattern.finditer(text):
-            word = match.group(0).lower()
-            if word[:2] in self.heads and word not in self.ignore:
-                word = self.stem(word)
-            token.text, token.startchar, token.endchar, token.stopped = word, match.start(), match.end(), False
-            yield token
+        done = 0
+        for start, stop in self._stretches(text):
+            # from the start of the word the stretch begins in (words never straddle two stretches)
+            start = max(done, text.rfind(" ", 0, start) + 1)
+            for match in self.pattern.finditer(text, start, stop):
+                word = match.group(0).lower()
+                if word[:2] in self.heads and word not in self.ignore:
+                    word = self.stem(word)
+                token.text, token.startchar, token.endchar, token.stopped = word, match.start(), match.end(), False
+                done = match.end()
+                yield token
 
 
 def _buckets(first: dt.date, last: dt.date, granularity: str) -> list[str]:
@@ -675,7 +702,7 @@ class Searcher:
         if terms:
             # Highlighting re-analyses (stems) the text it is given: give it only the paragraphs
             # that can hold a match, found by the first letters of each stem.
-            heads = {term[:4] for term in terms}
+            heads = {_head(term) for term in terms}
             text_with_matches = "\n\n".join(
                 p for p in text.split("\n\n") if any(head in p.lower() for head in heads)
             )
@@ -683,7 +710,7 @@ class Searcher:
                 fragments = highlight.highlight(
                     text_with_matches,
                     terms,
-                    self._highlight_analyzer(terms),
+                    self._highlight_analyzer(terms, reach=size + 60),
                     highlight.ContextFragmenter(maxchars=size, surround=60),
                     _SpanFormatter(),
                     top=top,
@@ -703,9 +730,9 @@ class Searcher:
         )
         return fragments[0] if fragments else [Span(text)]
 
-    def _highlight_analyzer(self, terms: set[str]):
+    def _highlight_analyzer(self, terms: set[str], reach: int | None = None):
         analyzer = self.schema["body"].analyzer
-        return _HighlightTokens(analyzer, terms) if _HighlightTokens.fits(analyzer) else analyzer
+        return _HighlightTokens(analyzer, terms, reach) if _HighlightTokens.fits(analyzer) else analyzer
 
     def query_terms(self, q: query.Query) -> set[str]:
         """The indexed words a query searches in title or body, wildcards expanded as
