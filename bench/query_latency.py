@@ -557,6 +557,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached indexes")
     parser.add_argument("--fuzz", type=int, default=2000, help="fuzzed queries in g_fuzz (default 2000)")
     parser.add_argument("--no-peers", action="store_true", help="skip SQLite FTS5 and Tantivy")
+    parser.add_argument("--out", type=Path, default=RESULTS, help=f"result file (default {RESULTS.relative_to(ROOT)})")
     parser.add_argument("--profile", choices=sorted(SCENARIOS), help="cProfile one scenario and print the top "
                         "functions (results are then not written: profiling distorts the timings)")
     args = parser.parse_args(argv)
@@ -615,11 +616,11 @@ def main(argv: list[str] | None = None) -> int:
     print(table(report))
     if args.profile:
         return 0
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    tmp = RESULTS.with_name(RESULTS.name + ".tmp")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = args.out.with_name(args.out.name + ".tmp")
     tmp.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, RESULTS)
-    log.info("wrote %s", RESULTS.relative_to(ROOT))
+    os.replace(tmp, args.out)
+    log.info("wrote %s", args.out)
     return 0
 
 

@@ -33,7 +33,15 @@ BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 sys.path.insert(0, str(BENCH_DIR))
 
-from query_latency import CORPUS, QUERY_SEED, machine_info, make_queries, summarize  # noqa: E402
+from query_latency import (  # noqa: E402
+    CORPUS,
+    FUZZ_SEED,
+    QUERY_SEED,
+    machine_info,
+    make_fuzz_queries,
+    make_queries,
+    summarize,
+)
 
 RESULTS = BENCH_DIR / "results" / "web_load.json"
 BIN = Path(sys.executable).parent
@@ -78,7 +86,8 @@ def _tree_rss_mb(pid: int) -> float:
     return round(total / 1024, 1)
 
 
-def run(kind: str, index: Path, clients: int, seconds: float, queries: list[str], baseline: Path | None) -> dict:
+def run(kind: str, index: Path, clients: int, seconds: float, queries: list[str], baseline: Path | None,
+        fuzz: list[str], fuzz_clients: int) -> dict:
     port = _free_port()
     command, env = server_command(kind, index, port, baseline)
     server = subprocess.Popen(command, env=env, cwd=str(ROOT), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -95,7 +104,7 @@ def run(kind: str, index: Path, clients: int, seconds: float, queries: list[str]
             if time.monotonic() > deadline or server.poll() is not None:
                 raise RuntimeError(f"{kind} did not start: {server.stderr.read().decode()[-2000:]}")
             time.sleep(0.3)
-        times: dict[str, list[float]] = {"api": [], "page": []}
+        times: dict[str, list[float]] = {"api": [], "page": [], "fuzz": []}
         errors: list[str] = []
         stop = time.monotonic() + seconds
         lock = threading.Lock()
@@ -104,8 +113,11 @@ def run(kind: str, index: Path, clients: int, seconds: float, queries: list[str]
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             i = number * 37
             while time.monotonic() < stop:
-                kind_ = "api" if i % 2 else "page"
-                path = ("/api/search?" if kind_ == "api" else "/?") + urlencode({"q": queries[i % len(queries)]})
+                if number < fuzz_clients:  # a client typing fuzzed queries: wildcards, fuzzy, ranges...
+                    kind_, path = "fuzz", "/api/search?" + urlencode({"q": fuzz[i % len(fuzz)]})
+                else:
+                    kind_ = "api" if i % 2 else "page"
+                    path = ("/api/search?" if kind_ == "api" else "/?") + urlencode({"q": queries[i % len(queries)]})
                 started = time.perf_counter()
                 try:
                     connection.request("GET", path)
@@ -118,7 +130,7 @@ def run(kind: str, index: Path, clients: int, seconds: float, queries: list[str]
                 elapsed = (time.perf_counter() - started) * 1000
                 with lock:
                     times[kind_].append(elapsed)
-                    if status != 200:
+                    if status != 200 and not (kind_ == "fuzz" and status == 400):  # 400: refused with a reason
                         errors.append(f"{status} {path}")
                 i += 1
 
@@ -133,13 +145,14 @@ def run(kind: str, index: Path, clients: int, seconds: float, queries: list[str]
     finally:
         server.terminate()
         server.wait(timeout=30)
-    total = len(times["api"]) + len(times["page"])
+    total = len(times["api"]) + len(times["page"])  # the fuzz clients' requests are reported apart
     return {
         "server": " ".join(command[:6]) if kind != "baseline" else f"baseline {baseline} (waitress, 8 threads)",
         "requests": total,
         "requests_per_s": round(total / elapsed, 1),
         "api": summarize(times["api"]),
         "page": summarize(times["page"]),
+        "fuzz": summarize(times["fuzz"]) if times["fuzz"] else None,
         "errors": len(errors),
         "first_errors": errors[:5],
         "server_rss_mb": rss,
@@ -153,28 +166,35 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--servers", default="waitress,gunicorn", help="comma-separated: waitress, gunicorn")
     parser.add_argument("--baseline", type=Path, help="an older checkout to serve with waitress first")
     parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--out", type=Path, default=RESULTS, help=f"result file (default {RESULTS.relative_to(ROOT)})")
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--fuzz-clients", type=int, default=0,
+                        help="of the clients, how many send fuzzed queries (query_latency.py's g_fuzz) to the API")
     args = parser.parse_args(argv)
     if not (args.index / "CURRENT").is_file():
         print(f"No index at {args.index}: run bench/query_latency.py --sizes 1 first.", file=sys.stderr)
         return 2
     queries = make_queries(CORPUS, 300, QUERY_SEED)
+    fuzz = make_fuzz_queries(CORPUS, 2000, FUZZ_SEED)
     kinds = (["baseline"] if args.baseline else []) + [k.strip() for k in args.servers.split(",") if k.strip()]
     report = {"machine": machine_info(), "parameters": {"index": str(args.index), "clients": args.clients,
               "seconds": args.seconds, "queries": 300, "mix": "alternately /api/search and / (the page)",
+              "fuzz_clients": args.fuzz_clients,
               "targets": TARGETS}, "runs": {}}
     for kind in kinds:
         print(f"{kind}: {args.clients} clients for {args.seconds:.0f} s ...", file=sys.stderr)
-        report["runs"][kind] = run(kind, args.index, args.clients, args.seconds, queries, args.baseline)
+        report["runs"][kind] = run(kind, args.index, args.clients, args.seconds, queries, args.baseline,
+                                   fuzz, args.fuzz_clients)
     report["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     print(f"{'server':<10} {'req/s':>7} {'api p50':>8} {'api p95':>8} {'api max':>8} {'page p50':>9} "
           f"{'page p95':>9} {'page max':>9} {'errors':>7} {'RSS MB':>7}")
     for kind, r in report["runs"].items():
         print(f"{kind:<10} {r['requests_per_s']:>7.1f} {r['api']['p50_ms']:>8.1f} {r['api']['p95_ms']:>8.1f} "
               f"{r['api']['max_ms']:>8.1f} {r['page']['p50_ms']:>9.1f} {r['page']['p95_ms']:>9.1f} "
-              f"{r['page']['max_ms']:>9.1f} {r['errors']:>7} {r['server_rss_mb']:>7.0f}")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+              f"{r['page']['max_ms']:>9.1f} {r['errors']:>7} {r['server_rss_mb']:>7.0f}"
+              + (f"   fuzz p95 {r['fuzz']['p95_ms']:.0f} max {r['fuzz']['max_ms']:.0f} ms" if r["fuzz"] else ""))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
     return 0
 
 
