@@ -762,8 +762,8 @@ class Searcher:
             return correction.string
         return None
 
-    def count(self, q: query.Query) -> int:
-        return int(self.base_mask(self.matches(q)).sum())
+    def count(self, q: query.Query, deadline: float | None = None) -> int:
+        return int(self.base_mask(self.matches(q, deadline)).sum())
 
     def more_like(self, docnum: int, top: int) -> list[int]:
         text = self.stored(docnum).get("body") or ""

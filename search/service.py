@@ -141,7 +141,7 @@ class NewsIndex:
         suggestion = None
         # judged on the query alone: a filter that leaves few hits is no sign of a typo
         if parsed is not None and int(base.sum()) < SUGGEST_BELOW:
-            suggestion = _better_query(searcher, parsed, query, int(base.sum()))
+            suggestion = _better_query(searcher, parsed, query, int(base.sum()), deadline)
 
         return SearchResults(
             query=query,
@@ -209,14 +209,15 @@ class NewsIndex:
         return result
 
 
-def _better_query(searcher: backend.Searcher, parsed, query: str, found: int) -> str | None:
-    """A spelling correction of ``query`` that finds more than ``found`` articles, if any.
+def _better_query(searcher: backend.Searcher, parsed, query: str, found: int, deadline: float) -> str | None:
+    """A spelling correction of ``query`` that finds more than ``found`` articles, if any,
+    within the search's deadline.
 
     Optional help: a failure inside Whoosh's corrector (it crashes on a token split in two,
-    as in "talks,balonn") must not fail the search."""
+    as in "talks,balonn") or a correction too broad to count in time must not fail the search."""
     try:
         corrected = searcher.suggest(parsed, query)
-        if corrected and searcher.count(searcher.parse(corrected)) > found:
+        if corrected and searcher.count(searcher.parse(corrected), deadline) > found:
             return corrected
     except Exception:
         log.debug("no spelling suggestion for %r", query, exc_info=True)
