@@ -659,7 +659,10 @@ class Searcher:
         span = int(days.max() - days.min())
         granularity = "year" if span > 3 * 366 else "month" if span > 62 else "day"
         width = {"year": 4, "month": 7, "day": 10}[granularity]
-        values, counts = np.unique(days, return_counts=True)
+        first = int(days.min())
+        counts = np.bincount(days - first)  # linear, where np.unique sorts
+        values = np.flatnonzero(counts)
+        counts, values = counts[values], values + first
         # every bucket from the first to the last, empty ones too, so gaps show as gaps
         buckets = dict.fromkeys(_buckets(dt.date.fromordinal(int(values[0])),
                                          dt.date.fromordinal(int(values[-1])), granularity), 0)
