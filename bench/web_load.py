@@ -87,7 +87,7 @@ def _tree_rss_mb(pid: int) -> float:
 
 
 def run(kind: str, index: Path, clients: int, seconds: float, queries: list[str], baseline: Path | None,
-        fuzz: list[str], fuzz_clients: int) -> dict:
+        fuzz: list[str], fuzz_clients: int, close: bool = False) -> dict:
     port = _free_port()
     command, env = server_command(kind, index, port, baseline)
     server = subprocess.Popen(command, env=env, cwd=str(ROOT), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -120,7 +120,9 @@ def run(kind: str, index: Path, clients: int, seconds: float, queries: list[str]
                     path = ("/api/search?" if kind_ == "api" else "/?") + urlencode({"q": queries[i % len(queries)]})
                 started = time.perf_counter()
                 try:
-                    connection.request("GET", path)
+                    if close:  # a new connection per request
+                        connection.close()
+                    connection.request("GET", path, headers={"Connection": "close"} if close else {})
                     response = connection.getresponse()
                     response.read()
                     status = response.status
@@ -166,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--servers", default="waitress,gunicorn", help="comma-separated: waitress, gunicorn")
     parser.add_argument("--baseline", type=Path, help="an older checkout to serve with waitress first")
     parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--close", action="store_true", help="a new connection per request (no keep-alive): "
+                        "waitress stalls some keep-alive clients for 30 s under this load")
     parser.add_argument("--out", type=Path, default=RESULTS, help=f"result file (default {RESULTS.relative_to(ROOT)})")
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--fuzz-clients", type=int, default=0,
@@ -179,12 +183,12 @@ def main(argv: list[str] | None = None) -> int:
     kinds = (["baseline"] if args.baseline else []) + [k.strip() for k in args.servers.split(",") if k.strip()]
     report = {"machine": machine_info(), "parameters": {"index": str(args.index), "clients": args.clients,
               "seconds": args.seconds, "queries": 300, "mix": "alternately /api/search and / (the page)",
-              "fuzz_clients": args.fuzz_clients,
+              "fuzz_clients": args.fuzz_clients, "keep_alive": not args.close,
               "targets": TARGETS}, "runs": {}}
     for kind in kinds:
         print(f"{kind}: {args.clients} clients for {args.seconds:.0f} s ...", file=sys.stderr)
         report["runs"][kind] = run(kind, args.index, args.clients, args.seconds, queries, args.baseline,
-                                   fuzz, args.fuzz_clients)
+                                   fuzz, args.fuzz_clients, args.close)
     report["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     print(f"{'server':<10} {'req/s':>7} {'api p50':>8} {'api p95':>8} {'api max':>8} {'page p50':>9} "
           f"{'page p95':>9} {'page max':>9} {'errors':>7} {'RSS MB':>7}")
