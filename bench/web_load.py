@@ -72,7 +72,7 @@ def _tree_rss_mb(pid: int) -> float:
     for path in Path("/proc").iterdir():
         if path.name.isdigit():
             try:
-                if int((path / "stat").read_text().split()[3]) == pid:
+                if int((path / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:  # "pid (name) state ppid"
                     pids.append(int(path.name))
             except (OSError, IndexError, ValueError):
                 continue

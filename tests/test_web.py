@@ -492,6 +492,13 @@ def test_snippet_filter_escapes_then_marks_and_joins_fragments():
     assert str(dotted) == "… one <mark>x</mark> … two …"
 
 
+def _parent_pid(stat: Path) -> int | None:
+    try:  # /proc/<pid>/stat: "pid (name) state ppid ..."; the name may hold spaces
+        return int(stat.read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def test_the_production_server_serves_with_several_workers(web_index):
     """`make serve` runs gunicorn with a worker per core: two workers answer the API and the page."""
     with socket.socket() as sock:
@@ -518,7 +525,10 @@ def test_the_production_server_serves_with_several_workers(web_index):
         assert data["total"] > 0
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/?q=talks", timeout=5) as response:
             assert "talks" in response.read().decode()
-        workers = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()
+        workers = [
+            stat for stat in Path("/proc").glob("[0-9]*/stat")
+            if _parent_pid(stat) == server.pid
+        ]
         assert len(workers) == 2
     finally:
         server.terminate()
