@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 INDEX ?= instance/index
 HOST ?= 127.0.0.1
 PORT ?= 5000
+WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 
 .PHONY: serve test install index lint bench clean
 
@@ -24,7 +25,7 @@ index: install
 
 serve: install
 	@if [ ! -d "$(INDEX)" ]; then $(BIN)/dateline index seeds --index $(INDEX); fi
-	$(BIN)/dateline serve --host $(HOST) --port $(PORT) --index $(INDEX)
+	DATELINE_INDEX=$(INDEX) $(BIN)/gunicorn --workers $(WORKERS) --threads 4 --bind $(HOST):$(PORT) 'web:create_app()'
 
 test: install
 	$(BIN)/ruff check .
@@ -34,7 +35,9 @@ lint: install
 	$(BIN)/ruff check .
 
 bench: install
+	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/query_latency.py
+	$(BIN)/python bench/web_load.py
 	$(BIN)/python bench/ner.py
 	$(BIN)/python bench/relevance.py
 

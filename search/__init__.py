@@ -7,7 +7,7 @@ The public API (the web layer and the CLI use nothing else)::
     results = open_index("instance/index").search("Blinken talks", Filters({"person": ["Wang Yi"]}))
 """
 
-from .errors import DatelineError, IndexNotFound, InputError, QueryError
+from .errors import DatelineError, IndexNotFound, InputError, QueryError, QueryTooBroad
 from .indexer import index_corpus
 from .models import (
     FACETS,
@@ -42,6 +42,7 @@ __all__ = [
     "InputError",
     "NewsIndex",
     "QueryError",
+    "QueryTooBroad",
     "SearchResults",
     "Span",
     "index_corpus",

@@ -1,4 +1,6 @@
-"""The Whoosh index backend: the only module that imports Whoosh.
+"""The Whoosh index backend. With the modules beside it that it uses — :mod:`search.postings`
+(postings arrays), :mod:`search.arrayquery` (matching and scoring on them) and
+:mod:`search.highlighting` — the only code that imports Whoosh.
 
 Everything that leaves this module is a plain record from :mod:`search.models`, so a second
 backend (OpenSearch) can stand behind the same API.
@@ -16,18 +18,23 @@ import datetime as dt
 import logging
 import os
 import re
+import shutil
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from whoosh import collectors, fields, highlight, index, qparser, query, scoring, spelling
-from whoosh.analysis import RegexTokenizer, StemmingAnalyzer
+from whoosh import fields, index, qparser, query, scoring, spelling
+from whoosh.analysis import STOP_WORDS, RegexTokenizer, StemmingAnalyzer
 from whoosh.qparser.dateparse import DateParserPlugin
 
+from . import highlighting
+from .arrayquery import Evaluator
 from .errors import QueryError
 from .models import FACETS, Article, Entities, FacetCount, Filters, Span
+from .postings import Postings, folder_name
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +64,10 @@ FIELD_ALIASES = {
 }
 
 SEARCH_FIELDS = ("title", "body")
+#: fields whose postings are kept as arrays (search.postings)
+ARRAY_FIELDS = (*SEARCH_FIELDS, *FACETS)
+#: seconds a search may take before it is refused as too broad (``open_index(time_budget=...)``)
+DEFAULT_TIME_BUDGET = 2.0
 
 
 def make_schema() -> fields.Schema:
@@ -177,20 +188,24 @@ def _snapshot_name(generation: int) -> str:
 
 
 def save_snapshot(directory: Path) -> None:
-    """Precompute the facet cache of the index's latest commit, and drop older ones."""
+    """Precompute the facet cache and postings arrays of the index's latest commit, and drop
+    older ones."""
     ix = index.open_dir(str(directory))
     try:
         reader = ix.reader()
         try:
-            name = _snapshot_name(reader.generation())
-            _Snapshot(reader).save(directory / name)
+            generation = reader.generation()
+            snapshot = _Snapshot(reader)
+            snapshot.save(directory / _snapshot_name(generation), reader)
+            snapshot.postings.save(directory / folder_name(generation))
         finally:
             reader.close()
     finally:
         ix.close()
-    for old in directory.glob("facets-*.npz"):
-        if old.name != name:
-            old.unlink(missing_ok=True)
+    keep = {_snapshot_name(generation), folder_name(generation)}
+    for old in [*directory.glob("facets-*.npz"), *directory.glob("postings-*")]:
+        if old.name not in keep:
+            shutil.rmtree(old) if old.is_dir() else old.unlink(missing_ok=True)
 
 
 def stored_sources(directory: Path) -> dict[str, tuple[str, str]]:
@@ -247,14 +262,16 @@ class _Snapshot:
     """
 
     def __init__(self, reader, directory: Path | None = None):
+        self._spelling_words: list[str] | None = None
+        self._corrector_lock = threading.Lock()
         path = directory / _snapshot_name(reader.generation()) if directory else None
         if not (path and path.exists() and self._load(path, reader.doc_count_all())):
             self._build(reader)
-        self._spelling_words: list[str] | None = None
-        self._corrector_lock = threading.Lock()
+        saved = Postings.load(directory / folder_name(reader.generation()), self.size) if directory else None
+        self.postings = saved or Postings.build(reader, list(ARRAY_FIELDS), self.live)
 
-    def save(self, path: Path) -> None:
-        arrays = {"live": self.live, "days": self.days}
+    def save(self, path: Path, reader) -> None:
+        arrays = {"live": self.live, "days": self.days, "spelling": np.array(self._words(reader), dtype=str)}
         for name, facet in self.facets.items():
             arrays[f"{name}.values"] = np.array(facet.values, dtype=str)
             arrays[f"{name}.docs"] = facet.docs
@@ -278,6 +295,8 @@ class _Snapshot:
                     )
                     for name in FACETS
                 }
+                if "spelling" in data:
+                    self._spelling_words = data["spelling"].tolist()
         except (OSError, KeyError, ValueError) as error:
             log.warning("rebuilding the facet cache: %s is unreadable (%s)", path, error)
             return False
@@ -316,16 +335,20 @@ class _Snapshot:
             self.days[offset : offset + size][known] = days[known].astype(np.int32)
 
 
-    def corrector(self, reader) -> _Corrector:
-        """A spelling corrector over the unstemmed words of titles and bodies, for the calling
-        thread's ``reader``; the word list is read once per commit, on the first suggestion."""
+    def _words(self, reader) -> list[str]:
+        """The unstemmed words of titles and bodies: saved with the snapshot, or read from the
+        index once per commit (an older index), on the first suggestion."""
         with self._corrector_lock:
             if self._spelling_words is None:
                 words = set()
                 for field in ("spell_title", "spell_body"):
                     words.update(term.decode("utf-8") for term in reader.lexicon(field))
                 self._spelling_words = sorted(words)
-        return _Corrector(self._spelling_words, reader)
+            return self._spelling_words
+
+    def corrector(self, reader) -> _Corrector:
+        """A spelling corrector for the calling thread's ``reader``."""
+        return _Corrector(self._words(reader), reader)
 
 
 class _Corrector(spelling.ListCorrector):
@@ -348,62 +371,20 @@ class _Corrector(spelling.ListCorrector):
             yield score * 10_000_000 + min(frequency, 9_999_999), word
 
 
-class _AllScores(collectors.ScoredCollector):
-    """Collects every matching document with its score, so one pass over the postings gives
-    both the match set (for facet counts) and the ranking (top k taken with numpy)."""
-
-    def __init__(self):
-        super().__init__(replace=0)
-        self.docnums: list[int] = []
-        self.scores: list[float] = []
-
-    def _collect(self, global_docnum, score):
-        self.docnums.append(global_docnum)
-        self.scores.append(score)
-        return 0 - score
-
-
 @dataclass
 class Matches:
-    """The documents a query matches, with their scores (parallel arrays)."""
+    """The documents a query matches, with their scores (parallel arrays), the words it searched
+    (wildcards expanded, for highlighting) and notes on how it was narrowed."""
 
     docnums: np.ndarray
     scores: np.ndarray
+    words: set[str]
+    notes: list[str]
 
     def mask(self, size: int) -> np.ndarray:
         mask = np.zeros(size, dtype=bool)
         mask[self.docnums] = True
         return mask
-
-
-class _SpanFormatter(highlight.Formatter):
-    """Returns fragments as lists of :class:`Span` instead of markup, so each front end escapes.
-
-    Whitespace (paragraph breaks too) is folded to single spaces, and a fragment cut inside the
-    text starts and ends on a word boundary with an ellipsis."""
-
-    def format_fragment(self, fragment, replace=False):
-        spans: list[Span] = []
-        text, pos = fragment.text, fragment.startchar
-        for token in fragment.matches:
-            if token.startchar > pos:
-                spans.append(Span(text[pos : token.startchar]))
-            spans.append(Span(text[token.startchar : token.endchar], True))
-            pos = token.endchar
-        if pos < fragment.endchar:
-            spans.append(Span(text[pos : fragment.endchar]))
-        for span in spans:
-            span.text = _WHITESPACE.sub(" ", span.text)
-        if fragment.startchar > 0 and spans and not spans[0].match:
-            head = spans[0].text
-            spans[0].text = "… " + (head.split(" ", 1)[1] if " " in head else "").lstrip()
-        if fragment.endchar < len(text) and spans and not spans[-1].match:
-            tail = spans[-1].text
-            spans[-1].text = (tail.rsplit(" ", 1)[0] if " " in tail else "").rstrip() + " …"
-        return [span for span in spans if span.text]
-
-    def format(self, fragments, replace=False):
-        return [self.format_fragment(f) for f in fragments]
 
 
 def _buckets(first: dt.date, last: dt.date, granularity: str) -> list[str]:
@@ -415,7 +396,6 @@ def _buckets(first: dt.date, last: dt.date, granularity: str) -> list[str]:
     return [f"{year:04d}" for year in range(first.year, last.year + 1)]
 
 
-_WHITESPACE = re.compile(r"\s+")
 
 
 @dataclass
@@ -428,8 +408,9 @@ class Searcher:
     """A read-only view of one index generation. Thread-safe: each thread gets its own
     Whoosh searcher; the numpy caches are shared."""
 
-    def __init__(self, directory: Path):
+    def __init__(self, directory: Path, time_budget: float = DEFAULT_TIME_BUDGET):
         self.directory = directory
+        self.time_budget = time_budget
         self._index = index.open_dir(str(directory))
         self._local = threading.local()
         self._lock = threading.Lock()
@@ -499,6 +480,12 @@ class Searcher:
         except Exception as error:  # Whoosh raises many kinds for bad syntax
             raise QueryError(f"Could not understand the query: {error}") from None
         if isinstance(parsed, type(query.NullQuery)):
+            words = [t.text.lower() for t in _WORDS(text) if t.text not in _OPERATORS]
+            if words and all(word in STOP_WORDS for word in words):
+                raise QueryError(
+                    f"{' '.join(words)!r}: only very common words (stop words such as 'the', 'may', 'will'), "
+                    "which the index leaves out; add a more specific word."
+                )
             raise QueryError("The query has no words to search for.")
         for node in parsed.leaves():
             if isinstance(node, query.Wildcard | query.Prefix) and len(node.text.strip("*?")) < 2:
@@ -523,10 +510,18 @@ class Searcher:
             return query.Or([query.Term(node.fieldname, v) for v in matches])
         return node
 
-    def matches(self, q: query.Query) -> Matches:
-        collector = _AllScores()
-        self._searcher().search_with_collector(q, collector)
-        return Matches(np.asarray(collector.docnums, dtype=np.int64), np.asarray(collector.scores, dtype=np.float64))
+    def _evaluator(self, deadline: float | None) -> Evaluator:
+        snap = self.snapshot()
+        deadline = time.monotonic() + self.time_budget if deadline is None else deadline
+        return Evaluator(snap.postings, self._searcher(), snap.live, snap.days, deadline)
+
+    def matches(self, q: query.Query, deadline: float | None = None) -> Matches:
+        """Every document ``q`` matches, scored; raises QueryTooBroad past the deadline
+        (default: the time budget from now)."""
+        evaluator = self._evaluator(deadline)
+        found = evaluator.run(q)
+        words = {word for field, word in evaluator.words if field in SEARCH_FIELDS}
+        return Matches(found.docs, found.scores, words, evaluator.notes)
 
     def base_mask(self, matches: Matches | None) -> np.ndarray:
         """Documents a query matches (every live one for no query)."""
@@ -590,7 +585,10 @@ class Searcher:
         span = int(days.max() - days.min())
         granularity = "year" if span > 3 * 366 else "month" if span > 62 else "day"
         width = {"year": 4, "month": 7, "day": 10}[granularity]
-        values, counts = np.unique(days, return_counts=True)
+        first = int(days.min())
+        counts = np.bincount(days - first)  # linear, where np.unique sorts
+        values = np.flatnonzero(counts)
+        counts, values = counts[values], values + first
         # every bucket from the first to the last, empty ones too, so gaps show as gaps
         buckets = dict.fromkeys(_buckets(dt.date.fromordinal(int(values[0])),
                                          dt.date.fromordinal(int(values[-1])), granularity), 0)
@@ -627,55 +625,22 @@ class Searcher:
     def docnum(self, article_id: str) -> int | None:
         return self._searcher().document_number(id=article_id)
 
-    def snippet(self, q: query.Query | None, text: str, top: int = 3, size: int = 200) -> list[list[Span]]:
-        if q is not None:
-            terms = self.query_terms(q)
-            # Highlighting re-analyses (stems) the text it is given: give it only the paragraphs
-            # that can hold a match, found by the first letters of each stem.
-            heads = {term[:4] for term in terms}
-            text_with_matches = "\n\n".join(
-                p for p in text.split("\n\n") if any(head in p.lower() for head in heads)
-            )
-            if terms and text_with_matches:
-                fragments = highlight.highlight(
-                    text_with_matches,
-                    terms,
-                    self.schema["body"].analyzer,
-                    highlight.ContextFragmenter(maxchars=size, surround=60),
-                    _SpanFormatter(),
-                    top=top,
-                )
-                if fragments:
-                    return fragments
-        lead = _WHITESPACE.sub(" ", text[: size + 1])
-        if len(text) > size:
-            lead = lead[:size].rsplit(" ", 1)[0] + " …"
-        return [[Span(lead)]] if lead else []
+    def snippet(self, terms: set[str], text: str, top: int = 3, size: int = 200) -> list[list[Span]]:
+        """Up to ``top`` fragments of ``text`` around the words ``terms`` (from :class:`Matches`
+        or :meth:`query_terms`); the start of the text when none is found."""
+        return highlighting.snippet(self.schema["body"].analyzer, terms, text, top, size)
 
-    def highlight_whole(self, q: query.Query, text: str) -> list[Span]:
-        terms = self.query_terms(q)
-        if not terms:
-            return [Span(text)]
-        fragments = highlight.highlight(
-            text, terms, self.schema["body"].analyzer, highlight.WholeFragmenter(), _SpanFormatter(), top=1
-        )
-        return fragments[0] if fragments else [Span(text)]
+    def highlight_whole(self, terms: set[str], text: str) -> list[Span]:
+        return highlighting.highlight_whole(self.schema["body"].analyzer, terms, text)
 
     def query_terms(self, q: query.Query) -> set[str]:
-        """The indexed words a query matches in title or body, wildcards expanded.
-
-        Walks the leaves itself: whoosh3 3.54's ``Query.existing_terms`` rebinds its
-        ``fieldname`` argument inside the loop and skips every field after the first."""
-        reader = self._searcher().ixreader
-        words: set[str] = set()
+        """The indexed words a query searches in title or body, wildcards expanded as
+        :meth:`matches` expands them (at most ``arrayquery.MAX_EXPANSION`` each)."""
+        evaluator = self._evaluator(None)
         for leaf in q.leaves():
-            if leaf.field() not in SEARCH_FIELDS:
-                continue
-            for fieldname, text in leaf.expanded_terms(reader, phrases=True):
-                word = text.decode("utf-8") if isinstance(text, bytes) else text
-                if (fieldname, word) in reader:
-                    words.add(word)
-        return words
+            if leaf.field() in SEARCH_FIELDS:
+                evaluator.collect_words(leaf)
+        return {word for field, word in evaluator.words if field in SEARCH_FIELDS}
 
     def suggest(self, q: query.Query, text: str) -> str | None:
         """A corrected query string, for words found in neither titles nor bodies."""
@@ -696,8 +661,8 @@ class Searcher:
             return correction.string
         return None
 
-    def count(self, q: query.Query) -> int:
-        return int(self.base_mask(self.matches(q)).sum())
+    def count(self, q: query.Query, deadline: float | None = None) -> int:
+        return int(self.base_mask(self.matches(q, deadline)).sum())
 
     def more_like(self, docnum: int, top: int) -> list[int]:
         text = self.stored(docnum).get("body") or ""
@@ -710,3 +675,5 @@ class Searcher:
 
 
 _FIELD_NAME = re.compile(r"(?<![\w\"])([A-Za-z_]+):(?=\S)")
+_WORDS = RegexTokenizer()
+_OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}

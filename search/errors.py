@@ -9,6 +9,10 @@ class QueryError(DatelineError):
     """A malformed query or filter."""
 
 
+class QueryTooBroad(QueryError):
+    """A query that would take longer than the search time budget."""
+
+
 class IndexNotFound(DatelineError):
     """No index at the given path."""
 

@@ -153,6 +153,7 @@ class SearchResults:
     date_granularity: str  # "year", "month" or "day"
     took_ms: float
     suggestion: str | None = None  # did-you-mean query, when it finds more
+    notes: list[str] = field(default_factory=list)  # how the query was narrowed (wildcards cut...)
 
     @property
     def pages(self) -> int:

@@ -45,11 +45,12 @@ RECHECK_SECONDS = 1.0
 class NewsIndex:
     """A searchable index. Safe to share between threads; follows rebuilds by itself."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, time_budget: float = backend.DEFAULT_TIME_BUDGET):
         self.folder = IndexFolder(Path(path))
+        self.time_budget = time_budget
         self._lock = threading.Lock()
         self._generation = self.folder.current()
-        self._searcher = backend.Searcher(self._generation)
+        self._searcher = backend.Searcher(self._generation, time_budget)
         self._searcher.snapshot()  # facet arrays now, not in the first user's query
         self._checked = time.monotonic()
 
@@ -64,7 +65,7 @@ class NewsIndex:
                 if name and name != self._generation.name:
                     log.info("index %s: switching to generation %s", self.folder.root, name)
                     generation = self.folder.current()
-                    searcher = backend.Searcher(generation)
+                    searcher = backend.Searcher(generation, self.time_budget)
                     searcher.snapshot()
                     # the previous searcher is left to the garbage collector: other threads
                     # may still be reading from it
@@ -98,9 +99,11 @@ class NewsIndex:
 
         Facet counts follow the query and every *other* facet's filter, so selecting a value
         never hides the alternatives within that facet (values of one facet are OR-ed).
-        Raises :class:`QueryError` for a malformed query or parameter.
+        Raises :class:`QueryError` for a malformed query or parameter, and its subclass
+        :class:`QueryTooBroad` for a query that would take longer than the time budget.
         """
         started = time.perf_counter()
+        deadline = time.monotonic() + self.time_budget
         filters = filters or Filters()
         query = (query or "").strip()
         _check_params(query, sort, page, per_page)
@@ -108,7 +111,7 @@ class NewsIndex:
         searcher = self._current()
         parsed = searcher.parse(query) if query else None
 
-        matches = searcher.matches(parsed) if parsed is not None else None
+        matches = searcher.matches(parsed, deadline) if parsed is not None else None
         base = searcher.base_mask(matches)
         masks = searcher.filter_masks(filters)
         final = base.copy()
@@ -137,14 +140,14 @@ class NewsIndex:
         if start < total:
             ranked = searcher.ranked(matches, final, sort, start, stop)
             hits = [
-                _hit(searcher, docnum, score, parsed, snippet_chars=200)
+                _hit(searcher, docnum, score, matches.words if matches else set(), snippet_chars=200)
                 for docnum, score in zip(ranked.docnums, ranked.scores, strict=True)
             ]
 
         suggestion = None
         # judged on the query alone: a filter that leaves few hits is no sign of a typo
         if parsed is not None and int(base.sum()) < SUGGEST_BELOW:
-            suggestion = _better_query(searcher, parsed, query, int(base.sum()))
+            suggestion = _better_query(searcher, parsed, query, int(base.sum()), deadline)
 
         return SearchResults(
             query=query,
@@ -159,6 +162,7 @@ class NewsIndex:
             date_granularity=granularity,
             took_ms=round((time.perf_counter() - started) * 1000, 2),
             suggestion=suggestion,
+            notes=matches.notes if matches else [],
         )
 
     # articles --------------------------------------------------------------------------------
@@ -181,9 +185,13 @@ class NewsIndex:
             parsed = searcher.parse(query)
         except QueryError:
             return plain
+        try:
+            terms = searcher.query_terms(parsed)
+        except QueryError:
+            return plain
         return (
-            searcher.highlight_whole(parsed, article.title),
-            [searcher.highlight_whole(parsed, p) for p in article.paragraphs],
+            searcher.highlight_whole(terms, article.title),
+            [searcher.highlight_whole(terms, p) for p in article.paragraphs],
         )
 
     def more_like_this(self, article_id: str, limit: int = 5) -> list[Hit]:
@@ -191,7 +199,7 @@ class NewsIndex:
         docnum = searcher.docnum(article_id)
         if docnum is None:
             return []
-        return [_hit(searcher, other, None, None, snippet_chars=160) for other in searcher.more_like(docnum, limit)]
+        return [_hit(searcher, other, None, set(), snippet_chars=160) for other in searcher.more_like(docnum, limit)]
 
     def entities(self, facet: str | None = None) -> list[EntityInfo]:
         """Canonical entities with article counts and the surface forms merged into them."""
@@ -207,14 +215,15 @@ class NewsIndex:
         return result
 
 
-def _better_query(searcher: backend.Searcher, parsed, query: str, found: int) -> str | None:
-    """A spelling correction of ``query`` that finds more than ``found`` articles, if any.
+def _better_query(searcher: backend.Searcher, parsed, query: str, found: int, deadline: float) -> str | None:
+    """A spelling correction of ``query`` that finds more than ``found`` articles, if any,
+    within the search's deadline.
 
     Optional help: a failure inside Whoosh's corrector (it crashes on a token split in two,
-    as in "talks,balonn") must not fail the search."""
+    as in "talks,balonn") or a correction too broad to count in time must not fail the search."""
     try:
         corrected = searcher.suggest(parsed, query)
-        if corrected and searcher.count(searcher.parse(corrected)) > found:
+        if corrected and searcher.count(searcher.parse(corrected), deadline) > found:
             return corrected
     except Exception:
         log.debug("no spelling suggestion for %r", query, exc_info=True)
@@ -246,7 +255,7 @@ def _acronyms(generation: Path) -> frozenset[str]:
         return cached[1]
 
 
-def _hit(searcher: backend.Searcher, docnum: int, score: float | None, parsed, snippet_chars: int) -> Hit:
+def _hit(searcher: backend.Searcher, docnum: int, score: float | None, terms: set[str], snippet_chars: int) -> Hit:
     article = _for_display(backend.document_to_article(searcher.stored(docnum)), searcher.directory)
     return Hit(
         id=article.id,
@@ -255,7 +264,7 @@ def _hit(searcher: backend.Searcher, docnum: int, score: float | None, parsed, s
         source=article.site,
         url=article.url,
         score=score,
-        snippet=searcher.snippet(parsed, article.body, size=snippet_chars),
+        snippet=searcher.snippet(terms, article.body, size=snippet_chars),
         people=article.entities.people,
         dateline=article.dateline,
     )
@@ -288,9 +297,11 @@ def _check_filters(filters: Filters) -> None:
             ) from None
 
 
-def open_index(path: Path | str) -> NewsIndex:
-    """Open the index at ``path``; raises :class:`IndexNotFound` with what to do if absent."""
-    return NewsIndex(Path(path))
+def open_index(path: Path | str, time_budget: float = backend.DEFAULT_TIME_BUDGET) -> NewsIndex:
+    """Open the index at ``path``; raises :class:`IndexNotFound` with what to do if absent.
+
+    ``time_budget``: seconds a search may take before it is refused as too broad."""
+    return NewsIndex(Path(path), time_budget)
 
 
 def to_jsonable(value):

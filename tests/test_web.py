@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import json
+import os
 import re
+import socket
+import subprocess
+import sys
 import time
+import urllib.request
+from pathlib import Path
 
 import pytest
 from conftest import WIRE_SOURCES, XSS_IMG, XSS_SCRIPT, _web_ner_available
@@ -492,3 +499,53 @@ def test_snippet_filter_escapes_then_marks_and_joins_fragments():
     assert str(plain) == 'one <mark>x</mark> <span class="ellipsis" aria-hidden="true">…</span> two'
     dotted = snippet_to_html([[Span("… one "), Span("x", True), Span(" …")], [Span("… two …")]])
     assert str(dotted) == "… one <mark>x</mark> … two …"
+
+
+def _parent_pid(stat: Path) -> int | None:
+    try:  # /proc/<pid>/stat: "pid (name) state ppid ..."; the name may hold spaces
+        return int(stat.read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def test_the_production_server_serves_with_several_workers(web_index):
+    """`make serve` runs gunicorn with a worker per core: two workers answer the API and the page."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    server = subprocess.Popen(
+        [str(gunicorn), "--workers", "2", "--threads", "2", "--bind", f"127.0.0.1:{port}", "web:create_app()"],
+        env={**os.environ, "DATELINE_INDEX": str(web_index)},
+        cwd=Path(__file__).resolve().parent.parent,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/search?q=talks", timeout=5) as response:
+                    data = json.loads(response.read())
+                break
+            except OSError:
+                assert server.poll() is None, server.stderr.read().decode()
+                assert time.monotonic() < deadline, "gunicorn did not answer within 30 s"
+                time.sleep(0.2)
+        assert data["total"] > 0
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/?q=talks", timeout=5) as response:
+            assert "talks" in response.read().decode()
+        workers = [
+            stat for stat in Path("/proc").glob("[0-9]*/stat")
+            if _parent_pid(stat) == server.pid
+        ]
+        assert len(workers) == 2
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+@pytest.mark.parametrize("value", ["two", "0", "-1", "1e9"])
+def test_a_bad_time_budget_is_refused_with_its_name(monkeypatch, value):
+    monkeypatch.setenv("DATELINE_TIME_BUDGET", value)
+    with pytest.raises(ValueError, match="DATELINE_TIME_BUDGET must be a number of seconds"):
+        create_app()

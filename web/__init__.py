@@ -58,14 +58,26 @@ def get_index() -> NewsIndex:
     if holder.index is None:
         with holder.lock:
             if holder.index is None:
-                holder.index = open_index(current_app.config["INDEX_PATH"])
+                holder.index = open_index(current_app.config["INDEX_PATH"], current_app.config["TIME_BUDGET"])
     return holder.index
+
+
+def _seconds(raw: str) -> float:
+    """``DATELINE_TIME_BUDGET``: seconds a search may take before it is refused as too broad."""
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 600:
+        raise ValueError(f"DATELINE_TIME_BUDGET must be a number of seconds between 0 and 600, not {raw!r}.")
+    return value
 
 
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__)
     app.config.from_mapping(
         INDEX_PATH=os.environ.get("DATELINE_INDEX", "instance/index"),
+        TIME_BUDGET=_seconds(os.environ.get("DATELINE_TIME_BUDGET", "2")),
         FACET_SHOWN=8,  # facet values visible before "show more"
         FACET_MAX=100,  # values fetched (and shown after "show more")
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, current_app, g, render_template, request, url_for
 
 from search import FACETS, MAX_RESULTS, QueryError
 
@@ -18,7 +18,9 @@ bp = Blueprint("views", __name__)
 
 def search_url(state: SearchState, anchor: str = "") -> str:
     query = state.query_string()
-    return url_for("views.search") + (f"?{query}" if query else "") + (f"#{anchor}" if anchor else "")
+    # a results page builds a link per facet value and page: resolve the route once per request
+    base = g.get("search_path") or g.setdefault("search_path", url_for("views.search"))
+    return base + (f"?{query}" if query else "") + (f"#{anchor}" if anchor else "")
 
 
 def page_links(page: int, last: int) -> list[int | None]:

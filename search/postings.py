@@ -1,0 +1,235 @@
+"""Postings as numpy arrays, saved beside each index commit and memory-mapped by readers.
+
+For every indexed text field (titles, bodies, facet values) one commit gets, in
+``postings-<generation>/``:
+
+- ``<field>.terms.npy``   the field's terms, sorted by their bytes (Whoosh's order)
+- ``<field>.offsets.npy`` where each term's postings start in the two arrays below
+- ``<field>.docs.npy``    document numbers (int32), ascending within a term, live documents only
+- ``<field>.weights.npy`` Whoosh's posting weights (term frequency times the field boost)
+- ``<field>.df.npy``      document frequency as Whoosh counts it (deleted documents included)
+- ``<field>.lengths.npy`` the field length of every document as Whoosh stores it (one byte,
+  decoded), for fields that are scored
+- ``stats.json``          document count and field length totals (BM25's global statistics)
+
+so that scoring a word is a slice and a few vector operations instead of a Python loop over
+Whoosh's matchers (see :mod:`search.arrayquery`). The arrays are read straight from Whoosh's
+posting blocks once per commit, by the indexer; a reader maps them (``mmap_mode="r"``), so
+several server processes share one copy in the page cache and opening a large index reads
+almost nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.util.numeric import byte_to_length
+
+log = logging.getLogger(__name__)
+
+#: BM25F's free parameters, Whoosh's defaults (see bench/README.md, relevance.py)
+B = 0.75
+K1 = 1.2
+
+_FORMAT_VERSION = 1
+_LENGTH_TABLE = np.array([0.0] + [float(byte_to_length(b)) for b in range(1, 256)], dtype=np.float64)
+
+
+def folder_name(generation: int) -> str:
+    return f"postings-{generation}"
+
+
+@dataclass
+class FieldPostings:
+    """One field's postings, as parallel arrays addressed through the sorted term table."""
+
+    terms: np.ndarray  # bytes ("S" dtype), sorted
+    offsets: np.ndarray  # int64, len(terms) + 1
+    docs: np.ndarray  # int32
+    weights: np.ndarray  # float32
+    df: np.ndarray  # int32
+    lengths: np.ndarray | None  # float64 per document, None for unscored fields
+    avgfl: float
+    doc_count_all: int
+
+    @property
+    def scorable(self) -> bool:
+        return self.lengths is not None
+
+    def find(self, term: bytes) -> int:
+        """The term's number, or -1."""
+        i = int(np.searchsorted(self.terms, term))
+        return i if i < len(self.terms) and self.terms[i] == term else -1
+
+    def span(self, low: bytes | None, high: bytes | None, low_excl: bool = False,
+             high_excl: bool = False) -> tuple[int, int]:
+        """Term numbers ``[start, stop)`` of the terms between ``low`` and ``high``."""
+        start = 0 if low is None else int(np.searchsorted(self.terms, low, "right" if low_excl else "left"))
+        stop = len(self.terms) if high is None else int(
+            np.searchsorted(self.terms, high, "left" if high_excl else "right"))
+        return start, max(start, stop)
+
+    def prefix_span(self, prefix: bytes) -> tuple[int, int]:
+        # no UTF-8 sequence contains 0xff, so it sorts after every term with the prefix
+        return self.span(prefix, prefix + b"\xff", high_excl=True)
+
+    def idf(self, number: int) -> float:
+        """Whoosh's ``WeightingModel.idf``, to the last bit."""
+        return math.log(self.doc_count_all / (int(self.df[number]) + 1)) + 1
+
+    def scored(self, number: int, boost: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+        """The documents holding term ``number`` and their BM25F scores (Whoosh's ``bm25``,
+        same operations in the same order, so the same floats)."""
+        start, stop = int(self.offsets[number]), int(self.offsets[number + 1])
+        docs = self.docs[start:stop]
+        tf = self.weights[start:stop].astype(np.float64)
+        if self.lengths is None:
+            scores = tf  # Whoosh's WeightScorer for unscored fields
+        else:
+            fl = self.lengths[docs]
+            scores = self.idf(number) * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / self.avgfl)))
+        if boost != 1.0:
+            scores = scores * boost
+        return docs, scores
+
+
+class Postings:
+    """All fields' postings of one commit."""
+
+    def __init__(self, fields: dict[str, FieldPostings]):
+        self.fields = fields
+
+    def get(self, name: str) -> FieldPostings | None:
+        return self.fields.get(name)
+
+    @classmethod
+    def load(cls, folder: Path, size: int) -> Postings | None:
+        """Map a saved folder; None when it is absent or belongs to another index state."""
+        if not (folder / "stats.json").is_file():
+            return None
+        try:
+            stats = json.loads((folder / "stats.json").read_text(encoding="utf-8"))
+            if stats.get("version") != _FORMAT_VERSION or stats.get("doc_count_all") != size:
+                return None
+            fields = {}
+            for name, info in stats["fields"].items():
+                def part(kind, name=name):
+                    return np.load(folder / f"{name}.{kind}.npy", mmap_mode="r", allow_pickle=False)
+
+                fields[name] = FieldPostings(
+                    part("terms"), part("offsets"), part("docs"), part("weights"), part("df"),
+                    part("lengths") if info["scorable"] else None, info["avgfl"], size,
+                )
+        except (OSError, KeyError, ValueError) as error:
+            log.warning("rebuilding the postings arrays: %s is unreadable (%s)", folder, error)
+            return None
+        return cls(fields)
+
+    def save(self, folder: Path) -> None:
+        """Write to ``folder`` atomically (a temporary folder renamed into place)."""
+        tmp = folder.with_name(f".{folder.name}.tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        stats: dict = {"version": _FORMAT_VERSION, "doc_count_all": None, "fields": {}}
+        for name, field in self.fields.items():
+            stats["doc_count_all"] = field.doc_count_all
+            stats["fields"][name] = {"scorable": field.scorable, "avgfl": field.avgfl}
+            parts = {"terms": field.terms, "offsets": field.offsets, "docs": field.docs,
+                     "weights": field.weights, "df": field.df}
+            if field.lengths is not None:
+                parts["lengths"] = field.lengths
+            for kind, array in parts.items():
+                with open(tmp / f"{name}.{kind}.npy", "wb") as handle:
+                    np.save(handle, np.ascontiguousarray(array), allow_pickle=False)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+        (tmp / "stats.json").write_text(json.dumps(stats), encoding="utf-8")
+        shutil.rmtree(folder, ignore_errors=True)
+        os.replace(tmp, folder)
+
+    @classmethod
+    def build(cls, reader, names: list[str], live: np.ndarray) -> Postings:
+        """Read every posting of ``names`` from a Whoosh reader (all segments)."""
+        size = reader.doc_count_all()
+        fields = {}
+        for name in names:
+            if name not in reader.schema or not reader.schema[name].indexed:
+                continue
+            scorable = reader.schema[name].scorable
+            fields[name] = _build_field(reader, name, size, live, scorable)
+        return cls(fields)
+
+
+def _block_arrays(matcher) -> tuple[np.ndarray, np.ndarray]:
+    """Every (id, weight) of a leaf matcher, a block at a time where the codec allows."""
+    if isinstance(matcher, FilterMatcher):  # deletions: filtered afterwards with the live mask
+        matcher = matcher.child
+    ids: list = []
+    weights: list = []
+    if hasattr(matcher, "_read_ids"):  # whoosh3's W3LeafMatcher: whole blocks, no per-posting calls
+        while matcher.is_active():
+            matcher._read_ids()
+            matcher._read_weights()
+            ids.append(np.asarray(matcher._ids, dtype=np.int64))
+            weights.append(np.asarray(matcher._weights, dtype=np.float32))
+            matcher._next_block()
+        if ids:
+            return np.concatenate(ids), np.concatenate(weights)
+        return np.zeros(0, np.int64), np.zeros(0, np.float32)
+    while matcher.is_active():  # postings inlined in the term table (one or a few documents)
+        ids.append(matcher.id())
+        weights.append(matcher.weight())
+        matcher.next()
+    return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float32)
+
+
+def _build_field(reader, name: str, size: int, live: np.ndarray, scorable: bool) -> FieldPostings:
+    per_term: dict[bytes, list[tuple[np.ndarray, np.ndarray]]] = {}
+    df: dict[bytes, int] = {}
+    lengths = np.zeros(size, dtype=np.float64) if scorable else None
+    for leaf, offset in reader.leaf_readers():
+        for term in leaf.lexicon(name):
+            ids, weights = _block_arrays(leaf._terms.matcher(name, term, leaf.schema[name].format))
+            per_term.setdefault(term, []).append((ids + offset, weights))
+            df[term] = df.get(term, 0) + len(ids)
+        if scorable:
+            column = leaf._perdoc._cached_reader(_lenfield(name), LENGTHS_COLUMN)
+            count = leaf.doc_count_all()
+            if column is not None:  # one byte per document; documents past the end have none
+                stored = column._count
+                raw = np.zeros(count, dtype=np.uint8)
+                raw[:stored] = np.frombuffer(column._dbfile.get(column._basepos, stored), dtype=np.uint8)
+                lengths[offset : offset + count] = _LENGTH_TABLE[raw]
+    terms = sorted(per_term)
+    counts = np.zeros(len(terms) + 1, dtype=np.int64)
+    docs_parts, weight_parts = [], []
+    for number, term in enumerate(terms):
+        parts = per_term.pop(term)
+        ids = np.concatenate([p[0] for p in parts]) if len(parts) > 1 else parts[0][0]
+        weights = np.concatenate([p[1] for p in parts]) if len(parts) > 1 else parts[0][1]
+        keep = live[ids]
+        if not keep.all():
+            ids, weights = ids[keep], weights[keep]
+        docs_parts.append(ids.astype(np.int32))
+        weight_parts.append(weights)
+        counts[number + 1] = len(ids)
+    total = reader.field_length(name) if scorable else 0
+    return FieldPostings(
+        terms=np.array(terms, dtype=bytes) if terms else np.zeros(0, dtype="S1"),
+        offsets=np.cumsum(counts),
+        docs=np.concatenate(docs_parts) if docs_parts else np.zeros(0, np.int32),
+        weights=np.concatenate(weight_parts) if weight_parts else np.zeros(0, np.float32),
+        df=np.array([df[t] for t in terms], dtype=np.int32),
+        lengths=lengths,
+        avgfl=(total / (size or 1)) or 1,
+        doc_count_all=size,
+    )
