@@ -238,7 +238,7 @@ def clean_org(text: str, context: str = "") -> str | None:
         if word.lower().rstrip(".,") in CORPORATE_SUFFIXES and following not in CORPORATE_SUFFIXES:
             words = words[:i + 1]
             break
-    while words and words[-1].lower() in _ORG_LINKS:  # "Republic Bank for Savings of"
+    while words and words[-1].lower() in ORG_LINKS:  # "Republic Bank for Savings of"
         words.pop()
     name = " ".join(words).strip(_STRIP)
     if not name or not _has_name_shape(name) or not _org_words(name):
@@ -247,7 +247,7 @@ def clean_org(text: str, context: str = "") -> str | None:
 
 
 #: Lower-case words allowed inside an organisation's name ("Bank of Taiwan", "Procter & Gamble").
-_ORG_LINKS = frozenset(["of", "and", "for", "the", "de", "du", "des", "la", "le", "di", "del", "van",
+ORG_LINKS = frozenset(["of", "and", "for", "the", "de", "du", "des", "la", "le", "di", "del", "van",
                         "von", "y", "e", "et", "&", "und", "pour", "da"])
 
 
@@ -256,7 +256,7 @@ def _org_words(name: str) -> bool:
     for word in name.split():
         if re.fullmatch(r"[\d.,]*\d{3,}[\d.,]*|\d+[.,]\d+|\d+[-:/]\d+|\w*:\d+", word):
             return False
-        if word.islower() and word not in _ORG_LINKS and not word.startswith(("d'", "l'")):
+        if word.islower() and word not in ORG_LINKS and not word.startswith(("d'", "l'")):
             return False
     return True
 
@@ -295,8 +295,15 @@ FACET_OF_LABEL = {"PERSON": "person", "ORG": "org", "GPE": "place", "LOC": "plac
 #: Words after a company name that are its legal form, not its name ("Texaco Inc" is "Texaco").
 CORPORATE_SUFFIXES = frozenset([
     "inc", "incorporated", "corp", "corporation", "co", "cos", "company", "ltd", "limited", "plc",
-    "llc", "lp", "ag", "sa", "nv", "bv", "spa", "gmbh", "ab", "pty", "bhd",
+    "llc", "lp", "ag", "sa", "nv", "bv", "spa", "gmbh", "ab", "pty", "bhd", "berhad", "pte", "asa",
+    "oy", "kk",
 ])
+
+
+def is_legal_form(word: str) -> bool:
+    """"Inc", "Co.", "L.P.", "S.p.A", "co": a company's legal form (a possessive or comma after it too)."""
+    word = re.sub(r"(?:'s|’s)$", "", word.strip(",")).replace(".", "")
+    return word.lower() in CORPORATE_SUFFIXES
 
 
 @dataclass
