@@ -362,8 +362,14 @@ def clean_mentions(text: str, mentions: Sequence[Mention], merged: Callable[[str
             continue  # a span across a paragraph break is a tagging error ("HEADLINE\n\nThe Du Pont Co")
         facet = FACET_OF_LABEL.get(mention.label, "")
         party = PARTY_FORMS.get(_surface(mention.text).casefold())
-        if party and re.search(r"[A-Z][\w-]*\s+$", text[max(0, mention.start - 20):mention.start]):
-            party = None  # "Liberal Democrat", "Christian Democrats": part of another name
+        before = re.search(r"([A-Z][\w-]*)\s+$", text[max(0, mention.start - 20):mention.start])
+        if party and before and before.group(1) not in ("The", "A", "An"):
+            at = mention.start - len(before.group())
+            party = PARTY_FORMS.get(f"{before.group(1)} {_surface(mention.text)}".casefold())
+            if party:  # "Liberal" + "Democrats" tagged apart: one party
+                mention = Mention(text[at:mention.start + len(mention.text)], mention.label, at)
+                items = [i for i in items if i.start != at]
+            # else "Christian Democrats": part of another name
         if party:  # "the Republicans", "Lib Dems": the party, whatever the model's label
             facet, name = "org", party
         elif facet == "person":

@@ -60,7 +60,8 @@ from .entity_people import (
     retype,
     strip_roles,
 )
-from .entity_spans import unshout, with_organisation_spans
+from .entity_spans import with_organisation_spans
+from .entity_wire import unshout
 from .models import Article, Entities
 
 #: Bump when a rule here changes what the facets hold: an index built with other rules re-resolves.

@@ -13,14 +13,9 @@ Andersen and Co", GPE "Indiana" + ORG "Michigan Electric Co").
 * **Institution word.** A run of capitalised words ending in a word that names a kind of
   institution, or such a word followed by "of" and a name ("Singapore High Court", "Bank of
   Japan", "Office of Management and Budget", "Group of Seven").
-* **Wire conventions.** A name between angle brackets is a company ("<Senior Engineering Group
-  Plc>": Reuters marks unlisted companies so); in an all-capitals headline, the words opening it
-  up to a legal form or a ticker ("GODFREY CO <GDFY.O> 1ST QTR NET", "DATRON SYSTEMS <DTSI>
-  SEES LOWER NET"), and the words before a ticker that the body writes as a name ("... WITH
-  TEKTRONIX <TEK>").
-
-Headline names come back in the body's spelling when the body has one, else with the capitals
-lowered ("Godfrey Co"), and flagged so the resolution step does not drop them as shouted words.
+* **Wire conventions** (:mod:`search.entity_wire`): names between angle brackets, and company
+  names in all-capitals headlines, flagged so the resolution step does not drop them as shouted
+  words.
 """
 
 from __future__ import annotations
@@ -31,6 +26,7 @@ from dataclasses import dataclass
 
 from .entities import Mention
 from .entity_names import CORPORATE_SUFFIXES, ORG_LINKS, is_legal_form
+from .entity_wire import bracketed_names, headline_names
 
 #: Words naming a kind of institution: a capitalised run ending in one is an organisation.
 INSTITUTION_WORDS = frozenset([
@@ -59,7 +55,6 @@ _PARTICLES = ORG_LINKS - {"of", "for", "the", "pour"} | {"en", "der", "den", "de
 
 #: Words, commas, and the marks that end a name (brackets, quotes, colons).
 _TOKEN = re.compile(r"[^\s,;:()\[\]{}<>\"“”]+|[,;:()\[\]{}<>\"“”]")
-_TICKER = re.compile(r"<[A-Z][A-Z0-9.]{0,9}>")
 
 
 #: A legal form or institution word somewhere in a block: only then can it hold a run.
@@ -282,73 +277,6 @@ def _segment(text: str, span: list[tuple[int, str]], institution: bool = False) 
     return [Span(start, start + len(name), name)]
 
 
-def unshout(name: str) -> str:
-    """"GODFREY CO" -> "Godfrey Co"; short words and initials stay capitals ("TRW Inc", "E.A.")."""
-    words = []
-    for word in name.split():
-        if is_legal_form(word) and "." not in word:
-            words.append(word.capitalize())
-        elif len(word) > 3 and "." not in word:
-            words.append("-".join(p.capitalize() for p in word.split("-")))
-        else:
-            words.append(word)
-    return " ".join(words)
-
-
-def _body_spelling(body: str, words: Sequence[str]) -> str | None:
-    """The body's own spelling of headline words written as a name there ("Datron Systems")."""
-    if words[-1].casefold() not in body.casefold():
-        return None  # the usual case, without a regular expression
-    pattern = r"\s+".join(re.escape(w) for w in words)
-    for match in re.finditer(rf"(?<![\w'-]){pattern}(?![\w-])", body, re.IGNORECASE):
-        if all(_is_capitalised(w) for w in match.group().split()) and not match.group().isupper():
-            return " ".join(match.group().split())
-    return None
-
-
-def _headline(text: str, line_start: int, line: str, body: str) -> list[Span]:
-    """Company names of an all-capitals headline (module doc)."""
-    found: list[Span] = []
-    opening = re.match(r"<([A-Z0-9][^<>]*?)>", line) or re.match(
-        r"((?:[A-Z0-9][\w&'.-]*\s+){0,6}?[A-Z0-9][\w&'.-]*)\s*(?=<)", line)
-    prose = any(len(part.split()) >= 10 for part in body.split("\n"))
-    if opening and (opening.group().startswith("<") or is_legal_form(opening.group(1).split()[-1])
-                    or (_TICKER.match(line, opening.end())
-                        and (not prose or _body_spelling(body, opening.group(1).split())))):
-        words = opening.group(1).split()
-        name = _body_spelling(body, words) or unshout(" ".join(words))
-        if len(words) <= 6:
-            found.append(Span(line_start + opening.start(1), line_start + opening.end(1), name, headline=True))
-    for ticker in _TICKER.finditer(line):
-        before = line[:ticker.start()].rstrip()
-        if opening and ticker.start() <= opening.end() + 1:
-            continue
-        words = re.split(r"\s+", before)[-4:]
-        for n in range(len(words), 0, -1):
-            tail = words[-n:]
-            if tail[0].endswith(",") or not tail[0][:1].isalnum():
-                continue
-            tail = [w.rstrip(",") for w in tail]
-            spelling = _body_spelling(body, tail)
-            if spelling:
-                at = line_start + len(before) - len(" ".join(tail))
-                found.append(Span(at, line_start + len(before), spelling, headline=True))
-                break
-    return found
-
-
-def _bracketed(text: str) -> list[Span]:
-    """Names between angle brackets in running text ("<Drury Inns Inc>"), not tickers ("<TX>")."""
-    found = []
-    for match in re.finditer(r"<([A-Z][^<>\n]{1,80}?)>", text):
-        name = match.group(1).strip()
-        if re.fullmatch(r"[A-Z0-9.]+", name) or not re.search(r"[a-z]", name):
-            continue  # a ticker, or a headline's capitals (handled there)
-        name = re.split(r"\s*\(", name)[0]  # "<Arabian Investment Banking Corp (Investcorp) EC>"
-        found.append(Span(match.start(1), match.start(1) + len(name), name))
-    return found
-
-
 #: A line at least this long and not ending a sentence was wrapped: the next line continues it
 #: (Reuters' "Public Service\nCo of Indiana Inc").
 WRAPPED_LINE = 40
@@ -378,10 +306,10 @@ def _blocks(text: str) -> list[tuple[int, str]]:
 def organisation_spans(text: str, title: str) -> list[Span]:
     """Organisation spans of an article text (title, blank line, paragraphs), not overlapping."""
     body = text[len(title):]
-    spans: list[Span] = _bracketed(text)
+    spans = [Span(start, end, name) for start, end, name in bracketed_names(text)]
     for start, block in _blocks(text):
         if block.isupper():
-            spans.extend(_headline(text, start, block, body))
+            spans.extend(Span(*found, headline=True) for found in headline_names(start, block, body))
         elif _ENDINGS.search(block):
             spans.extend(_runs(text, start, block))
     kept: list[Span] = []

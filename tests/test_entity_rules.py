@@ -373,3 +373,15 @@ def test_companies_named_like_people_are_not_people():
     assert found["b"].people == [] and found["b"].orgs == ["Zany Zeke"]
     assert found["c"].people == [] and found["c"].orgs == ["Pellow International Corp"]
     assert found["d"].people == ["Harold Pellow"]
+
+
+def test_a_party_tagged_in_two_pieces_or_after_the_is_one_party():
+    from tests.test_entities import _article, _tagged
+
+    docs = [_tagged(_article("p", "Council by-election", "The Liberal Democrats held the ward. The Conservatives "
+                             "came second, and Liberal Democrat leader Ann Ross was pleased. Christian Democrats "
+                             "abroad sent greetings."),
+                    ("Democrats", "NORP"), ("Conservatives", "NORP"), ("Liberal", "ORG"), ("Democrat", "NORP"),
+                    ("Ann Ross", "PERSON"), ("Democrats", "NORP"))]
+    found = resolve_entities(docs).per_article["p"]
+    assert found.orgs == ["Liberal Democrats", "Conservative Party"]
