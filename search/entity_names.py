@@ -302,8 +302,10 @@ CORPORATE_SUFFIXES = frozenset([
 
 def is_legal_form(word: str) -> bool:
     """"Inc", "Co.", "L.P.", "S.p.A", "co": a company's legal form (a possessive or comma after it too)."""
-    word = re.sub(r"(?:'s|’s)$", "", word.strip(",")).replace(".", "")
-    return word.lower() in CORPORATE_SUFFIXES
+    word = word.strip(",")
+    if word.endswith(("'s", "’s")):
+        word = word[:-2]
+    return word.replace(".", "").lower() in CORPORATE_SUFFIXES
 
 
 @dataclass

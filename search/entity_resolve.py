@@ -181,11 +181,10 @@ def _link_org_short_forms(items: list[Item], words: WordStats, title_end: int) -
     has a legal form of its own ("Ford Motor Co" is not "Ford Motor Credit Co"); a clipped word
     ("Fed" of "Federal Reserve"); an acronym."""
     orgs = [i for i in items if i.facet == "org"]
-    for short in orgs:
-        key = org_key(short.name).split()
+    keys = [org_key(i.name).split() for i in orgs]
+    for short, key in zip(orgs, keys, strict=True):
         complete = is_legal_form(short.name.split()[-1])  # "Ford Motor Co"
-        for full in orgs:
-            longer = org_key(full.name).split()
+        for full, longer in zip(orgs, keys, strict=True):
             after = full.start < short.start or short.shouted or short.end <= title_end
             prefix = not complete and len(longer) > len(key) and longer[:len(key)] == key and (
                 after or all(words.is_common_word(w) for w in longer[len(key):]))
