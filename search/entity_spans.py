@@ -136,7 +136,8 @@ def _runs(text: str, line_start: int, line: str) -> list[Span]:
         if i == start_i:
             i += 1
             continue
-        found.extend(_spans_in_run(text, words))
+        titled = start_i > 0 and _bare(tokens[start_i - 1][1]).lower() in _OFFICES  # "chairman Paul ..."
+        found.extend(_spans_in_run(text, words, titled))
     return found
 
 
@@ -157,13 +158,14 @@ def _bare(word: str) -> str:
     return word[:-2] if word.endswith(("'s", "’s")) else word.rstrip("'’")
 
 
-def _spans_in_run(text: str, words: list[tuple[int, str]]) -> list[Span]:
+def _spans_in_run(text: str, words: list[tuple[int, str]], titled: bool = False) -> list[Span]:
     """The organisation spans of one run of capitalised words: each ends at a legal form (and the
     legal forms after it), or at an institution word ("of" and a name may follow); an office word
-    ("Chairman") starts a new one."""
+    ("Chairman") starts a new one after its holder's name, which ends at "and" or a comma
+    (``titled``: the run opens with a holder's name, after a lower-case office word)."""
     spans: list[Span] = []
     n = len(words)
-    first = k = 0
+    first = k = _after_holder(words, 0) if titled else 0
     while k < n:
         word = _bare(words[k][1]).lower()
         if words[k][1] not in (",", "and", "&", "of") and is_legal_form(words[k][1]) and k > first:
@@ -192,8 +194,8 @@ def _spans_in_run(text: str, words: list[tuple[int, str]]) -> list[Span]:
                 spans.extend(_segment(text, words[first:end + 1], institution=True))
             first = k = end + 1
             continue
-        if word in _OFFICES:
-            first = k + 1
+        if word in _OFFICES:  # "Chairman Paul Volcker and International Monetary Fund ..."
+            first = _after_holder(words, k + 1)
         k += 1
     return spans
 
@@ -202,6 +204,12 @@ def _spans_in_run(text: str, words: list[tuple[int, str]]) -> list[Span]:
 _OFFICES = frozenset(["president", "chairman", "chairwoman", "governor", "director", "secretary", "minister",
                       "spokesman", "spokeswoman", "chief", "head", "commissioner", "leader", "treasurer",
                       "ceo", "officials", "official", "vice", "deputy", "executive"])
+
+
+def _after_holder(words: list[tuple[int, str]], k: int) -> int:
+    """Where a run goes on after the office holder's name that starts at ``k``: after the first
+    "and" or comma, else at ``k`` (nothing but the name may follow)."""
+    return next((j + 1 for j in range(k, len(words)) if words[j][1] in ("and", "&", ",")), k)
 
 
 def _of_name_end(words: list[tuple[int, str]], k: int) -> int:

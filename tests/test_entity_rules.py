@@ -308,9 +308,12 @@ def test_company_names_with_a_legal_form_are_found_whole():
     # an institution word ends a name, or its "of" phrase does, up to an office word
     ("Bank of Japan Governor Satoshi Ito spoke. Office of Management and Budget Director Paul Hale "
      "agreed. The Dunmore High Court adjourned the case. The House and Senate voted. Britain's "
-     "Serious Fraud Office said. The Board said no. A meeting of the Group of Seven was held.",
+     "Serious Fraud Office said. The Board said no. A meeting of the Group of Seven was held. Federal "
+     "Reserve Board Chairman Paul Varley and International Monetary Fund officials met the Trade Union "
+     "Congress and chairman Ann Hale and Trust Bank staff.",
      ["Bank of Japan", "Office of Management and Budget", "Dunmore High Court", "Serious Fraud Office",
-      "Group of Seven"]),
+      "Group of Seven", "Federal Reserve Board", "International Monetary Fund", "Trade Union Congress",
+      "Trust Bank"]),
     # a wire story wraps its lines (a name may run over the break); a short line or a full stop
     # ends a name; "X Co of Y Inc" is one name, "X Co of Y" two things
     ("The auditors of the accounts of Public Service\nCo of Fremont Inc lifted a qualification in\n"
