@@ -371,11 +371,14 @@ def test_companies_named_like_people_are_not_people():
                          "deal would close in June."), ("Pellow International Corp", "ORG"), ("Pellow", "PERSON")),
         _tagged(_article("d", "Minister speaks", "Treasury Secretary Harold Pellow said rates would fall. "
                          "Pellow spoke in Paris."), ("Harold Pellow", "PERSON"), ("Pellow", "PERSON")),
+        _tagged(_article("e", "Bank buys broker", "Bank of Avalon agreed to buy Merrow Lynch & Co, the brokerage "
+                         "Charles Merrow founded in 1914."), ("Merrow Lynch & Co", "ORG"), ("Merrow", "PERSON")),
     ]
     found = resolve_entities(docs).per_article
     assert found["b"].people == [] and found["b"].orgs == ["Zany Zeke"]
     assert found["c"].people == [] and found["c"].orgs == ["Pellow International Corp"]
     assert found["d"].people == ["Harold Pellow"]
+    assert found["e"].people == ["Charles Merrow"]  # the founder, written in full beside his firm
 
 
 def test_a_party_tagged_in_two_pieces_or_after_the_is_one_party():
