@@ -4,7 +4,9 @@ The way from an article to its person, organisation and place facet values:
 
 1. this module: :func:`find_mentions` / :func:`mentions_for` run spaCy and return raw
    :class:`Mention` s (cached per article text in :class:`search.mentions_cache.MentionCache`);
-2. :mod:`search.entity_names`: each mention cleaned on its own (titles, roles, junk shapes);
+2. :mod:`search.entity_spans`: organisation names found by their shape where the model missed
+   or split them; :mod:`search.entity_names`: each mention cleaned on its own (titles, roles,
+   junk shapes);
 3. :mod:`search.entity_resolve`: the mentions of the whole corpus turned into canonical names
    per article, with the corpus evidence of :mod:`search.entity_evidence` and the user's
    aliases file (:mod:`search.entity_aliases`).

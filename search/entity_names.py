@@ -238,7 +238,7 @@ def clean_org(text: str, context: str = "") -> str | None:
         if word.lower().rstrip(".,") in CORPORATE_SUFFIXES and following not in CORPORATE_SUFFIXES:
             words = words[:i + 1]
             break
-    while words and words[-1].lower() in _ORG_LINKS:  # "Republic Bank for Savings of"
+    while words and words[-1].lower() in ORG_LINKS:  # "Republic Bank for Savings of"
         words.pop()
     name = " ".join(words).strip(_STRIP)
     if not name or not _has_name_shape(name) or not _org_words(name):
@@ -247,7 +247,7 @@ def clean_org(text: str, context: str = "") -> str | None:
 
 
 #: Lower-case words allowed inside an organisation's name ("Bank of Taiwan", "Procter & Gamble").
-_ORG_LINKS = frozenset(["of", "and", "for", "the", "de", "du", "des", "la", "le", "di", "del", "van",
+ORG_LINKS = frozenset(["of", "and", "for", "the", "de", "du", "des", "la", "le", "di", "del", "van",
                         "von", "y", "e", "et", "&", "und", "pour", "da"])
 
 
@@ -256,7 +256,7 @@ def _org_words(name: str) -> bool:
     for word in name.split():
         if re.fullmatch(r"[\d.,]*\d{3,}[\d.,]*|\d+[.,]\d+|\d+[-:/]\d+|\w*:\d+", word):
             return False
-        if word.islower() and word not in _ORG_LINKS and not word.startswith(("d'", "l'")):
+        if word.islower() and word not in ORG_LINKS and not word.startswith(("d'", "l'")):
             return False
     return True
 
@@ -295,8 +295,17 @@ FACET_OF_LABEL = {"PERSON": "person", "ORG": "org", "GPE": "place", "LOC": "plac
 #: Words after a company name that are its legal form, not its name ("Texaco Inc" is "Texaco").
 CORPORATE_SUFFIXES = frozenset([
     "inc", "incorporated", "corp", "corporation", "co", "cos", "company", "ltd", "limited", "plc",
-    "llc", "lp", "ag", "sa", "nv", "bv", "spa", "gmbh", "ab", "pty", "bhd",
+    "llc", "lp", "ag", "sa", "nv", "bv", "spa", "gmbh", "ab", "pty", "bhd", "berhad", "pte", "asa",
+    "oy", "kk",
 ])
+
+
+def is_legal_form(word: str) -> bool:
+    """"Inc", "Co.", "L.P.", "S.p.A", "co": a company's legal form (a possessive or comma after it too)."""
+    word = word.strip(",")
+    if word.endswith(("'s", "’s")):
+        word = word[:-2]
+    return word.replace(".", "").lower() in CORPORATE_SUFFIXES
 
 
 @dataclass
@@ -355,8 +364,14 @@ def clean_mentions(text: str, mentions: Sequence[Mention], merged: Callable[[str
             continue  # a span across a paragraph break is a tagging error ("HEADLINE\n\nThe Du Pont Co")
         facet = FACET_OF_LABEL.get(mention.label, "")
         party = PARTY_FORMS.get(_surface(mention.text).casefold())
-        if party and re.search(r"[A-Z][\w-]*\s+$", text[max(0, mention.start - 20):mention.start]):
-            party = None  # "Liberal Democrat", "Christian Democrats": part of another name
+        before = re.search(r"([A-Z][\w-]*)\s+$", text[max(0, mention.start - 20):mention.start])
+        if party and before and before.group(1) not in ("The", "A", "An"):
+            at = mention.start - len(before.group())
+            party = PARTY_FORMS.get(f"{before.group(1)} {_surface(mention.text)}".casefold())
+            if party:  # "Liberal" + "Democrats" tagged apart: one party
+                mention = Mention(text[at:mention.start + len(mention.text)], mention.label, at)
+                items = [i for i in items if i.start != at]
+            # else "Christian Democrats": part of another name
         if party:  # "the Republicans", "Lib Dems": the party, whatever the model's label
             facet, name = "org", party
         elif facet == "person":

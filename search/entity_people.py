@@ -5,6 +5,10 @@
   "in ..." count double; the article's own tags first) is not a person: it moves to that facet,
   or out for a nationality. So is a longer name whose first word the corpus uses as a place or
   organisation and never as a given name ("Bolton Wanderers"), and one ending in a legal form.
+* **Companies named like people.** A name the corpus writes with a legal form as a company
+  ("Crazy Eddie Inc", "Jardine Matheson Holdings Ltd") is that company wherever it is not given
+  a title; a bare word that opens a company's name in its article ("Baker" beside "Baker
+  International Corp") is the company unless the article names a person with it.
 * **Roles.** A leading word of a three-word name that the corpus writes lower-case ("Defender
   Hassan Abbas") or tags as a nationality ("Croat Alen Boksic") is dropped, unless the corpus
   uses it as a given name elsewhere ("Will Carling").
@@ -43,6 +47,7 @@ from .entity_names import (
     TITLE_WORDS,
     Item,
     initials_of,
+    is_legal_form,
     name_parts,
 )
 
@@ -82,9 +87,45 @@ def strip_roles(docs: Sequence[tuple[str, list[Item]]], words: WordStats, norp: 
             item.name = " ".join(tokens)
 
 
+#: Words between a firm's own name and its legal form ("Jardine Matheson Holdings Ltd").
+FIRM_WORDS = frozenset(["holdings", "group", "international", "industries", "enterprises", "stores",
+                        "cos", "companies", "corp", "co", "inc"])
+
+
+def firm_stem(name: str) -> list[str]:
+    """A company name without its legal form and firm words ("Crazy Eddie Inc" -> "Crazy Eddie",
+    "Jardine Matheson Holdings Ltd" -> "Jardine Matheson"), as words; [] if it has no legal form."""
+    words = name.casefold().split()
+    if len(words) < 2 or not is_legal_form(words[-1]):
+        return []
+    while len(words) > 1 and (is_legal_form(words[-1]) or words[-1] in FIRM_WORDS):
+        words.pop()
+    return words
+
+
+def firm_names(docs: Sequence[tuple[str, list[Item]]]) -> set[str]:
+    """Names of two words or more that the corpus writes with a legal form as an organisation."""
+    return {" ".join(stem) for _, items in docs for i in items
+            if i.facet == "org" and len(stem := firm_stem(i.name)) >= 2}
+
+
+def _after_given_name(text: str, word: str) -> bool:
+    """Whether the text writes the word after a capitalised name ("Charles Merrill founded")."""
+    return re.search(rf"\b[A-Z][a-z]+\s+{re.escape(word)}(?![\w-])", text) is not None
+
+
 def retype(items: list[Item], votes: TypeVotes, thing_votes: Counter[str], part_votes: Counter[str],
-           given: Counter[str]) -> None:
-    """Type consistency within the corpus, and things named like a person of the article."""
+           given: Counter[str], firms: set[str] = frozenset(), text: str = "") -> None:
+    """Type consistency within the corpus, and things named like a person of the article.
+    ``firms``: :func:`firm_names` of the corpus; ``text``: the article's."""
+    firm_heads = {stem[0] for i in items if i.facet == "org" and (stem := firm_stem(i.name))}
+    in_names = {w.casefold() for i in items if i.facet == "person" and not is_short(i) for w in name_parts(i.name)}
+    for item in items:  # "Crazy Eddie" of "Crazy Eddie Inc"; "Baker" of "Baker International Corp"
+        key = item.name.casefold()
+        if item.facet == "person" and not item.titled and (
+                key in firms or (is_short(item) and key in firm_heads and key not in in_names
+                                 and not _after_given_name(text, item.name))):
+            item.facet = "org"
     full = [i for i in items if i.facet == "person" and not is_short(i)]
     in_full = {w.casefold() for i in full for w in name_parts(i.name)}
     # name parts of the article's people ("Mrs Clarke" says nothing of "Clarke's Bakery")
@@ -145,16 +186,18 @@ def _agrees(short: Item, full_name: str, sex: str) -> bool:
         "".join(t[0] for t in given).upper().startswith(initials.upper())
 
 
-def _written_in_full(text: str, surname: str, words: WordStats, things: set[str]) -> str | None:
+def _written_in_full(text: str, surname: str, words: WordStats, things: set[str], firms: set[str]) -> str | None:
     """The one "Given Surname" the article writes for a surname the model only tagged alone
     ("Swiss Sonja Kaelin" tagged "Kaelin"): the word before must be a name, not a title,
-    affiliation, entity or word the article or corpus writes lower-case."""
+    affiliation, entity or word the article or corpus writes lower-case, and the two words no
+    company of the article (``firms``: "Crazy Eddie" of "Crazy Eddie Inc")."""
     found = set()
     for match in re.finditer(rf"(?<![\w.'-])([A-Z][a-z]+(?:-[A-Z][a-z]+)?) {re.escape(surname)}(?![\w-])", text):
         key = match.group(1).casefold()
         if re.search(r"(?:^|[.!?:\"]\s*|\n\s*)$", text[max(0, match.start() - 3):match.start()]):
             continue  # a capital at a sentence start says nothing ("While Reagan ...")
         if (key in TITLE_WORDS or key in AFFILIATION_WORDS or key in PARTICLES or key in things
+                or f"{key} {surname.casefold()}" in firms
                 or words.is_common_word(key) or re.search(rf"(?<![\w-]){key}(?![\w-])", text)):
             continue
         found.add(f"{match.group(1)} {surname}")
@@ -166,6 +209,7 @@ def link_in_article(text: str, items: list[Item], words: WordStats) -> dict[str,
     full names with the sex the article gives them."""
     people = [i for i in items if i.facet == "person"]
     things = {i.name.casefold() for i in items if i.facet != "person"}
+    firms = {" ".join(stem) for i in items if i.facet == "org" and (stem := firm_stem(i.name))}
     sex = _sex_in_article(text, people)
     full = [p for p in people if not is_short(p)]
     for person in people:
@@ -176,7 +220,7 @@ def link_in_article(text: str, items: list[Item], words: WordStats) -> dict[str,
         holders = [f for f in full if word in {w.casefold() for w in name_parts(f.name)}
                    and _agrees(person, f.name, sex.get(f.name, ""))]
         if not holders:
-            if not initials_of(person.name) and (written := _written_in_full(text, person.name, words, things)):
+            if not initials_of(person.name) and (written := _written_in_full(text, person.name, words, things, firms)):
                 person.canonical = written
             continue
         before = [f for f in holders if f.start < person.start]

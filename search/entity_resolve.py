@@ -13,8 +13,11 @@ Resolution is corpus-wide and works on evidence counted over the corpus
   one the corpus writes lower-case or as a unit ("Budget", "GMT"), a legal form alone ("Co"), and a
   place with a digit ("MPEG-2"); a string the corpus tags as the other facet at least twice as
   often moves there ("Bloomberg");
+* organisation names found by their shape (:mod:`search.entity_spans`) replace the model's
+  mentions they overlap ("Bell Inc" -> "Cincinnati Bell Inc");
 * within an article, a short organisation name joins the fuller one it abbreviates ("Moody's" ->
-  "Moody's Investors Service Inc", "IMF" -> "International Monetary Fund"); across the corpus,
+  "Moody's Investors Service Inc", "IMF" -> "International Monetary Fund"; a headline's "Hyundai"
+  -> the body's "Hyundai Motor Co"), but a name with a legal form of its own stays itself; across the corpus,
   names that differ only in case, punctuation or legal form are one value ("Texaco Inc", "Texaco");
 * places: "U.S."/"America" -> "United States" (a small table of well-known forms);
 * one spelling per name: the commonest outside all-capitals wire headlines ("JAPAN" -> "Japan");
@@ -39,7 +42,9 @@ from .entity_names import (
     CORPORATE_SUFFIXES,
     Item,
     clean_mentions,
+    clean_org,
     clean_place,
+    is_legal_form,
     is_place_pair,
     name_parts,
     org_key,
@@ -47,16 +52,20 @@ from .entity_names import (
 from .entity_people import (
     bare_name_evidence,
     drop_junk,
+    firm_names,
+    firm_stem,
     given_names,
     link_across,
     link_in_article,
     retype,
     strip_roles,
 )
+from .entity_spans import with_organisation_spans
+from .entity_wire import unshout
 from .models import Article, Entities
 
 #: Bump when a rule here changes what the facets hold: an index built with other rules re-resolves.
-RESOLUTION_REVISION = 2
+RESOLUTION_REVISION = 3
 
 
 @dataclass
@@ -104,7 +113,13 @@ def _parse(article: Article, mentions: Sequence[Mention], aliases: Aliases) -> _
             key = resolve_date_mention(mention.text, article.date, around)
             if key and key not in dates:
                 dates.append(key)
+    mentions, spans = with_organisation_spans(text, article.title, mentions)
     items = clean_mentions(text, mentions, aliases.merged)
+    for item in items:
+        span = spans.get(item.start)
+        if span and span.headline and item.facet == "org":  # its spelling from the body, or capitals lowered
+            item.name = aliases.merged(clean_org(span.name) or span.name)
+            item.shouted = False
     if dateline := _dateline(text, article.title):
         items = [dateline, *(i for i in items if i.start >= dateline.end or i.end <= dateline.start)]
     return _Doc(article, text, items, dates)
@@ -125,6 +140,8 @@ def _type_votes(parsed: list[_Doc]) -> TypeVotes:
                 item.cue = ""
             if item.cue:
                 votes.add(key, item.cue, 2)
+            if item.facet == "org" and len(stem := firm_stem(item.name)) >= 2:  # "Crazy Eddie" of "... Inc"
+                votes.add(" ".join(stem), "org", 2)
             if item.facet == "org":  # "Samuel Montagu" inside "Samuel Montagu and Co Ltd"
                 tokens = item.name.split()
                 for n in range(2, len(tokens)):
@@ -137,11 +154,6 @@ def _word_stats(parsed: list[_Doc]) -> WordStats:
     wanted = {word_key(t) for d in parsed for i in d.items
               if i.facet in ("person", "org") or " " not in i.name for t in i.name.split()}
     return WordStats((d.text for d in parsed), wanted)
-
-
-def _unshout(name: str) -> str:
-    """"PACKAGING SYSTEMS CORP" -> "Packaging Systems Corp"; short words stay capitals ("IBM")."""
-    return " ".join(w.capitalize() if len(w) > 3 or w.lower() in CORPORATE_SUFFIXES else w for w in name.split())
 
 
 def _acronym_of(short: str, full: str) -> bool:
@@ -162,23 +174,31 @@ PLACE_HEADS = frozenset([
 ])
 
 
-def _link_org_short_forms(items: list[Item], words: WordStats) -> None:
-    """A short name joins the fuller one of its article: a leading part written after it, or
-    before it when the rest are common nouns ("Federal Reserve" of "Federal Reserve Board",
-    not "Texaco" of "Texaco Canada"); a clipped word ("Fed" of "Federal Reserve"); an acronym."""
+def _link_org_short_forms(items: list[Item], words: WordStats, title_end: int) -> None:
+    """A short name joins the fuller one of its article (and that one's, in turn): a leading part written after it or in
+    the headline (``title_end``: where it ends), or before it when the rest are common nouns
+    ("Federal Reserve" of "Federal Reserve Board", not "Texaco" of "Texaco Canada"), unless it
+    has a legal form of its own ("Ford Motor Co" is not "Ford Motor Credit Co"); a clipped word
+    ("Fed" of "Federal Reserve"); an acronym."""
     orgs = [i for i in items if i.facet == "org"]
-    for short in orgs:
-        key = org_key(short.name).split()
-        for full in orgs:
-            longer = org_key(full.name).split()
-            after = full.start < short.start or short.shouted
-            prefix = len(longer) > len(key) and longer[:len(key)] == key and (
+    keys = [org_key(i.name).split() for i in orgs]
+    for short, key in zip(orgs, keys, strict=True):
+        complete = is_legal_form(short.name.split()[-1])  # "Ford Motor Co"
+        for full, longer in zip(orgs, keys, strict=True):
+            after = full.start < short.start or short.shouted or short.end <= title_end
+            prefix = not complete and len(longer) > len(key) and longer[:len(key)] == key and (
                 after or all(words.is_common_word(w) for w in longer[len(key):]))
             clipped = len(key) == 1 and len(key[0]) >= 3 and len(longer) > 1 and after \
                 and longer[0] != key[0] and longer[0].startswith(key[0])
             if prefix or clipped or _acronym_of(short.name, full.name):
                 short.canonical = full.name
                 break
+    by_name = {i.name: i for i in orgs}
+    for item in orgs:  # "Falcon" -> "Falcon Cable" -> "Falcon Cable Systems Co"
+        seen = {item.name}
+        while item.canonical in by_name and by_name[item.canonical].canonical not in seen:
+            seen.add(item.canonical)
+            item.canonical = by_name[item.canonical].canonical
 
 
 def _resolve_things(parsed: list[_Doc], words: WordStats, votes: TypeVotes) -> None:
@@ -193,7 +213,7 @@ def _resolve_things(parsed: list[_Doc], words: WordStats, votes: TypeVotes) -> N
             key = org_key(item.name)
             legal = item.facet == "org" and item.name.split()[-1].lower().rstrip(".") in CORPORATE_SUFFIXES
             if item.shouted and legal and key not in plain:  # "PACKAGING SYSTEMS CORP <PAKS> 4TH QTR NET"
-                item.canonical = item.name = _unshout(item.name)
+                item.canonical = item.name = unshout(item.name)
                 item.shouted = False
             single = " " not in key and not item.name.isupper() and not legal  # "News Corp" is a name
             if (not key or (item.shouted and key not in plain)
@@ -202,12 +222,12 @@ def _resolve_things(parsed: list[_Doc], words: WordStats, votes: TypeVotes) -> N
                     or (item.facet == "org" and is_instrument(doc.text, item.end))
                     or (item.facet == "place" and any(c.isdigit() for c in item.name))):
                 item.facet = ""
-            elif item.facet == "org" and (item.name.split()[-1].lower() in PLACE_HEADS
-                                          or item.name.split()[0].lower() in PLACE_HEADS):
+            elif item.facet == "org" and not legal and (item.name.split()[-1].lower() in PLACE_HEADS
+                                                        or item.name.split()[0].lower() in PLACE_HEADS):
                 item.facet = "place"  # "Smith Street", "River Witham" tagged as organisations
             else:
                 item.facet = votes.thing_facet(item.name.casefold(), item.facet)
-        _link_org_short_forms(doc.items, words)
+        _link_org_short_forms(doc.items, words, len(doc.article.title))
     forms: dict[str, Counter[tuple[bool, str]]] = defaultdict(Counter)
     for doc in parsed:
         for item in doc.items:
@@ -264,9 +284,10 @@ def resolve_entities(
     strip_roles(by_id, words, norp)
     part_votes, thing_votes = _word_evidence(parsed)
     given = given_names(by_id)
+    firms = firm_names(by_id)
     sexes: dict[str, Counter[str]] = defaultdict(Counter)
     for doc in parsed:
-        retype(doc.items, votes, thing_votes, part_votes, given)
+        retype(doc.items, votes, thing_votes, part_votes, given, firms, doc.text)
         for name, sex in link_in_article(doc.text, doc.items, words).items():
             sexes[name][sex] += 1
     link_across(by_id, sexes)

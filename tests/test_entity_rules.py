@@ -276,3 +276,118 @@ def test_junk_organisations_and_places_are_dropped_by_corpus_evidence():
     found = resolve_entities(docs).per_article
     assert found["a"].orgs == []
     assert found["b"].orgs == ["Bloomberg", "Freeview"] and found["b"].places == []
+
+
+# --------------------------------------------------------------------------- organisations by shape
+
+
+def _span_names(text: str, title: str = "") -> list[str]:
+    from search.entity_spans import organisation_spans
+
+    return [" ".join(s.name.split()) for s in organisation_spans(text, title)]
+
+
+def test_company_names_with_a_legal_form_are_found_whole():
+    """Runs the model splits or misses: names joined by "and", a comma list closed by "and Co", a
+    lower-case legal form, a possessive inside a name; a left part that is a company of its own is
+    cut off, and so is a possessive opener written bare elsewhere."""
+    text = ("Ashford Pump Works Co said it would buy Wexley, Crane and Co Inc. Ratings of Harlow and "
+            "Kent Electric Co were affirmed by Standard and Poor's Corp, and Merton Medical co Inc agreed. "
+            "Talks between Corbin and Halstead Motors Corp failed. Corbin said it would try again. "
+            "Japan's Sanwa Trading Corp rose. Japan exports more. The Dallas company said no.")
+    assert _span_names(text) == ["Ashford Pump Works Co", "Wexley, Crane and Co Inc", "Harlow and Kent Electric Co",
+                                 "Standard and Poor's Corp", "Merton Medical co Inc", "Halstead Motors Corp",
+                                 "Sanwa Trading Corp"]
+    found = _resolve_one("Utility bonds rated", "Harlow and Kent Electric Co, a unit of Merrow Power Co, sold "
+                         "bonds. Wexley, Crane and Co Inc managed the issue for Merrow Power Co.")
+    assert {"Harlow and Kent Electric Co", "Merrow Power Co", "Wexley, Crane and Co Inc"} <= set(found.orgs)
+    assert not {"Kent Electric Co", "Crane", "Wexley"} & set(found.orgs + found.people + found.places)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # an institution word ends a name, or its "of" phrase does, up to an office word
+    ("Bank of Japan Governor Satoshi Ito spoke. Office of Management and Budget Director Paul Hale "
+     "agreed. The Dunmore High Court adjourned the case. The House and Senate voted. Britain's "
+     "Serious Fraud Office said. The Board said no. A meeting of the Group of Seven was held. Federal "
+     "Reserve Board Chairman Paul Varley and International Monetary Fund officials met the Trade Union "
+     "Congress and chairman Ann Hale and Trust Bank staff.",
+     ["Bank of Japan", "Office of Management and Budget", "Dunmore High Court", "Serious Fraud Office",
+      "Group of Seven", "Federal Reserve Board", "International Monetary Fund", "Trade Union Congress",
+      "Trust Bank"]),
+    # a wire story wraps its lines (a name may run over the break); a short line or a full stop
+    # ends a name; "X Co of Y Inc" is one name, "X Co of Y" two things
+    ("The auditors of the accounts of Public Service\nCo of Fremont Inc lifted a qualification in\n"
+     "effect for two years. It was rated by Standard and Poor's. First Ridge Corp agreed.\n"
+     "Results:\nMarlow Trust\nBank of Leith rose. Texaco Inc of White Plains fell.",
+     ["Public Service Co of Fremont Inc", "First Ridge Corp", "Marlow Trust", "Bank of Leith", "Texaco Inc"]),
+], ids=["institutions", "wrapped-lines"])
+def test_organisation_names_end_where_their_shape_says(text, expected):
+    assert _span_names(text) == expected
+
+
+def test_wire_headline_companies_are_kept_in_the_body_spelling():
+    from tests.test_entities import _article, _tagged
+
+    docs = [
+        _tagged(_article("q", "GODFREY MILLS CO <GDFM.O> 1ST QTR NET", "Shr 36 cts vs 28 cts",
+                         "Net 2,004,000 vs 1,512,000")),
+        _tagged(_article("d", "DATRON SYSTEMS <DTSI> SEES LOWER YEAR NET",
+                         "Datron Systems Inc said it expects to report lower earnings for the year because "
+                         "orders from <Calder Avionics Ltd> were delayed."),
+                ("Datron Systems Inc", "ORG")),
+        _tagged(_article("h", "HOLDER PROPOSES UNITEL <UNV> SALE OR LIQUIDATION",
+                         "A holder of 15 pct of the shares said the company should be sold or liquidated, "
+                         "according to a filing with regulators.")),
+    ]
+    found = resolve_entities(docs).per_article
+    assert found["q"].orgs == ["Godfrey Mills Co"]
+    assert found["d"].orgs == ["Datron Systems Inc", "Calder Avionics Ltd"]
+    assert found["h"].orgs == []
+
+
+def test_a_headline_short_name_joins_the_full_name_but_a_legal_name_stays_whole():
+    from tests.test_entities import _article, _tagged
+
+    docs = [
+        _tagged(_article("a", "Halvard bets on hybrids", "Halvard Motor Co said on Tuesday it would add hybrids. "
+                         "Halvard Motor Credit Co, a unit of Halvard Motor Co, sold notes."),
+                ("Halvard", "ORG"), ("Halvard Motor Co", "ORG"), ("Halvard Motor Credit Co", "ORG"),
+                ("Halvard Motor Co", "ORG")),
+    ]
+    assert resolve_entities(docs).per_article["a"].orgs == ["Halvard Motor Co", "Halvard Motor Credit Co"]
+
+
+def test_companies_named_like_people_are_not_people():
+    """The model tags a retailer and a bare company word as people; the corpus writes them with a
+    legal form. A titled surname of a politician stays a person."""
+    from tests.test_entities import _article, _tagged
+
+    docs = [
+        _tagged(_article("a", "Retailer posts loss", "Zany Zeke Inc said it lost money in the quarter."),
+                ("Zany Zeke Inc", "ORG")),
+        _tagged(_article("b", "Retailer shares fall", "Shares of Zany Zeke fell 10 pct. Zany Zeke said sales fell."),
+                ("Zany Zeke", "PERSON"), ("Zany Zeke", "PERSON")),
+        _tagged(_article("c", "Oil service merger", "Pellow International Corp agreed to merge. Pellow said the "
+                         "deal would close in June."), ("Pellow International Corp", "ORG"), ("Pellow", "PERSON")),
+        _tagged(_article("d", "Minister speaks", "Treasury Secretary Harold Pellow said rates would fall. "
+                         "Pellow spoke in Paris."), ("Harold Pellow", "PERSON"), ("Pellow", "PERSON")),
+        _tagged(_article("e", "Bank buys broker", "Bank of Avalon agreed to buy Merrow Lynch & Co, the brokerage "
+                         "Charles Merrow founded in 1914."), ("Merrow Lynch & Co", "ORG"), ("Merrow", "PERSON")),
+    ]
+    found = resolve_entities(docs).per_article
+    assert found["b"].people == [] and found["b"].orgs == ["Zany Zeke"]
+    assert found["c"].people == [] and found["c"].orgs == ["Pellow International Corp"]
+    assert found["d"].people == ["Harold Pellow"]
+    assert found["e"].people == ["Charles Merrow"]  # the founder, written in full beside his firm
+
+
+def test_a_party_tagged_in_two_pieces_or_after_the_is_one_party():
+    from tests.test_entities import _article, _tagged
+
+    docs = [_tagged(_article("p", "Council by-election", "The Liberal Democrats held the ward. The Conservatives "
+                             "came second, and Liberal Democrat leader Ann Ross was pleased. Christian Democrats "
+                             "abroad sent greetings."),
+                    ("Democrats", "NORP"), ("Conservatives", "NORP"), ("Liberal", "ORG"), ("Democrat", "NORP"),
+                    ("Ann Ross", "PERSON"), ("Democrats", "NORP"))]
+    found = resolve_entities(docs).per_article["p"]
+    assert found.orgs == ["Liberal Democrats", "Conservative Party"]

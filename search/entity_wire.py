@@ -1,0 +1,90 @@
+"""Company names marked by news-wire conventions, which the model does not read.
+
+* A name between angle brackets is a company ("<Senior Engineering Group Plc>": Reuters marks
+  unlisted companies so; "<TX>" alone is a ticker).
+* In an all-capitals headline: the words opening it, up to a ticker or within brackets, when
+  they end in a legal form, are bracketed, or are a name the body writes too (or the body is a
+  table of figures): "GODFREY CO <GDFY.O> 1ST QTR NET", "DATRON SYSTEMS <DTSI> SEES LOWER NET";
+  and the words before a later ticker that the body writes as a name ("... WITH TEKTRONIX <TEK>").
+
+A headline name comes back in the body's spelling when the body has one ("Datron Systems"), else
+with its capitals lowered (:func:`unshout`: "Godfrey Co").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from .entity_names import is_legal_form
+
+_TICKER = re.compile(r"<[A-Z][A-Z0-9.]{0,9}>")
+
+
+def unshout(name: str) -> str:
+    """"GODFREY CO" -> "Godfrey Co"; short words and initials stay capitals ("TRW Inc", "E.A.")."""
+    words = []
+    for word in name.split():
+        if is_legal_form(word) and "." not in word:
+            words.append(word.capitalize())
+        elif len(word) > 3 and "." not in word:
+            words.append("-".join(p.capitalize() for p in word.split("-")))
+        else:
+            words.append(word)
+    return " ".join(words)
+
+
+def _body_spelling(body: str, words: Sequence[str]) -> str | None:
+    """The body's own spelling of headline words written as a name there ("Datron Systems")."""
+    if words[-1].casefold() not in body.casefold():
+        return None  # the usual case, without a regular expression
+    pattern = r"\s+".join(re.escape(w) for w in words)
+    for match in re.finditer(rf"(?<![\w'-]){pattern}(?![\w-])", body, re.IGNORECASE):
+        if all(w[:1].isupper() for w in match.group().split()) and not match.group().isupper():
+            return " ".join(match.group().split())
+    return None
+
+
+def headline_names(line_start: int, line: str, body: str) -> list[tuple[int, int, str]]:
+    """``(start, end, name)`` of the company names of an all-capitals headline line that starts at
+    ``line_start`` in the text (module doc); ``body``: the text after the headline."""
+    found: list[tuple[int, int, str]] = []
+    opening = re.match(r"<([A-Z0-9][^<>]*?)>", line) or re.match(
+        r"((?:[A-Z0-9][\w&'.-]*\s+){0,6}?[A-Z0-9][\w&'.-]*)\s*(?=<)", line)
+    prose = any(len(part.split()) >= 10 for part in body.split("\n"))
+    if opening and (opening.group().startswith("<") or is_legal_form(opening.group(1).split()[-1])
+                    or (_TICKER.match(line, opening.end())
+                        and (not prose or _body_spelling(body, opening.group(1).split())))):
+        words = opening.group(1).split()
+        name = _body_spelling(body, words) or unshout(" ".join(words))
+        if len(words) <= 6:
+            found.append((line_start + opening.start(1), line_start + opening.end(1), name))
+    for ticker in _TICKER.finditer(line):
+        before = line[:ticker.start()].rstrip()
+        if opening and ticker.start() <= opening.end() + 1:
+            continue
+        words = re.split(r"\s+", before)[-4:]
+        for n in range(len(words), 0, -1):
+            tail = words[-n:]
+            if tail[0].endswith(",") or not tail[0][:1].isalnum():
+                continue
+            tail = [w.rstrip(",") for w in tail]
+            spelling = _body_spelling(body, tail)
+            if spelling:
+                at = line_start + len(before) - len(" ".join(tail))
+                found.append((at, line_start + len(before), spelling))
+                break
+    return found
+
+
+def bracketed_names(text: str) -> list[tuple[int, int, str]]:
+    """``(start, end, name)`` of the names between angle brackets in running text ("<Drury Inns
+    Inc>"), not tickers ("<TX>")."""
+    found = []
+    for match in re.finditer(r"<([A-Z][^<>\n]{1,80}?)>", text):
+        name = match.group(1).strip()
+        if re.fullmatch(r"[A-Z0-9.]+", name) or not re.search(r"[a-z]", name):
+            continue  # a ticker, or a headline's capitals (handled there)
+        name = re.split(r"\s*\(", name)[0]  # "<Arabian Investment Banking Corp (Investcorp) EC>"
+        found.append((match.start(1), match.start(1) + len(name), name))
+    return found
