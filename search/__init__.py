@@ -7,6 +7,7 @@ The public API (the web layer and the CLI use nothing else)::
     results = open_index("instance/index").search("Blinken talks", Filters({"person": ["Wang Yi"]}))
 """
 
+from . import export
 from .errors import DatelineError, IndexNotFound, InputError, QueryError, QueryTooBroad
 from .indexer import index_corpus
 from .models import (
@@ -45,6 +46,7 @@ __all__ = [
     "QueryTooBroad",
     "SearchResults",
     "Span",
+    "export",
     "index_corpus",
     "open_index",
     "to_jsonable",

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from . import open_index
+from . import export, open_index
 from .errors import DatelineError
 from .extract import article_or_reason
 from .indexer import index_corpus
@@ -134,22 +134,36 @@ def _date(value: str | None, name: str) -> dt.date | None:
 @click.option("--mentioned", multiple=True, help="Only articles mentioning this date (YYYY-MM or YYYY-MM-DD).")
 @click.option("--from", "date_from", help="Published on or after YYYY-MM-DD.")
 @click.option("--to", "date_to", help="Published on or before YYYY-MM-DD.")
+@click.option("--format", "fmt", type=click.Choice(["text", *export.FORMATS]), default="text", show_default=True,
+              help="csv or jsonl: one row per hit (columns id, title, date, source, url, people, orgs, places, "
+              "score, snippet).")
+@click.option("--all", "every", is_flag=True, help="With --format csv|jsonl: every hit, not one page (no cap).")
 @json_option
 @friendly_errors
-def search_command(query, index_dir, limit, page, sort, date_from, date_to, as_json, **facets) -> None:
+def search_command(query, index_dir, limit, page, sort, date_from, date_to, fmt, every, as_json, **facets) -> None:
     """Search the index. An empty QUERY lists everything, newest first.
 
     QUERY: words (all must match), OR, -word or NOT word, "a phrase", field:value
     (title, body, date, person, org, place, reporter, source, mentioned), wild*cards, fuzzy~.
     """
+    if every and fmt == "text":
+        raise click.UsageError("--all exports every hit: use it with --format csv or --format jsonl.")
+    if as_json and fmt != "text":
+        raise click.UsageError("--json prints the results page as JSON: use either it or --format.")
     filters = Filters(
         facets={name: list(values) for name, values in facets.items() if values},
         date_from=_date(date_from, "--from"),
         date_to=_date(date_to, "--to"),
     )
-    results = open_index(index_dir).search(
-        query, filters, sort={None: "relevance", "date": "newest"}.get(sort, sort), page=page, per_page=limit
-    )
+    sort = {None: "relevance", "date": "newest"}.get(sort, sort)
+    index = open_index(index_dir)
+    if every:
+        _stream(export.chunks(index.iter_results(query, filters, sort=sort), fmt))
+        return
+    results = index.search(query, filters, sort=sort, page=page, per_page=limit)
+    if fmt != "text":
+        _stream(export.chunks(results.hits, fmt))
+        return
     if as_json:
         _dump(results)
         return
@@ -170,6 +184,17 @@ def search_command(query, index_dir, limit, page, sort, date_from, date_to, as_j
         for name in active:
             values = ", ".join(f"{c.value} ({c.count})" for c in results.facets[name][:5])
             click.echo(f"{name:>12}: {values}")
+
+
+def _stream(chunks) -> None:
+    """Rows to stdout as they are made; a closed pipe (``| head``) ends the export quietly."""
+    try:
+        for chunk in chunks:
+            click.echo(chunk, nl=False)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        sys.stderr.close()  # nothing more to say: the reader has gone
+        sys.exit(0)
 
 
 @main.command("show")

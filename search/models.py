@@ -137,6 +137,8 @@ class Hit:
     snippet: list[list[Span]]  # fragments, each a list of spans
     people: list[str] = field(default_factory=list)
     dateline: str | None = None
+    orgs: list[str] = field(default_factory=list)
+    places: list[str] = field(default_factory=list)
 
 
 @dataclass

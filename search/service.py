@@ -11,6 +11,7 @@ import logging
 import re
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from . import backend
@@ -165,6 +166,37 @@ class NewsIndex:
             notes=matches.notes if matches else [],
         )
 
+    def iter_results(
+        self, query: str = "", filters: Filters | None = None, sort: str = "relevance", batch: int = 500
+    ) -> Iterator[Hit]:
+        """Every hit of a search, in the order :meth:`search` pages through them, with no
+        :data:`MAX_RESULTS` cap: for exports. Hits are made ``batch`` at a time, so memory stays
+        flat however many match (the matching document numbers are the only thing held whole).
+
+        The query is parsed and matched now, so a bad query or parameter raises
+        :class:`QueryError` here rather than from the first ``next()``."""
+        filters = filters or Filters()
+        query = (query or "").strip()
+        _check_params(query, sort, 1, 1)
+        _check_filters(filters)
+        searcher = self._current()
+        parsed = searcher.parse(query) if query else None
+        matches = searcher.matches(parsed, time.monotonic() + self.time_budget) if parsed is not None else None
+        final = searcher.base_mask(matches)
+        for mask in searcher.filter_masks(filters).values():
+            final &= mask
+        sort = sort if parsed is not None or sort != "relevance" else "newest"
+        return self._stream(searcher, matches, final, sort, max(1, batch))
+
+    @staticmethod
+    def _stream(searcher: backend.Searcher, matches, final, sort: str, batch: int) -> Iterator[Hit]:
+        total = int(final.sum())
+        words = matches.words if matches else set()
+        for start in range(0, total, batch):
+            ranked = searcher.ranked(matches, final, sort, start, min(start + batch, total))
+            for docnum, score in zip(ranked.docnums, ranked.scores, strict=True):
+                yield _hit(searcher, docnum, score, words, snippet_chars=200)
+
     # articles --------------------------------------------------------------------------------
 
     def get(self, article_id: str) -> Article | None:
@@ -267,6 +299,8 @@ def _hit(searcher: backend.Searcher, docnum: int, score: float | None, terms: se
         snippet=searcher.snippet(terms, article.body, size=snippet_chars),
         people=article.entities.people,
         dateline=article.dateline,
+        orgs=article.entities.orgs,
+        places=article.entities.places,
     )
 
 

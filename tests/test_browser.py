@@ -311,3 +311,24 @@ def test_screenshots(page, server, width, tmp_path):
         assert page.save_screenshot(str(target))
         assert target.stat().st_size > 10_000
     assert console_errors(page) == []
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_export_links_beside_the_sort_menu(page, server, width):
+    import csv
+    import io
+    import urllib.request
+
+    page.set_window_size(width, 900)
+    page.get(server + "/?q=officials&source=Reuters")
+    total = result_count(page)
+    tools = page.find_element(By.CSS_SELECTOR, ".results-tools")
+    assert tools.find_element(By.ID, "sort").is_displayed()
+    links = {a.text: a for a in tools.find_elements(By.CSS_SELECTOR, ".export-links a")}
+    assert set(links) == {"CSV", "JSON lines"} and all(a.is_displayed() for a in links.values())
+    assert page.execute_script("return document.documentElement.scrollWidth") <= width, "no sideways scroll"
+    with urllib.request.urlopen(links["CSV"].get_attribute("href")) as response:
+        rows = list(csv.DictReader(io.StringIO(response.read().decode("utf-8"))))
+    assert len(rows) == total and {r["source"] for r in rows} == {"Reuters"}
+    with urllib.request.urlopen(links["JSON lines"].get_attribute("href")) as response:
+        assert len(response.read().decode("utf-8").splitlines()) == total
