@@ -324,7 +324,7 @@ def test_export_links_beside_the_sort_menu(page, server, width):
     total = result_count(page)
     tools = page.find_element(By.CSS_SELECTOR, ".results-tools")
     assert tools.find_element(By.ID, "sort").is_displayed()
-    links = {a.text: a for a in tools.find_elements(By.CSS_SELECTOR, ".export-links a")}
+    links = {a.text: a for a in tools.find_elements(By.CSS_SELECTOR, ".export-links a[download]")}
     assert set(links) == {"CSV", "JSON lines"} and all(a.is_displayed() for a in links.values())
     assert page.execute_script("return document.documentElement.scrollWidth") <= width, "no sideways scroll"
     with urllib.request.urlopen(links["CSV"].get_attribute("href")) as response:
@@ -332,3 +332,26 @@ def test_export_links_beside_the_sort_menu(page, server, width):
     assert len(rows) == total and {r["source"] for r in rows} == {"Reuters"}
     with urllib.request.urlopen(links["JSON lines"].get_attribute("href")) as response:
         assert len(response.read().decode("utf-8").splitlines()) == total
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_feed_link_and_autodiscovery(page, server, width):
+    import urllib.request
+
+    import feedparser
+
+    page.set_window_size(width, 900)
+    page.get(server + "/?q=tariffs")
+    total = result_count(page)
+    discovered = page.find_element(By.CSS_SELECTOR, 'head link[rel="alternate"][type="application/atom+xml"]')
+    link = page.find_element(By.CSS_SELECTOR, ".results-tools a.feed-link")
+    assert link.is_displayed() and link.find_element(By.CSS_SELECTOR, "svg.feed-icon").is_displayed()
+    assert link.get_attribute("href") == discovered.get_attribute("href")
+    assert page.execute_script("return document.documentElement.scrollWidth") <= width, "no sideways scroll"
+    with urllib.request.urlopen(link.get_attribute("href")) as response:
+        assert response.headers["Content-Type"].startswith("application/atom+xml")
+        feed = feedparser.parse(response.read())
+    assert not feed.bozo and len(feed.entries) == total
+    link.click()  # the browser gets the feed document, not an error page
+    wait(page).until(ec.url_contains("/feed?q=tariffs"))
+    assert console_errors(page) == []

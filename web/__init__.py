@@ -87,10 +87,11 @@ def create_app(config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.extensions["dateline"] = _IndexHolder()
 
-    from . import api, views
+    from . import api, feed, views
 
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(feed.bp)
     _register_template_helpers(app)
     _register_error_handlers(app)
 

@@ -10,6 +10,7 @@ from flask import Blueprint, current_app, g, render_template, request, url_for
 from search import FACETS, MAX_RESULTS, QueryError
 
 from . import error_response, get_index
+from .feed import feed_title, feed_url
 from .params import FACET_LABELS, FACET_SINGULAR, ParamError, SearchState, parse_date, parse_state
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,8 @@ def _context(state: SearchState, **extra):
         "FACETS": FACETS,
         "FACET_LABELS": FACET_LABELS,
         "FACET_SINGULAR": FACET_SINGULAR,
+        "feed_url": feed_url,
+        "feed_title": feed_title,
         **extra,
     }
 
