@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -67,22 +68,21 @@ def csv_cell(value) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def csv_chunks(hits: Iterable[Hit], header: bool = True) -> Iterator[str]:
-    """The header line, then one CSV line per hit."""
+def csv_lines(rows: Iterable[Iterable]) -> Iterator[str]:
+    """Each row (a header, then values) as one CSV line, every cell through :func:`csv_cell`."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-
-    def line(values) -> str:
+    for values in rows:
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow(values)
-        return buffer.getvalue()
+        writer.writerow(csv_cell(value) for value in values)
+        yield buffer.getvalue()
 
-    if header:
-        yield line(COLUMNS)
-    for hit in hits:
-        data = row(hit)
-        yield line(csv_cell(data[name]) for name in COLUMNS)
+
+def csv_chunks(hits: Iterable[Hit]) -> Iterator[str]:
+    """The header line, then one CSV line per hit."""
+    rows = (row(hit) for hit in hits)
+    return csv_lines(itertools.chain([COLUMNS], ([data[name] for name in COLUMNS] for data in rows)))
 
 
 def _json_clean(value):

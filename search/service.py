@@ -14,12 +14,14 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from . import backend
+from . import backend, cooccur
 from .errors import QueryError
 from .models import (
     FACETS,
     SORTS,
     Article,
+    BatchRow,
+    CoOccurrence,
     EntityInfo,
     Filters,
     Hit,
@@ -196,6 +198,65 @@ class NewsIndex:
             ranked = searcher.ranked(matches, final, sort, start, min(start + batch, total))
             for docnum, score in zip(ranked.docnums, ranked.scores, strict=True):
                 yield _hit(searcher, docnum, score, words, snippet_chars=200)
+
+    def batch(self, queries: list[str], filters: Filters | None = None) -> list[BatchRow]:
+        """For each query, the number of articles it matches within ``filters`` and the first and
+        last publication date among them. A query that cannot run (malformed, too broad) gets
+        its message in ``error``; the others still run. Each query has the time budget."""
+        filters = filters or Filters()
+        _check_filters(filters)
+        searcher = self._current()
+        within = searcher.base_mask(None)
+        for mask in searcher.filter_masks(filters).values():
+            within &= mask
+        days = searcher.snapshot().days
+        rows = []
+        for query in queries:
+            query = query.strip()
+            try:
+                _check_params(query, "relevance", 1, 1)
+                if not query:
+                    raise QueryError("The query is empty.")
+                matches = searcher.matches(searcher.parse(query), time.monotonic() + self.time_budget)
+            except QueryError as error:
+                rows.append(BatchRow(query, 0, error=str(error)))
+                continue
+            docnums = matches.docnums[within[matches.docnums]]
+            dated = days[docnums]
+            dated = dated[dated > 0]
+            rows.append(BatchRow(
+                query,
+                len(docnums),
+                dt.date.fromordinal(int(dated.min())) if len(dated) else None,
+                dt.date.fromordinal(int(dated.max())) if len(dated) else None,
+            ))
+        return rows
+
+    def cooccurrence(
+        self, facet: str, value: str, query: str = "", filters: Filters | None = None, limit: int = 20
+    ) -> CoOccurrence | None:
+        """Who appears with ``value`` of ``facet`` in the articles of a search (the query and
+        filters; everything by default): the best associated people, organisations and places,
+        and its articles per month. None when the index has no such value."""
+        started = time.perf_counter()
+        if facet not in FACETS:
+            raise QueryError(f"Unknown facet {facet!r}: use one of {', '.join(FACETS)}.")
+        filters = filters or Filters()
+        query = (query or "").strip()
+        _check_params(query, "relevance", 1, 1)
+        _check_filters(filters)
+        searcher = self._current()
+        snap = searcher.snapshot()
+        value_id = snap.facets[facet].find(value)
+        if value_id is None:
+            return None
+        matches = searcher.matches(searcher.parse(query), time.monotonic() + self.time_budget) if query else None
+        within = searcher.base_mask(matches)
+        for mask in searcher.filter_masks(filters).values():
+            within &= mask
+        result = cooccur.cooccurrence(snap.facets, snap.days, facet, value_id, within, limit)
+        result.took_ms = round((time.perf_counter() - started) * 1000, 2)
+        return result
 
     # articles --------------------------------------------------------------------------------
 

@@ -355,3 +355,25 @@ def test_feed_link_and_autodiscovery(page, server, width):
     link.click()  # the browser gets the feed document, not an error page
     wait(page).until(ec.url_contains("/feed?q=tariffs"))
     assert console_errors(page) == []
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_batch_search_page(page, server, width):
+    page.set_window_size(width, 900)
+    page.get(server + "/")
+    page.find_element(By.LINK_TEXT, "Batch search").click()
+    wait(page).until(ec.url_contains("/batch"))
+    box = page.find_element(By.ID, "batch-queries")
+    box.send_keys("officials\ntariffs\nzzzyxnothing\n\"open")
+    page.find_element(By.CSS_SELECTOR, 'button[value="html"]').click()
+    wait(page).until(ec.presence_of_element_located((By.CSS_SELECTOR, ".batch-table")))
+    rows = page.find_elements(By.CSS_SELECTOR, ".batch-table tbody tr")
+    assert [r.find_element(By.TAG_NAME, "th").text for r in rows] == ["officials", "tariffs", "zzzyxnothing", '"open']
+    assert "Unbalanced quotes" in rows[3].text
+    assert page.find_element(By.ID, "batch-queries").get_attribute("value").startswith("officials\ntariffs")
+    assert page.execute_script("return document.documentElement.scrollWidth") <= width, "no sideways scroll"
+    count = int(rows[1].find_element(By.CSS_SELECTOR, "td.num").text.replace(",", ""))
+    rows[1].find_element(By.TAG_NAME, "a").click()
+    wait(page).until(lambda d: query_of(d).get("q") == ["tariffs"])
+    assert result_count(page) == count
+    assert console_errors(page) == []
