@@ -246,11 +246,12 @@ class NewsIndex:
         _check_params(query, "relevance", 1, 1)
         _check_filters(filters)
         searcher = self._current()
+        parsed = searcher.parse(query) if query else None
         snap = searcher.snapshot()
         value_id = snap.facets[facet].find(value)
         if value_id is None:
             return None
-        matches = searcher.matches(searcher.parse(query), time.monotonic() + self.time_budget) if query else None
+        matches = searcher.matches(parsed, time.monotonic() + self.time_budget) if parsed is not None else None
         within = searcher.base_mask(matches)
         for mask in searcher.filter_masks(filters).values():
             within &= mask

@@ -377,3 +377,26 @@ def test_batch_search_page(page, server, width):
     wait(page).until(lambda d: query_of(d).get("q") == ["tariffs"])
     assert result_count(page) == count
     assert console_errors(page) == []
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_who_appears_with_whom_from_a_person_chip(page, server, width):
+    page.set_window_size(width, 900)
+    page.get(server + "/?q=officials")
+    chips = page.find_elements(By.CSS_SELECTOR, ".hit-people a.with-link")
+    if not chips:
+        pytest.skip("the test index has no person facet (no spaCy model)")
+    chips[0].click()
+    wait(page).until(ec.url_contains("/entity/person/"))
+    assert query_of(page).get("q") == ["officials"]
+    name = page.find_element(By.ID, "entity-title").text
+    assert page.find_elements(By.CSS_SELECTOR, ".partner-list .partner")
+    assert page.find_elements(By.CSS_SELECTOR, ".timeline .hist-row")
+    assert page.execute_script("return document.documentElement.scrollWidth") <= width, "no sideways scroll"
+    both = page.find_element(By.CSS_SELECTOR, ".partner-both")
+    together = int(both.text.split()[0].replace(",", ""))
+    both.click()
+    wait(page).until(lambda d: "/entity/" not in d.current_url)
+    assert result_count(page) == together
+    assert name in query_of(page).get("person", [])
+    assert console_errors(page) == []

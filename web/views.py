@@ -41,6 +41,12 @@ def bucket_range(value: str, granularity: str):
     return parse_date(value, "from"), parse_date(value, "to", end=True)
 
 
+def entity_url(facet: str, value: str, state: SearchState | None = None) -> str:
+    """The who-appears-with-whom page of a value, within ``state``'s search if given."""
+    query = state.query_string(page=False, more=False) if state else ""
+    return url_for("entity.page", facet=facet, value=value) + (f"?{query}" if query else "")
+
+
 def _context(state: SearchState, **extra):
     return {
         "state": state,
@@ -49,6 +55,7 @@ def _context(state: SearchState, **extra):
         "FACET_LABELS": FACET_LABELS,
         "FACET_SINGULAR": FACET_SINGULAR,
         "feed_url": feed_url,
+        "entity_url": entity_url,
         "feed_title": feed_title,
         **extra,
     }
