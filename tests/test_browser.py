@@ -400,3 +400,165 @@ def test_who_appears_with_whom_from_a_person_chip(page, server, width):
     assert result_count(page) == together
     assert name in query_of(page).get("person", [])
     assert console_errors(page) == []
+
+
+# --- keyboard, phone and accessibility ---------------------------------------------------------
+
+AXE_JS = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
+
+
+def serious_violations(driver) -> list[str]:
+    """axe-core's serious and critical findings on the current page (tests/vendor/axe-core)."""
+    from axe_selenium_python import Axe
+
+    axe = Axe(driver, script_url=str(AXE_JS))
+    axe.inject()
+    results = axe.run()
+    return [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
+            for v in results["violations"] if v["impact"] in ("serious", "critical")]
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_axe_finds_no_serious_violations(page, server, width):
+    page.set_window_size(width, 900)
+    pages = [
+        "/", "/?q=officials&source=Reuters&from=2023-01-01&to=2023-12-31", '/?q="open', "/?q=zzzyxnothing",
+        "/article/000_9fd24cdd38f6fc40.txt?q=Blinken%20talks", "/batch", "/nowhere",
+    ]
+    found = {}
+    for path in pages:
+        page.get(server + path)
+        found[path] = serious_violations(page)
+    page.get(server + "/?q=officials")
+    chips = page.find_elements(By.CSS_SELECTOR, ".hit-people a.with-link")
+    if chips:
+        chips[0].click()
+        wait(page).until(ec.url_contains("/entity/"))
+        found["entity page"] = serious_violations(page)
+    page.get(server + "/batch")
+    page.find_element(By.ID, "batch-queries").send_keys("officials\n\"open")
+    page.find_element(By.CSS_SELECTOR, 'button[value="html"]').click()
+    wait(page).until(ec.presence_of_element_located((By.CSS_SELECTOR, ".batch-table")))
+    found["batch results"] = serious_violations(page)
+    if width < 600:
+        page.get(server + "/?q=officials")
+        page.find_element(By.CSS_SELECTOR, "[data-drawer-toggle]").click()
+        found["filter drawer"] = serious_violations(page)
+    assert {path: v for path, v in found.items() if v} == {}
+
+
+def test_slash_focuses_the_search_box(page, server):
+    page.get(server + "/?q=officials")
+    page.execute_script("document.activeElement.blur()")
+    page.find_element(By.TAG_NAME, "body").send_keys("/")
+    box = page.switch_to.active_element
+    assert box.get_attribute("id") == "q"
+    box.send_keys(Keys.END, " a/b")  # inside the box "/" is just a character
+    assert box.get_attribute("value") == "officials a/b"
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_skip_links_reach_the_filters(page, server, width):
+    page.set_window_size(width, 900)
+    page.get(server + "/?q=officials")
+    box = page.switch_to.active_element
+    assert box.get_attribute("id") == "q"  # autofocus; before it: the brand link, then the skip links
+    box.send_keys(Keys.SHIFT, Keys.TAB)
+    page.switch_to.active_element.send_keys(Keys.SHIFT, Keys.TAB)
+    skip = page.switch_to.active_element
+    assert skip.text == "Skip to filters" and skip.is_displayed()  # shown while focused
+    skip.send_keys(Keys.SHIFT, Keys.TAB)
+    assert page.switch_to.active_element.text == "Skip to content"
+    skip.send_keys(Keys.ENTER)
+    filters = page.find_element(By.ID, "filters")
+    wait(page).until(lambda d: filters.is_displayed())
+    focused = page.switch_to.active_element
+    assert focused == filters
+    focused.send_keys(Keys.TAB)  # the next stop is a control of the filters
+    assert page.switch_to.active_element.find_element(By.XPATH, "./ancestor::aside[@id='filters']")
+
+
+def test_phone_filters_are_a_drawer_at_the_top(page, server):
+    page.set_window_size(390, 900)
+    page.get(server + "/?q=officials&source=Reuters")
+    toggle = page.find_element(By.CSS_SELECTOR, "[data-drawer-toggle]")
+    assert toggle.text.startswith("Filters (1)")
+    first_hit = page.find_element(By.CSS_SELECTOR, ".hit")
+    assert toggle.location["y"] < first_hit.location["y"], "the button is above the results"
+    assert toggle.location["y"] < 400, "near the top of the page"
+    drawer = page.find_element(By.ID, "filters")
+    assert not drawer.is_displayed()
+    toggle.click()
+    wait(page).until(lambda d: drawer.is_displayed())
+    assert toggle.get_attribute("aria-expanded") == "true"
+    assert drawer.rect["width"] <= 390
+    assert page.switch_to.active_element == drawer
+    page.switch_to.active_element.send_keys(Keys.ESCAPE)
+    wait(page).until(lambda d: not drawer.is_displayed())
+    assert page.switch_to.active_element == toggle
+    toggle.click()
+    wait(page).until(lambda d: drawer.is_displayed())
+    drawer.find_element(By.XPATH, './/section[@id="facet-source"]//a[contains(@class, "facet-value")]').click()
+    wait(page).until(lambda d: "source" not in query_of(d) or len(query_of(d)["source"]) != 1)
+    assert page.execute_script("return document.documentElement.scrollWidth") <= 390, "no sideways scroll"
+    assert console_errors(page) == []
+
+
+def test_phone_without_javascript_jumps_to_the_filters(server):
+    driver, profile = _driver(javascript=False)
+    try:
+        driver.set_window_size(390, 900)
+        driver.get(server + "/?q=officials")
+        driver.find_element(By.CSS_SELECTOR, ".filters-jump").click()
+        WebDriverWait(driver, 10).until(lambda d: d.current_url.endswith("#filters"))
+        assert driver.find_element(By.ID, "filters").is_displayed()
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def slow_server(web_index):
+    """A server whose searches for "slowly" take two seconds."""
+    import time
+
+    from flask import request
+    from werkzeug.serving import make_server
+
+    from web import create_app
+
+    app = create_app({"INDEX_PATH": str(web_index)})
+
+    @app.before_request
+    def slow_down():
+        if request.args.get("q") == "slowly":
+            time.sleep(2)
+
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+    thread.join(timeout=5)
+
+
+def test_slow_requests_show_a_loading_state(page, slow_server):
+    page.get(slow_server + "/?q=officials")
+    took = page.find_element(By.CSS_SELECTOR, ".results-meta").text
+    assert re.search(r"\d+ ms", took) and result_count(page) > 0  # count and time are shown
+    # the old page is gone once the new one has loaded: it notes what it showed in sessionStorage
+    page.execute_script("""
+        sessionStorage.clear();
+        new MutationObserver(function () {
+            if (document.documentElement.classList.contains('is-loading')) {
+                sessionStorage.setItem('loading', [document.getElementById('loading-status').textContent,
+                    document.getElementById('main').getAttribute('aria-busy')].join('|'));
+            }
+        }).observe(document.documentElement, {attributes: true});
+    """)
+    box = page.find_element(By.ID, "q")
+    box.clear()
+    box.send_keys("slowly", Keys.ENTER)
+    wait(page, 15).until(lambda d: query_of(d).get("q") == ["slowly"])
+    assert page.execute_script("return sessionStorage.getItem('loading')") == "Loading…|true"
+    assert not page.execute_script("return document.documentElement.classList.contains('is-loading')")
