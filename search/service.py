@@ -132,7 +132,9 @@ class NewsIndex:
             name: searcher.facet_counts(name, except_(name), filters.facets.get(name, []), facet_limit)
             for name in FACETS
         }
-        granularity, histogram = searcher.date_histogram(except_("date"))
+        # a date range zooms the histogram in: its own months or days, not the whole span's years
+        granularity, histogram = searcher.date_histogram(except_("date") & masks["date"] if "date" in masks
+                                                         else except_("date"))
 
         # with no query there is no relevance: the listing is newest first, and says so
         sort = sort if parsed is not None or sort != "relevance" else "newest"

@@ -562,3 +562,44 @@ def test_slow_requests_show_a_loading_state(page, slow_server):
     wait(page, 15).until(lambda d: query_of(d).get("q") == ["slowly"])
     assert page.execute_script("return sessionStorage.getItem('loading')") == "Loading…|true"
     assert not page.execute_script("return document.documentElement.classList.contains('is-loading')")
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_histogram_zooms_by_click_and_selects_a_range_by_dragging(page, server, width):
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    def open_filters():
+        if width < 600:
+            page.find_element(By.CSS_SELECTOR, "[data-drawer-toggle]").click()
+            wait(page).until(lambda d: d.find_element(By.ID, "filters").is_displayed())
+
+    def bars():
+        return page.find_elements(By.CSS_SELECTOR, ".histogram a.hist-row")
+
+    page.set_window_size(width, 900)
+    page.get(server + "/")
+    open_filters()
+    months = bars()
+    assert len(months) >= 4 and all(re.fullmatch(r"[A-Z][a-z]{2} 2023", b.find_element(
+        By.CSS_SELECTOR, ".hist-label").text) for b in months)
+    counts = [int(b.find_element(By.CSS_SELECTOR, ".hist-count").text.split()[0]) for b in months]
+    # drag from the second month to the fourth: that range
+    ActionChains(page).move_to_element(months[1]).click_and_hold().move_to_element(months[2]) \
+        .move_to_element(months[3]).release().perform()
+    wait(page).until(lambda d: "from" in query_of(d))
+    assert query_of(page)["from"][0].endswith("-01")
+    assert result_count(page) == sum(counts[1:4])
+    # a click on one bar zooms into it: its days
+    page.get(server + "/")
+    open_filters()
+    bars()[1].click()
+    wait(page).until(lambda d: "from" in query_of(d))
+    assert result_count(page) == counts[1]
+    open_filters()
+    days = bars()
+    assert days and all(re.fullmatch(r"\d{1,2} [A-Z][a-z]{2} 2023", b.find_element(
+        By.CSS_SELECTOR, ".hist-label").text) for b in days)
+    page.find_element(By.CSS_SELECTOR, ".zoom-out a").click()  # and back out
+    wait(page).until(lambda d: query_of(d).get("from") == ["2023-01-01"])
+    assert page.execute_script("return document.documentElement.scrollWidth") <= width
+    assert console_errors(page) == []

@@ -151,3 +151,58 @@
     if (status) { status.textContent = ""; }
   });
 })();
+
+// The date histogram: drag across bars (mouse or pen) to search that range. A click on one bar
+// is its link: that period, which the next page shows in months or days.
+(function () {
+  "use strict";
+  document.querySelectorAll(".histogram").forEach(function (list) {
+    var rows = Array.prototype.slice.call(list.querySelectorAll("a.hist-row[data-from]"));
+    var first = null;
+    var last = null;
+    var dragged = false;
+
+    function mark() {
+      var low = Math.min(first, last);
+      var high = Math.max(first, last);
+      rows.forEach(function (row, index) { row.classList.toggle("in-range", index >= low && index <= high); });
+    }
+    function indexOf(target) {
+      var row = target && target.closest ? target.closest("a.hist-row") : null;
+      return row ? rows.indexOf(row) : -1;
+    }
+    rows.forEach(function (row) { row.setAttribute("draggable", "false"); });
+    list.addEventListener("pointerdown", function (event) {
+      if (event.pointerType === "touch" || event.button !== 0) { return; }
+      var index = indexOf(event.target);
+      if (index < 0) { return; }
+      first = last = index;
+      dragged = false;
+      event.preventDefault();  // no text selection or link drag
+    });
+    list.addEventListener("pointermove", function (event) {
+      if (first === null) { return; }
+      var index = indexOf(document.elementFromPoint(event.clientX, event.clientY));
+      if (index < 0 || index === last) { return; }
+      last = index;
+      dragged = dragged || last !== first;
+      list.classList.add("is-dragging");
+      mark();
+    });
+    document.addEventListener("pointerup", function () {
+      if (first === null) { return; }
+      var low = rows[Math.min(first, last)];
+      var high = rows[Math.max(first, last)];
+      first = last = null;
+      list.classList.remove("is-dragging");
+      if (!dragged) { return; }  // a click: the link does it
+      var url = new URL(low.href, window.location.href);
+      url.searchParams.set("from", low.getAttribute("data-from"));
+      url.searchParams.set("to", high.getAttribute("data-to"));
+      window.location.assign(url.toString());
+    });
+    list.addEventListener("click", function (event) {
+      if (dragged) { event.preventDefault(); dragged = false; }
+    });
+  });
+})();
