@@ -603,3 +603,35 @@ def test_histogram_zooms_by_click_and_selects_a_range_by_dragging(page, server, 
     wait(page).until(lambda d: query_of(d).get("from") == ["2023-01-01"])
     assert page.execute_script("return document.documentElement.scrollWidth") <= width
     assert console_errors(page) == []
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_feature_screenshots(page, server, width, tmp_path):
+    """The who-appears-with-whom page, a batch search and (on a phone) the filter drawer, for the
+    README (with DATELINE_SCREENSHOTS=1; otherwise into a temporary folder)."""
+    folder = SCREENSHOTS if os.environ.get("DATELINE_SCREENSHOTS") == "1" else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+    page.set_window_size(width, 1000)
+
+    def shoot(name: str) -> None:
+        page.execute_script("document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0)")
+        assert page.execute_script("return document.documentElement.scrollWidth") <= width, "no sideways scroll"
+        target = folder / f"{name}-{width}.png"
+        assert page.save_screenshot(str(target)) and target.stat().st_size > 10_000
+
+    page.get(server + "/entity/person/Antony%20Blinken")
+    if page.find_elements(By.ID, "entity-title"):
+        shoot("entity")
+    page.get(server + "/batch")
+    page.find_element(By.ID, "batch-queries").send_keys("Antony Blinken\nWang Yi\ntariffs\nsteel OR chips\nzzzyx")
+    page.find_element(By.ID, "batch-phrase").click()
+    page.find_element(By.CSS_SELECTOR, 'button[value="html"]').click()
+    wait(page).until(ec.presence_of_element_located((By.CSS_SELECTOR, ".batch-table")))
+    shoot("batch")
+    if width < 600:
+        page.get(server + "/?q=officials&source=Reuters")
+        page.find_element(By.CSS_SELECTOR, "[data-drawer-toggle]").click()
+        wait(page).until(lambda d: d.find_element(By.ID, "filters").is_displayed())
+        target = folder / f"drawer-{width}.png"
+        assert page.save_screenshot(str(target))
+    assert console_errors(page) == []
