@@ -7,12 +7,15 @@ The public API (the web layer and the CLI use nothing else)::
     results = open_index("instance/index").search("Blinken talks", Filters({"person": ["Wang Yi"]}))
 """
 
+from . import export
 from .errors import DatelineError, IndexNotFound, InputError, QueryError, QueryTooBroad
 from .indexer import index_corpus
 from .models import (
     FACETS,
     SORTS,
     Article,
+    BatchRow,
+    CoOccurrence,
     EntityInfo,
     FacetCount,
     Filters,
@@ -31,6 +34,8 @@ __all__ = [
     "MAX_RESULTS",
     "SORTS",
     "Article",
+    "BatchRow",
+    "CoOccurrence",
     "DatelineError",
     "EntityInfo",
     "FacetCount",
@@ -45,6 +50,7 @@ __all__ = [
     "QueryTooBroad",
     "SearchResults",
     "Span",
+    "export",
     "index_corpus",
     "open_index",
     "to_jsonable",

@@ -7,11 +7,15 @@ import functools
 import json
 import logging
 import sys
+import time
 from pathlib import Path
 
 import click
 
-from . import open_index
+from . import export, open_index
+from .batch import as_phrases, read_queries
+from .batch import csv_chunks as batch_csv
+from .decoding import decode_bytes
 from .errors import DatelineError
 from .extract import article_or_reason
 from .indexer import index_corpus
@@ -134,22 +138,36 @@ def _date(value: str | None, name: str) -> dt.date | None:
 @click.option("--mentioned", multiple=True, help="Only articles mentioning this date (YYYY-MM or YYYY-MM-DD).")
 @click.option("--from", "date_from", help="Published on or after YYYY-MM-DD.")
 @click.option("--to", "date_to", help="Published on or before YYYY-MM-DD.")
+@click.option("--format", "fmt", type=click.Choice(["text", *export.FORMATS]), default="text", show_default=True,
+              help="csv or jsonl: one row per hit (columns id, title, date, source, url, people, orgs, places, "
+              "score, snippet).")
+@click.option("--all", "every", is_flag=True, help="With --format csv|jsonl: every hit, not one page (no cap).")
 @json_option
 @friendly_errors
-def search_command(query, index_dir, limit, page, sort, date_from, date_to, as_json, **facets) -> None:
+def search_command(query, index_dir, limit, page, sort, date_from, date_to, fmt, every, as_json, **facets) -> None:
     """Search the index. An empty QUERY lists everything, newest first.
 
     QUERY: words (all must match), OR, -word or NOT word, "a phrase", field:value
     (title, body, date, person, org, place, reporter, source, mentioned), wild*cards, fuzzy~.
     """
+    if every and fmt == "text":
+        raise click.UsageError("--all exports every hit: use it with --format csv or --format jsonl.")
+    if as_json and fmt != "text":
+        raise click.UsageError("--json prints the results page as JSON: use either it or --format.")
     filters = Filters(
         facets={name: list(values) for name, values in facets.items() if values},
         date_from=_date(date_from, "--from"),
         date_to=_date(date_to, "--to"),
     )
-    results = open_index(index_dir).search(
-        query, filters, sort={None: "relevance", "date": "newest"}.get(sort, sort), page=page, per_page=limit
-    )
+    sort = {None: "relevance", "date": "newest"}.get(sort, sort)
+    index = open_index(index_dir)
+    if every:
+        _stream(export.chunks(index.iter_results(query, filters, sort=sort), fmt))
+        return
+    results = index.search(query, filters, sort=sort, page=page, per_page=limit)
+    if fmt != "text":
+        _stream(export.chunks(results.hits, fmt))
+        return
     if as_json:
         _dump(results)
         return
@@ -170,6 +188,60 @@ def search_command(query, index_dir, limit, page, sort, date_from, date_to, as_j
         for name in active:
             values = ", ".join(f"{c.value} ({c.count})" for c in results.facets[name][:5])
             click.echo(f"{name:>12}: {values}")
+
+
+def _stream(chunks) -> None:
+    """Rows to stdout as they are made; a closed pipe (``| head``) ends the export quietly."""
+    try:
+        for chunk in chunks:
+            click.echo(chunk, nl=False)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        sys.stderr.close()  # nothing more to say: the reader has gone
+        sys.exit(0)
+
+
+@main.command("batch")
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
+@index_option
+@click.option("--column", help="FILE is a CSV table: take the queries from this column (a header name or a number).")
+@click.option("--phrase", is_flag=True, help="Search each entry without quotes as one exact phrase (for names).")
+@click.option("--csv", "as_csv", is_flag=True, help="Print the table as CSV.")
+@json_option
+@friendly_errors
+def batch_command(file, index_dir, column, phrase, as_csv, as_json) -> None:
+    """For each query in FILE (one a line, or a CSV --column; - for stdin): the number of matching
+    articles and the first and last publication date."""
+    if as_csv and as_json:
+        raise click.UsageError("Choose one of --csv and --json.")
+    try:
+        data = sys.stdin.buffer.read() if str(file) == "-" else file.read_bytes()
+    except OSError as error:
+        raise click.ClickException(f"Cannot read {file}: {error.strerror or error}.") from None
+    text = decode_bytes(data)
+    if text is None:
+        raise click.ClickException(f"{file} is not a text file: give a list of queries, one a line, or a CSV table.")
+    queries = read_queries(text, column)
+    if not queries:
+        raise click.ClickException(f"{file} has no queries: write one a line (or name a CSV --column).")
+    started = time.perf_counter()
+    rows = open_index(index_dir).batch(as_phrases(queries) if phrase else queries)
+    seconds = time.perf_counter() - started
+    if as_json:
+        _dump(rows)
+        return
+    if as_csv:
+        _stream(batch_csv(rows))
+        return
+    width = min(60, max(len(row.query) for row in rows))
+    for row in rows:
+        if row.error:
+            click.echo(f"{row.query[:width]:<{width}}  error: {row.error}")
+            continue
+        span = f"{row.first.isoformat()} – {row.last.isoformat()}" if row.first and row.last else (
+            "undated" if row.articles else "")
+        click.echo(f"{row.query[:width]:<{width}}  {row.articles:>7,}  {span}".rstrip())
+    click.echo(f"{len(rows):,} queries in {seconds:.1f} s", err=True)
 
 
 @main.command("show")

@@ -137,6 +137,8 @@ class Hit:
     snippet: list[list[Span]]  # fragments, each a list of spans
     people: list[str] = field(default_factory=list)
     dateline: str | None = None
+    orgs: list[str] = field(default_factory=list)
+    places: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -158,6 +160,53 @@ class SearchResults:
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
+
+
+@dataclass
+class BatchRow:
+    """One query of a batch search: how many articles match it, and their publication dates'
+    span (None when none of them is dated). ``error`` says why a query could not run."""
+
+    query: str
+    articles: int
+    first: dt.date | None = None
+    last: dt.date | None = None
+    error: str | None = None
+
+
+@dataclass
+class Partner:
+    """An entity that shares articles with another: ``together`` of its ``articles`` (in the
+    search) hold both; ``score`` is the log-likelihood ratio (higher: more specific)."""
+
+    facet: str
+    value: str
+    together: int
+    articles: int
+    score: float
+
+
+@dataclass
+class Period:
+    """One bar of an entity's timeline: its articles in the period and who appeared most with it."""
+
+    value: str  # "YYYY-MM" or "YYYY"
+    count: int
+    names: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CoOccurrence:
+    """Who appears with one facet value within a search (see :mod:`search.cooccur`)."""
+
+    facet: str
+    value: str
+    articles: int  # the search's articles with the value
+    searched: int  # the search's articles
+    partners: dict[str, list[Partner]]  # by facet: person, org, place
+    granularity: str  # of the timeline: "month" or "year"
+    timeline: list[Period]
+    took_ms: float = 0.0
 
 
 @dataclass

@@ -11,14 +11,17 @@ import logging
 import re
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
-from . import backend
+from . import backend, cooccur
 from .errors import QueryError
 from .models import (
     FACETS,
     SORTS,
     Article,
+    BatchRow,
+    CoOccurrence,
     EntityInfo,
     Filters,
     Hit,
@@ -129,7 +132,9 @@ class NewsIndex:
             name: searcher.facet_counts(name, except_(name), filters.facets.get(name, []), facet_limit)
             for name in FACETS
         }
-        granularity, histogram = searcher.date_histogram(except_("date"))
+        # a date range zooms the histogram in: its own months or days, not the whole span's years
+        granularity, histogram = searcher.date_histogram(except_("date") & masks["date"] if "date" in masks
+                                                         else except_("date"))
 
         # with no query there is no relevance: the listing is newest first, and says so
         sort = sort if parsed is not None or sort != "relevance" else "newest"
@@ -164,6 +169,97 @@ class NewsIndex:
             suggestion=suggestion,
             notes=matches.notes if matches else [],
         )
+
+    def iter_results(
+        self, query: str = "", filters: Filters | None = None, sort: str = "relevance", batch: int = 500
+    ) -> Iterator[Hit]:
+        """Every hit of a search, in the order :meth:`search` pages through them, with no
+        :data:`MAX_RESULTS` cap: for exports. Hits are made ``batch`` at a time, so memory stays
+        flat however many match (the matching document numbers are the only thing held whole).
+
+        The query is parsed and matched now, so a bad query or parameter raises
+        :class:`QueryError` here rather than from the first ``next()``."""
+        filters = filters or Filters()
+        query = (query or "").strip()
+        _check_params(query, sort, 1, 1)
+        _check_filters(filters)
+        searcher = self._current()
+        parsed = searcher.parse(query) if query else None
+        matches = searcher.matches(parsed, time.monotonic() + self.time_budget) if parsed is not None else None
+        final = searcher.base_mask(matches)
+        for mask in searcher.filter_masks(filters).values():
+            final &= mask
+        sort = sort if parsed is not None or sort != "relevance" else "newest"
+        return self._stream(searcher, matches, final, sort, max(1, batch))
+
+    @staticmethod
+    def _stream(searcher: backend.Searcher, matches, final, sort: str, batch: int) -> Iterator[Hit]:
+        total = int(final.sum())
+        words = matches.words if matches else set()
+        for start in range(0, total, batch):
+            ranked = searcher.ranked(matches, final, sort, start, min(start + batch, total))
+            for docnum, score in zip(ranked.docnums, ranked.scores, strict=True):
+                yield _hit(searcher, docnum, score, words, snippet_chars=200)
+
+    def batch(self, queries: list[str], filters: Filters | None = None) -> list[BatchRow]:
+        """For each query, the number of articles it matches within ``filters`` and the first and
+        last publication date among them. A query that cannot run (malformed, too broad) gets
+        its message in ``error``; the others still run. Each query has the time budget."""
+        filters = filters or Filters()
+        _check_filters(filters)
+        searcher = self._current()
+        within = searcher.base_mask(None)
+        for mask in searcher.filter_masks(filters).values():
+            within &= mask
+        days = searcher.snapshot().days
+        rows = []
+        for query in queries:
+            query = query.strip()
+            try:
+                _check_params(query, "relevance", 1, 1)
+                if not query:
+                    raise QueryError("The query is empty.")
+                matches = searcher.matches(searcher.parse(query), time.monotonic() + self.time_budget)
+            except QueryError as error:
+                rows.append(BatchRow(query, 0, error=str(error)))
+                continue
+            docnums = matches.docnums[within[matches.docnums]]
+            dated = days[docnums]
+            dated = dated[dated > 0]
+            rows.append(BatchRow(
+                query,
+                len(docnums),
+                dt.date.fromordinal(int(dated.min())) if len(dated) else None,
+                dt.date.fromordinal(int(dated.max())) if len(dated) else None,
+            ))
+        return rows
+
+    def cooccurrence(
+        self, facet: str, value: str, query: str = "", filters: Filters | None = None, limit: int = 20
+    ) -> CoOccurrence | None:
+        """Who appears with ``value`` of ``facet`` in the articles of a search (the query and
+        filters; everything by default): the best associated people, organisations and places,
+        and its articles per month. None when the index has no such value."""
+        started = time.perf_counter()
+        if facet not in FACETS:
+            raise QueryError(f"Unknown facet {facet!r}: use one of {', '.join(FACETS)}.")
+        filters = filters or Filters()
+        query = (query or "").strip()
+        _check_params(query, "relevance", 1, 1)
+        _check_filters(filters)
+        searcher = self._current()
+        parsed = searcher.parse(query) if query else None
+        snap = searcher.snapshot()
+        value_id = snap.facets[facet].find(value)
+        if value_id is None:
+            return None
+        matches = searcher.matches(parsed, time.monotonic() + self.time_budget) if parsed is not None else None
+        within = searcher.base_mask(matches)
+        for mask in searcher.filter_masks(filters).values():
+            within &= mask
+        result = cooccur.cooccurrence(snap.facets, snap.days, facet, value_id, within, limit)
+        result.took_ms = round((time.perf_counter() - started) * 1000, 2)
+        return result
 
     # articles --------------------------------------------------------------------------------
 
@@ -267,6 +363,8 @@ def _hit(searcher: backend.Searcher, docnum: int, score: float | None, terms: se
         snippet=searcher.snippet(terms, article.body, size=snippet_chars),
         people=article.entities.people,
         dateline=article.dateline,
+        orgs=article.entities.orgs,
+        places=article.entities.places,
     )
 
 

@@ -168,7 +168,7 @@ def test_show_more_and_filter_box_hooks(web_index):
 
 def test_date_histogram_bars_and_range(web_client):
     page = text_of(web_client.get("/"))
-    rows = re.findall(r'<a class="hist-row" href="([^"]+)">', page)
+    rows = re.findall(r'<a class="hist-row" href="([^"]+)" data-from="[\d-]+" data-to="[\d-]+">', page)
     assert html.unescape(rows[0]) == "/?from=2023-01-01&to=2023-01-31"
     assert re.search(r'class="hist-fill w(100|[1-9]?[05])"', page)
     assert re.search(r'class="hist-count">\d+<span class="visually-hidden"> articles', page)
@@ -180,7 +180,9 @@ def test_date_histogram_bars_and_range(web_client):
     assert total_of(web_client, "from=2023-02-01&to=2023-02-28") == expected
     assert total_of(web_client, "from=2023-02&to=2023-02") == expected  # months accepted
     selected = text_of(web_client.get("/?from=2023-02-01&to=2023-02-28"))
-    assert 'class="hist-row is-selected"' in selected
+    # the histogram zooms into the range: February's days, each its own bar
+    days = re.findall(r'data-from="([\d-]+)" data-to="([\d-]+)"', selected)
+    assert days and all(start == end and start.startswith("2023-02-") for start, end in days)
     assert 'value="2023-02-01"' in selected and 'value="2023-02-28"' in selected
 
 
@@ -549,3 +551,21 @@ def test_a_bad_time_budget_is_refused_with_its_name(monkeypatch, value):
     monkeypatch.setenv("DATELINE_TIME_BUDGET", value)
     with pytest.raises(ValueError, match="DATELINE_TIME_BUDGET must be a number of seconds"):
         create_app()
+
+
+def test_a_date_range_zooms_the_histogram_in_and_out(web_client):
+    whole = web_client.get("/api/search").get_json()
+    assert whole["date_granularity"] == "month" and len(whole["date_histogram"]) > 3
+    month = whole["date_histogram"][1]
+    zoomed = web_client.get(f"/api/search?from={month['value']}&to={month['value']}").get_json()
+    assert zoomed["date_granularity"] == "day"
+    assert all(b["value"].startswith(month["value"]) for b in zoomed["date_histogram"])
+    assert sum(b["count"] for b in zoomed["date_histogram"]) == month["count"] == zoomed["total"]
+    page = text_of(web_client.get(f"/?from={month['value']}&to={month['value']}"))
+    assert re.search(r'<p class="zoom-out"><a href="/\?from=2023-01-01&amp;to=2023-12-31">‹ All of 2023</a>', page)
+    day = zoomed["date_histogram"][0]["value"]
+    page = text_of(web_client.get(f"/?from={day}&to={day}"))
+    assert f"‹ All of {dt.date.fromisoformat(day):%B %Y}</a>" in page
+    page = text_of(web_client.get("/?from=2023-01-01&to=2023-12-31"))
+    assert '<p class="zoom-out"><a href="/">‹ All dates</a>' in page
+    assert 'class="zoom-out"' not in text_of(web_client.get("/"))

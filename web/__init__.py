@@ -80,6 +80,7 @@ def create_app(config: dict | None = None) -> Flask:
         TIME_BUDGET=_seconds(os.environ.get("DATELINE_TIME_BUDGET", "2")),
         FACET_SHOWN=8,  # facet values visible before "show more"
         FACET_MAX=100,  # values fetched (and shown after "show more")
+        MAX_CONTENT_LENGTH=8 * 2**20,  # a batch search's upload (web/batch.py takes 4 MB of it)
     )
     if config:
         app.config.update(config)
@@ -87,10 +88,13 @@ def create_app(config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.extensions["dateline"] = _IndexHolder()
 
-    from . import api, views
+    from . import api, batch, entity, feed, views
 
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(feed.bp)
+    app.register_blueprint(batch.bp)
+    app.register_blueprint(entity.bp)
     _register_template_helpers(app)
     _register_error_handlers(app)
 
@@ -219,6 +223,7 @@ def _register_error_handlers(app: Flask) -> None:
         messages = {
             404: "There is no page at this address. Try a search instead.",
             405: "This address does not accept that kind of request.",
+            413: "The upload is too large: send a list of at most 4 MB.",
         }
         message = messages.get(error.code or 500, error.description or error.name)
         return error_response(error.code or 500, error.name, message)

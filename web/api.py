@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, jsonify, request, stream_with_context
 
-from search import FACETS, QueryError, to_jsonable
+from search import FACETS, QueryError, export, to_jsonable
 
 from . import get_index
 from .params import ParamError, check_known_facets, int_param, parse_state
@@ -50,6 +50,22 @@ def search():
         data["facets"] = {name: counts for name, counts in data["facets"].items() if name in wanted}
     data["pages"] = results.pages
     return jsonify(data)
+
+
+@bp.get("/export")
+def export_results():
+    """Every hit of a search (no page cap) as CSV or JSON lines, streamed as it is made."""
+    fmt = request.args.get("format", "csv").strip().lower()
+    if fmt not in export.FORMATS:
+        return _bad(f"Unknown format {fmt[:40]!r}: use format=csv or format=jsonl.")
+    try:
+        state = parse_state(request.args)
+        hits = get_index().iter_results(state.q, state.filters(), sort=state.effective_sort)
+    except (ParamError, QueryError) as error:
+        return _bad(str(error))
+    response = Response(stream_with_context(export.chunks(hits, fmt)), mimetype=export.MEDIA_TYPES[fmt])
+    response.headers["Content-Disposition"] = f'attachment; filename="dateline-results.{fmt}"'
+    return response
 
 
 @bp.get("/article/<path:article_id>")

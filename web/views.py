@@ -10,6 +10,7 @@ from flask import Blueprint, current_app, g, render_template, request, url_for
 from search import FACETS, MAX_RESULTS, QueryError
 
 from . import error_response, get_index
+from .feed import feed_title, feed_url
 from .params import FACET_LABELS, FACET_SINGULAR, ParamError, SearchState, parse_date, parse_state
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,28 @@ def bucket_range(value: str, granularity: str):
     return parse_date(value, "from"), parse_date(value, "to", end=True)
 
 
+def entity_url(facet: str, value: str, state: SearchState | None = None) -> str:
+    """The who-appears-with-whom page of a value, within ``state``'s search if given."""
+    query = state.query_string(page=False, more=False) if state else ""
+    return url_for("entity.page", facet=facet, value=value) + (f"?{query}" if query else "")
+
+
+def zoom_out(state: SearchState) -> tuple[str, SearchState] | None:
+    """The histogram's way back out of a date range: a day to its month, a month to its year,
+    anything else to all dates. None when no range is set."""
+    start, end = state.date_from, state.date_to
+    if not (start or end):
+        return None
+    if start and end and start.year == end.year:
+        month_end = bucket_range(f"{start:%Y-%m}", "month")[1]
+        if start.month == end.month and (start.day, end) != (1, month_end):
+            return f"All of {start:%B %Y}", state.with_dates(start.replace(day=1), month_end)
+        if (start.month, start.day, end.month, end.day) != (1, 1, 12, 31):
+            year = state.with_dates(start.replace(month=1, day=1), end.replace(month=12, day=31))
+            return f"All of {start.year}", year
+    return "All dates", state.with_dates(None, None)
+
+
 def _context(state: SearchState, **extra):
     return {
         "state": state,
@@ -47,6 +70,9 @@ def _context(state: SearchState, **extra):
         "FACETS": FACETS,
         "FACET_LABELS": FACET_LABELS,
         "FACET_SINGULAR": FACET_SINGULAR,
+        "feed_url": feed_url,
+        "entity_url": entity_url,
+        "feed_title": feed_title,
         **extra,
     }
 
@@ -92,6 +118,7 @@ def search():
             histogram_max=histogram_max,
             buckets=buckets,
             facet_shown=config["FACET_SHOWN"],
+            zoom_out=zoom_out(state),
         ),
     )
 
