@@ -30,7 +30,7 @@ from whoosh import fields, index, qparser, query, scoring, spelling
 from whoosh.analysis import STOP_WORDS, RegexTokenizer, StemmingAnalyzer
 from whoosh.qparser.dateparse import DateParserPlugin
 
-from . import highlighting
+from . import highlighting, lenient
 from .arrayquery import Evaluator
 from .errors import QueryError
 from .models import FACETS, Article, Entities, FacetCount, Filters, Span
@@ -464,35 +464,71 @@ class Searcher:
         return parser
 
     def parse(self, text: str) -> query.Query:
+        return self.read(text)[0]
+
+    def read(self, text: str) -> tuple[query.Query, list[str]]:
+        """The query ``text`` stands for, read leniently (:mod:`search.lenient`), and notices of
+        what was ignored or read as text. Raises QueryError only for a query with nothing to
+        search (no words, only stop words) or a wildcard too broad to run."""
+        text, notes = lenient.tidy(text)
         text = _FIELD_NAME.sub(lambda m: FIELD_ALIASES.get(m.group(1).lower(), m.group(1).lower()) + ":", text)
-        unknown = {
-            name for name in _FIELD_NAME.findall(text) if name not in self.schema.names()
-        } - {"date"}
+        known = {*self.schema.names(), "date"}
+        unknown = sorted({name for name in _FIELD_NAME.findall(text) if name not in known})
         if unknown:
+            # "ratio:3" is text, not a field: read the colon as a space
+            text = _FIELD_NAME.sub(lambda m: m.group(0) if m.group(1) in known else m.group(1) + " ", text)
             fields_list = ", ".join(["title", "body", "date", *FACETS])
-            raise QueryError(
-                f"Unknown field {sorted(unknown)[0]!r} in the query: use one of {fields_list}."
-            )
-        if text.count('"') % 2:
-            raise QueryError('Unbalanced quotes in the query: close the "phrase" or remove the quote.')
+            notes.append(f"{', '.join(unknown)} is not a field ({fields_list}): searched as a word.")
         try:
             parsed = self._parser.parse(text)
-        except Exception as error:  # Whoosh raises many kinds for bad syntax
-            raise QueryError(f"Could not understand the query: {error}") from None
-        if isinstance(parsed, type(query.NullQuery)):
-            words = [t.text.lower() for t in _WORDS(text) if t.text not in _OPERATORS]
-            if words and all(word in STOP_WORDS for word in words):
-                raise QueryError(
-                    f"{' '.join(words)!r}: only very common words (stop words such as 'the', 'may', 'will'), "
-                    "which the index leaves out; add a more specific word."
-                )
-            raise QueryError("The query has no words to search for.")
+        except Exception:  # Whoosh raises many kinds for bad syntax: read the text as words
+            parsed = None
+        if parsed is None or isinstance(parsed, type(query.NullQuery)):
+            words = lenient.plain_words(text)
+            if any(word not in STOP_WORDS for word in words):
+                notes.append("Part of the query is not valid syntax: its words were searched as text.")
+                parsed = self._parser.parse(" ".join(words))
+                if isinstance(parsed, type(query.NullQuery)):
+                    raise QueryError("The query has no words to search for: single letters and very common "
+                                     "words (stop words) are not indexed.")
+            else:
+                words = [w for w in words if w.upper() not in _OPERATORS]
+                if words:
+                    raise QueryError(
+                        f"{' '.join(words)!r}: only very common words (stop words such as 'the', 'may', "
+                        "'will'), which the index leaves out; add a more specific word."
+                    )
+                raise QueryError("The query has no words to search for.")
         for node in parsed.leaves():
             if isinstance(node, query.Wildcard | query.Prefix) and len(node.text.strip("*?")) < 2:
                 raise QueryError(
                     f"The wildcard {node.text!r} is too broad: give at least two letters before '*'."
                 )
-        return parsed.accept(self._canonical_entities)
+        return parsed.accept(self._canonical_entities), notes
+
+    @staticmethod
+    def words_of(q: query.Query) -> list[query.Query]:
+        """The plain-word clauses of a query that ANDs them (``oil prices`` gives the two
+        words, each searched in title and body), one per distinct word; phrases, NOTs, fields
+        and ORs are not plain words."""
+        clauses = q.subqueries if type(q) is query.And else [q]
+        words: dict[str, query.Query] = {}
+        for clause in clauses:
+            leaves = clause.subqueries if type(clause) is query.Or else [clause]
+            if all(type(leaf) is query.Term and leaf.fieldname in SEARCH_FIELDS for leaf in leaves) \
+                    and len({leaf.text for leaf in leaves}) == 1:
+                words.setdefault(leaves[0].text, clause)
+        return list(words.values())
+
+    @staticmethod
+    def best_match(q: query.Query, minimum: int) -> query.Query:
+        """``q`` with its plain words (:meth:`words_of`) made optional: a document needs
+        ``minimum`` of them (Elasticsearch's ``minimum_should_match``) and scores by all it
+        has; the rest of the query (phrases, NOTs, fields) stays required."""
+        words = Searcher.words_of(q)
+        others = [clause for clause in (q.subqueries if type(q) is query.And else [q]) if clause not in words]
+        best = query.Or(words, minmatch=minimum)
+        return query.And([*others, best]) if others else best
 
     def _canonical_entities(self, node: query.Query) -> query.Query:
         """``person:"wang yi"`` or ``person:Blinken`` finds the canonical entity whatever the case,
@@ -675,5 +711,4 @@ class Searcher:
 
 
 _FIELD_NAME = re.compile(r"(?<![\w\"])([A-Za-z_]+):(?=\S)")
-_WORDS = RegexTokenizer()
 _OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}

@@ -134,12 +134,15 @@ def _date(value: str | None, name: str) -> dt.date | None:
 @click.option("--mentioned", multiple=True, help="Only articles mentioning this date (YYYY-MM or YYYY-MM-DD).")
 @click.option("--from", "date_from", help="Published on or after YYYY-MM-DD.")
 @click.option("--to", "date_to", help="Published on or before YYYY-MM-DD.")
+@click.option("--autocorrect/--no-autocorrect", default=True, show_default=True,
+              help="Run the spelling correction of a query that finds (almost) nothing when it finds far more.")
 @json_option
 @friendly_errors
-def search_command(query, index_dir, limit, page, sort, date_from, date_to, as_json, **facets) -> None:
+def search_command(query, index_dir, limit, page, sort, date_from, date_to, autocorrect, as_json, **facets) -> None:
     """Search the index. An empty QUERY lists everything, newest first.
 
-    QUERY: words (all must match), OR, -word or NOT word, "a phrase", field:value
+    QUERY: any text. Words (all must match; a sentence, or words no article has all of, ranks by
+    best match), OR, -word or NOT word, "a phrase", field:value
     (title, body, date, person, org, place, reporter, source, mentioned), wild*cards, fuzzy~.
     """
     filters = Filters(
@@ -148,13 +151,18 @@ def search_command(query, index_dir, limit, page, sort, date_from, date_to, as_j
         date_to=_date(date_to, "--to"),
     )
     results = open_index(index_dir).search(
-        query, filters, sort={None: "relevance", "date": "newest"}.get(sort, sort), page=page, per_page=limit
+        query, filters, sort={None: "relevance", "date": "newest"}.get(sort, sort), page=page, per_page=limit,
+        autocorrect=autocorrect,
     )
     if as_json:
         _dump(results)
         return
     shown = f"{(page - 1) * limit + 1}–{(page - 1) * limit + len(results.hits)}" if results.hits else "none"
     click.echo(f"{results.total:,} articles ({shown} shown, {results.took_ms:.0f} ms)")
+    if results.corrected:
+        click.echo(f"Showing results for {results.corrected}; search instead for {query} (--no-autocorrect)")
+    for note in results.notes:
+        click.echo(note)
     if results.suggestion:
         click.echo(f"Did you mean: {results.suggestion}")
     for rank, hit in enumerate(results.hits, (page - 1) * limit + 1):

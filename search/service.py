@@ -13,7 +13,7 @@ import threading
 import time
 from pathlib import Path
 
-from . import backend
+from . import backend, matching
 from .errors import QueryError
 from .models import (
     FACETS,
@@ -35,8 +35,6 @@ log = logging.getLogger(__name__)
 MAX_QUERY_CHARS = 1000
 MAX_PER_PAGE = 100
 MAX_RESULTS = 10_000  # deepest result a page may reach
-#: below this many hits a spelling correction is tried
-SUGGEST_BELOW = 3
 _MENTIONED_KEY = re.compile(r"\d{4}-\d{2}(?:-\d{2})?", re.ASCII)
 #: how often (seconds) a reader checks whether a rebuild swapped in a new generation
 RECHECK_SECONDS = 1.0
@@ -94,13 +92,18 @@ class NewsIndex:
         page: int = 1,
         per_page: int = 10,
         facet_limit: int = 10,
+        autocorrect: bool = True,
     ) -> SearchResults:
         """Ranked hits with highlighted snippets, facet counts and a date histogram.
 
         Facet counts follow the query and every *other* facet's filter, so selecting a value
         never hides the alternatives within that facet (values of one facet are OR-ed).
-        Raises :class:`QueryError` for a malformed query or parameter, and its subclass
-        :class:`QueryTooBroad` for a query that would take longer than the time budget.
+        Any text is a query (:mod:`search.lenient`, :mod:`search.matching`): all its words must
+        match, or, for a sentence or a query whose words are never all found together, the best
+        matches rank first; a typo is corrected when the correction finds far more
+        (``autocorrect=False`` runs the query as typed).
+        Raises :class:`QueryError` for a query with nothing to search or a bad parameter, and
+        its subclass :class:`QueryTooBroad` for a query that would take longer than the time budget.
         """
         started = time.perf_counter()
         deadline = time.monotonic() + self.time_budget
@@ -109,9 +112,8 @@ class NewsIndex:
         _check_params(query, sort, page, per_page)
         _check_filters(filters)
         searcher = self._current()
-        parsed = searcher.parse(query) if query else None
-
-        matches = searcher.matches(parsed, deadline) if parsed is not None else None
+        plan = matching.plan(searcher, query, deadline, autocorrect) if query else None
+        matches = plan.matches if plan else None
         base = searcher.base_mask(matches)
         masks = searcher.filter_masks(filters)
         final = base.copy()
@@ -132,7 +134,7 @@ class NewsIndex:
         granularity, histogram = searcher.date_histogram(except_("date"))
 
         # with no query there is no relevance: the listing is newest first, and says so
-        sort = sort if parsed is not None or sort != "relevance" else "newest"
+        sort = sort if plan is not None or sort != "relevance" else "newest"
         start = (page - 1) * per_page
         stop = start + per_page
         hits: list[Hit] = []
@@ -143,11 +145,6 @@ class NewsIndex:
                 _hit(searcher, docnum, score, matches.words if matches else set(), snippet_chars=200)
                 for docnum, score in zip(ranked.docnums, ranked.scores, strict=True)
             ]
-
-        suggestion = None
-        # judged on the query alone: a filter that leaves few hits is no sign of a typo
-        if parsed is not None and int(base.sum()) < SUGGEST_BELOW:
-            suggestion = _better_query(searcher, parsed, query, int(base.sum()), deadline)
 
         return SearchResults(
             query=query,
@@ -161,8 +158,12 @@ class NewsIndex:
             date_histogram=histogram,
             date_granularity=granularity,
             took_ms=round((time.perf_counter() - started) * 1000, 2),
-            suggestion=suggestion,
-            notes=matches.notes if matches else [],
+            suggestion=plan.suggestion if plan else None,
+            notes=plan.notes if plan else [],
+            match=plan.match if plan else "all",
+            min_match=plan.minimum if plan else None,
+            corrected=plan.corrected if plan else None,
+            ignored=plan.ignored if plan else [],
         )
 
     # articles --------------------------------------------------------------------------------
@@ -213,21 +214,6 @@ class NewsIndex:
                 aliases = sorted(set(forms.get(name, {}).get(count.value, [])) - {count.value})
                 result.append(EntityInfo(name, count.value, count.count, aliases))
         return result
-
-
-def _better_query(searcher: backend.Searcher, parsed, query: str, found: int, deadline: float) -> str | None:
-    """A spelling correction of ``query`` that finds more than ``found`` articles, if any,
-    within the search's deadline.
-
-    Optional help: a failure inside Whoosh's corrector (it crashes on a token split in two,
-    as in "talks,balonn") or a correction too broad to count in time must not fail the search."""
-    try:
-        corrected = searcher.suggest(parsed, query)
-        if corrected and searcher.count(searcher.parse(corrected), deadline) > found:
-            return corrected
-    except Exception:
-        log.debug("no spelling suggestion for %r", query, exc_info=True)
-    return None
 
 
 def _for_display(article: Article, generation: Path) -> Article:

@@ -40,6 +40,7 @@ def search():
             page=state.page,
             per_page=state.per_page,
             facet_limit=facet_limit,
+            autocorrect=state.autocorrect,
         )
     except (ParamError, QueryError) as error:
         return _bad(str(error))
