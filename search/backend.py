@@ -507,28 +507,38 @@ class Searcher:
         return parsed.accept(self._canonical_entities), notes
 
     @staticmethod
-    def words_of(q: query.Query) -> list[query.Query]:
-        """The plain-word clauses of a query that ANDs them (``oil prices`` gives the two
-        words, each searched in title and body), one per distinct word; phrases, NOTs, fields
-        and ORs are not plain words."""
-        clauses = q.subqueries if type(q) is query.And else [q]
-        words: dict[str, query.Query] = {}
-        for clause in clauses:
-            leaves = clause.subqueries if type(clause) is query.Or else [clause]
-            if all(type(leaf) is query.Term and leaf.fieldname in SEARCH_FIELDS for leaf in leaves) \
-                    and len({leaf.text for leaf in leaves}) == 1:
-                words.setdefault(leaves[0].text, clause)
-        return list(words.values())
+    def words_of(q: query.Query) -> list[str]:
+        """The distinct words of a query's text clauses (:meth:`_text_clauses`)."""
+        return list(dict.fromkeys(word for clause in Searcher._text_clauses(q)[0] for word in _clause_words(clause)))
 
     @staticmethod
-    def best_match(q: query.Query, minimum: int) -> query.Query:
-        """``q`` with its plain words (:meth:`words_of`) made optional: a document needs
-        ``minimum`` of them (Elasticsearch's ``minimum_should_match``) and scores by all it
-        has; the rest of the query (phrases, NOTs, fields) stays required."""
-        words = Searcher.words_of(q)
-        others = [clause for clause in (q.subqueries if type(q) is query.And else [q]) if clause not in words]
+    def _text_clauses(q: query.Query) -> tuple[list[query.Query], list[query.Query]]:
+        """A query's top-level clauses split into text (words and phrases in titles and
+        bodies, however the analyzer split them: ``non-coding``, ``Ca2+``) and the rest
+        (ORs of different words, fields, dates, wildcards), which a best match keeps."""
+        if isinstance(q, query.AndNot):  # "-word": the words are those of what it excludes from
+            q = q.a
+        clauses = q.subqueries if type(q) is query.And else [q]
+        text, rest = [], []
+        for clause in clauses:
+            (text if _clause_words(clause) is not None else rest).append(clause)
+        return text, rest
+
+    @staticmethod
+    def best_match(q: query.Query, minimum: int, title_weight: float = 1.0) -> query.Query:
+        """``q`` with its words (:meth:`words_of`) made optional: a document needs ``minimum``
+        of them (Elasticsearch's ``minimum_should_match``) and scores by all it has, a title
+        match weighing ``title_weight`` times its indexed weight; excluded words (``-word``)
+        and the clauses that are not text stay required."""
+        if isinstance(q, query.AndNot):
+            return query.AndNot(Searcher.best_match(q.a, minimum, title_weight), q.b)
+        rest = Searcher._text_clauses(q)[1]
+        words = [
+            query.Or([query.Term("title", word, boost=title_weight), query.Term("body", word)])
+            for word in Searcher.words_of(q)
+        ]
         best = query.Or(words, minmatch=minimum)
-        return query.And([*others, best]) if others else best
+        return query.And([*rest, best]) if rest else best
 
     def _canonical_entities(self, node: query.Query) -> query.Query:
         """``person:"wang yi"`` or ``person:Blinken`` finds the canonical entity whatever the case,
@@ -708,6 +718,24 @@ class Searcher:
     def facet_values(self, name: str) -> list[FacetCount]:
         snap = self.snapshot()
         return self.facet_counts(name, snap.live, [], limit=len(snap.facets[name].values))
+
+
+def _clause_words(clause: query.Query) -> list[str] | None:
+    """The words of a clause made only of words and phrases in titles and bodies, else None."""
+    if isinstance(clause, query.Phrase):
+        return list(clause.words) if clause.fieldname in SEARCH_FIELDS else None
+    if type(clause) is query.Term:
+        return [clause.text] if clause.fieldname in SEARCH_FIELDS else None
+    if type(clause) in (query.And, query.Or):
+        parts = [_clause_words(sub) for sub in clause.subqueries]
+        if any(part is None for part in parts):
+            return None
+        words = [word for part in parts for word in part]
+        # an OR of different words ("oil OR gas") is syntax, not text
+        if type(clause) is query.Or and any(part != parts[0] for part in parts):
+            return None
+        return list(dict.fromkeys(words))
+    return None
 
 
 _FIELD_NAME = re.compile(r"(?<![\w\"])([A-Za-z_]+):(?=\S)")

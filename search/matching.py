@@ -24,7 +24,10 @@ FEW = 3
 #: a query of this many distinct words or more is a sentence: best match
 LONG_QUERY = 5
 #: share of a best-match query's words an article must have (rounded up; see bench/README.md)
-MIN_SHOULD_MATCH = 0.3
+MIN_SHOULD_MATCH = 0.1
+#: best match: a title match's weight relative to the index's title boost of 2, so a title word
+#: counts half a body word (tuned on SciFact's training claims: bench/README.md)
+TITLE_WEIGHT = 0.25
 #: a correction replaces the query when it finds this many times more articles
 FAR_MORE = 10
 
@@ -67,10 +70,10 @@ def plan(searcher: Searcher, text: str, deadline: float, autocorrect: bool = Tru
     result = Plan(matches, words=len(words), corrected=corrected, suggestion=suggestion, ignored=ignored)
     if len(words) >= 2 and (len(words) >= LONG_QUERY or not found):
         minimum = minimum_should_match(len(words))
-        best = searcher.matches(searcher.best_match(parsed, minimum), deadline)
+        best = searcher.matches(searcher.best_match(parsed, minimum, TITLE_WEIGHT), deadline)
         if not len(best.docnums) and minimum > 1:
             minimum = 1
-            best = searcher.matches(searcher.best_match(parsed, minimum), deadline)
+            best = searcher.matches(searcher.best_match(parsed, minimum, TITLE_WEIGHT), deadline)
         if len(best.docnums) > found:
             result.matches, result.match, result.minimum = best, "best", minimum
             have = "No article has" if not found else f"{found:,} {'article has' if found == 1 else 'articles have'}"
