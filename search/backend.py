@@ -66,6 +66,8 @@ FIELD_ALIASES = {
 SEARCH_FIELDS = ("title", "body")
 #: fields whose postings are kept as arrays (search.postings)
 ARRAY_FIELDS = (*SEARCH_FIELDS, *FACETS)
+#: most unknown words a spelling correction is looked for
+MAX_MISSPELT = 4
 #: seconds a search may take before it is refused as too broad (``open_index(time_budget=...)``)
 DEFAULT_TIME_BUDGET = 2.0
 
@@ -689,7 +691,9 @@ class Searcher:
         return {word for field, word in evaluator.words if field in SEARCH_FIELDS}
 
     def suggest(self, q: query.Query, text: str) -> str | None:
-        """A corrected query string, for words found in neither titles nor bodies."""
+        """A corrected query string, for words found in neither titles nor bodies; none when
+        more than :data:`MAX_MISSPELT` distinct words are unknown (not a typo, and Whoosh's
+        corrector costs ~10 ms a word)."""
         reader = self._searcher().ixreader
         unknown = [
             (leaf.fieldname, leaf.text)
@@ -697,7 +701,7 @@ class Searcher:
             if isinstance(leaf, query.Term) and leaf.fieldname in SEARCH_FIELDS
             and not any((field, leaf.text) in reader for field in SEARCH_FIELDS)
         ]
-        if not unknown:
+        if not unknown or len({word for _, word in unknown}) > MAX_MISSPELT:
             return None
         corrector = self.snapshot().corrector(reader)
         correction = self._searcher().correct_query(
