@@ -1,6 +1,7 @@
 """The Whoosh index backend. With the modules beside it that it uses — :mod:`search.postings`
-(postings arrays), :mod:`search.arrayquery` (matching and scoring on them) and
-:mod:`search.highlighting` — the only code that imports Whoosh.
+(postings arrays), :mod:`search.arrayquery` (matching and scoring on them),
+:mod:`search.querywords` (a query's words, best match) and :mod:`search.highlighting` — the only
+code that imports Whoosh.
 
 Everything that leaves this module is a plain record from :mod:`search.models`, so a second
 backend (OpenSearch) can stand behind the same API.
@@ -508,40 +509,6 @@ class Searcher:
                 )
         return parsed.accept(self._canonical_entities), notes
 
-    @staticmethod
-    def words_of(q: query.Query) -> list[str]:
-        """The distinct words of a query's text clauses (:meth:`_text_clauses`)."""
-        return list(dict.fromkeys(word for clause in Searcher._text_clauses(q)[0] for word in _clause_words(clause)))
-
-    @staticmethod
-    def _text_clauses(q: query.Query) -> tuple[list[query.Query], list[query.Query]]:
-        """A query's top-level clauses split into text (words and phrases in titles and
-        bodies, however the analyzer split them: ``non-coding``, ``Ca2+``) and the rest
-        (ORs of different words, fields, dates, wildcards), which a best match keeps."""
-        if isinstance(q, query.AndNot):  # "-word": the words are those of what it excludes from
-            q = q.a
-        clauses = q.subqueries if type(q) is query.And else [q]
-        text, rest = [], []
-        for clause in clauses:
-            (text if _clause_words(clause) is not None else rest).append(clause)
-        return text, rest
-
-    @staticmethod
-    def best_match(q: query.Query, minimum: int, title_weight: float = 1.0) -> query.Query:
-        """``q`` with its words (:meth:`words_of`) made optional: a document needs ``minimum``
-        of them (Elasticsearch's ``minimum_should_match``) and scores by all it has, a title
-        match weighing ``title_weight`` times its indexed weight; excluded words (``-word``)
-        and the clauses that are not text stay required."""
-        if isinstance(q, query.AndNot):
-            return query.AndNot(Searcher.best_match(q.a, minimum, title_weight), q.b)
-        rest = Searcher._text_clauses(q)[1]
-        words = [
-            query.Or([query.Term("title", word, boost=title_weight), query.Term("body", word)])
-            for word in Searcher.words_of(q)
-        ]
-        best = query.Or(words, minmatch=minimum)
-        return query.And([*rest, best]) if rest else best
-
     def _canonical_entities(self, node: query.Query) -> query.Query:
         """``person:"wang yi"`` or ``person:Blinken`` finds the canonical entity whatever the case,
         and a single name matches every entity that has it as one of its words."""
@@ -722,24 +689,6 @@ class Searcher:
     def facet_values(self, name: str) -> list[FacetCount]:
         snap = self.snapshot()
         return self.facet_counts(name, snap.live, [], limit=len(snap.facets[name].values))
-
-
-def _clause_words(clause: query.Query) -> list[str] | None:
-    """The words of a clause made only of words and phrases in titles and bodies, else None."""
-    if isinstance(clause, query.Phrase):
-        return list(clause.words) if clause.fieldname in SEARCH_FIELDS else None
-    if type(clause) is query.Term:
-        return [clause.text] if clause.fieldname in SEARCH_FIELDS else None
-    if type(clause) in (query.And, query.Or):
-        parts = [_clause_words(sub) for sub in clause.subqueries]
-        if any(part is None for part in parts):
-            return None
-        words = [word for part in parts for word in part]
-        # an OR of different words ("oil OR gas") is syntax, not text
-        if type(clause) is query.Or and any(part != parts[0] for part in parts):
-            return None
-        return list(dict.fromkeys(words))
-    return None
 
 
 _FIELD_NAME = re.compile(r"(?<![\w\"])([A-Za-z_]+):(?=\S)")

@@ -15,6 +15,7 @@ import logging
 import math
 from dataclasses import dataclass, field
 
+from . import querywords
 from .backend import Matches, Searcher
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ def plan(searcher: Searcher, text: str, deadline: float, autocorrect: bool = Tru
     parsed, ignored = searcher.read(text)
     matches = searcher.matches(parsed, deadline)
     found = _count(searcher, matches)
-    words = searcher.words_of(parsed)
+    words = querywords.words_of(parsed)
     corrected = suggestion = None
     if found < FEW and len(words) < LONG_QUERY:
         better = _better_query(searcher, parsed, text, found, deadline)
@@ -64,16 +65,16 @@ def plan(searcher: Searcher, text: str, deadline: float, autocorrect: bool = Tru
             ignored += [note for note in more_ignored if note not in ignored]
             matches = searcher.matches(parsed, deadline)
             found = _count(searcher, matches)
-            words = searcher.words_of(parsed)
+            words = querywords.words_of(parsed)
         elif better:
             suggestion = better[0]
     result = Plan(matches, words=len(words), corrected=corrected, suggestion=suggestion, ignored=ignored)
     if len(words) >= 2 and (len(words) >= LONG_QUERY or not found):
         minimum = minimum_should_match(len(words))
-        best = searcher.matches(searcher.best_match(parsed, minimum, TITLE_WEIGHT), deadline)
+        best = searcher.matches(querywords.best_match(parsed, minimum, TITLE_WEIGHT), deadline)
         if not len(best.docnums) and minimum > 1:
             minimum = 1
-            best = searcher.matches(searcher.best_match(parsed, minimum, TITLE_WEIGHT), deadline)
+            best = searcher.matches(querywords.best_match(parsed, minimum, TITLE_WEIGHT), deadline)
         if len(best.docnums) > found:
             result.matches, result.match, result.minimum = best, "best", minimum
             have = "No article has" if not found else f"{found:,} {'article has' if found == 1 else 'articles have'}"
