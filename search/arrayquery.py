@@ -72,8 +72,9 @@ class Evaluator:
             return self._phrase(node)
         if type(node) is query.And:
             return _intersect([self.run(child) for child in node.subqueries])
-        if type(node) is query.Or and not node.minmatch and node.scale is None:
-            return _union([self.run(child) for child in node.subqueries], len(self.live))
+        if type(node) is query.Or and node.scale is None:
+            # minmatch: best match, at least that many of the clauses (minimum_should_match)
+            return _union([self.run(child) for child in node.subqueries], len(self.live), node.minmatch or 1)
         if isinstance(node, query.AndNot):
             return _minus(self.run(node.a), self.run(node.b).docs)
         if isinstance(node, query.AndMaybe):
@@ -276,24 +277,28 @@ def _intersect(parts: list[Scored], keep_first: bool = False) -> Scored:
     return Scored(docs, scores)
 
 
-def _union(parts: list[Scored], size: int) -> Scored:
-    """Documents in any part, scores summed."""
+def _union(parts: list[Scored], size: int, at_least: int = 1) -> Scored:
+    """Documents in at least ``at_least`` of the parts, scores summed."""
     parts = [p for p in parts if len(p)]
-    if not parts:
+    if len(parts) < at_least or not parts:
         return _EMPTY
     if len(parts) == 1:
         return parts[0]
     total = sum(len(p) for p in parts)
     if total * 8 > size:  # dense accumulation: linear in the index size, no sort
         sums = np.zeros(size, dtype=np.float64)
-        hit = np.zeros(size, dtype=bool)
+        hits = np.zeros(size, dtype=np.int32)
         for part in parts:
             sums[part.docs] += part.scores
-            hit[part.docs] = True
-        docs = np.flatnonzero(hit)
+            hits[part.docs] += 1
+        docs = np.flatnonzero(hits >= at_least)
         return Scored(docs, sums[docs])
     docs, inverse = np.unique(np.concatenate([p.docs for p in parts]), return_inverse=True)
-    return Scored(docs, np.bincount(inverse, weights=np.concatenate([p.scores for p in parts]), minlength=len(docs)))
+    scores = np.bincount(inverse, weights=np.concatenate([p.scores for p in parts]), minlength=len(docs))
+    if at_least > 1:
+        keep = np.bincount(inverse, minlength=len(docs)) >= at_least
+        docs, scores = docs[keep], scores[keep]
+    return Scored(docs, scores)
 
 
 def _minus(part: Scored, docs: np.ndarray) -> Scored:

@@ -1,6 +1,7 @@
 """The Whoosh index backend. With the modules beside it that it uses — :mod:`search.postings`
-(postings arrays), :mod:`search.arrayquery` (matching and scoring on them) and
-:mod:`search.highlighting` — the only code that imports Whoosh.
+(postings arrays), :mod:`search.arrayquery` (matching and scoring on them),
+:mod:`search.querywords` (a query's words, best match) and :mod:`search.highlighting` — the only
+code that imports Whoosh.
 
 Everything that leaves this module is a plain record from :mod:`search.models`, so a second
 backend (OpenSearch) can stand behind the same API.
@@ -30,7 +31,7 @@ from whoosh import fields, index, qparser, query, scoring, spelling
 from whoosh.analysis import STOP_WORDS, RegexTokenizer, StemmingAnalyzer
 from whoosh.qparser.dateparse import DateParserPlugin
 
-from . import highlighting
+from . import highlighting, lenient
 from .arrayquery import Evaluator
 from .errors import QueryError
 from .models import FACETS, Article, Entities, FacetCount, Filters, Span
@@ -66,6 +67,8 @@ FIELD_ALIASES = {
 SEARCH_FIELDS = ("title", "body")
 #: fields whose postings are kept as arrays (search.postings)
 ARRAY_FIELDS = (*SEARCH_FIELDS, *FACETS)
+#: most unknown words a spelling correction is looked for
+MAX_MISSPELT = 4
 #: seconds a search may take before it is refused as too broad (``open_index(time_budget=...)``)
 DEFAULT_TIME_BUDGET = 2.0
 
@@ -464,35 +467,47 @@ class Searcher:
         return parser
 
     def parse(self, text: str) -> query.Query:
+        return self.read(text)[0]
+
+    def read(self, text: str) -> tuple[query.Query, list[str]]:
+        """The query ``text`` stands for, read leniently (:mod:`search.lenient`), and notices of
+        what was ignored or read as text. Raises QueryError only for a query with nothing to
+        search (no words, only stop words) or a wildcard too broad to run."""
+        text, notes = lenient.tidy(text)
         text = _FIELD_NAME.sub(lambda m: FIELD_ALIASES.get(m.group(1).lower(), m.group(1).lower()) + ":", text)
-        unknown = {
-            name for name in _FIELD_NAME.findall(text) if name not in self.schema.names()
-        } - {"date"}
+        known = {*self.schema.names(), "date"}
+        unknown = sorted({name for name in _FIELD_NAME.findall(text) if name not in known})
         if unknown:
+            # "ratio:3" is text, not a field: read the colon as a space
+            text = _FIELD_NAME.sub(lambda m: m.group(0) if m.group(1) in known else m.group(1) + " ", text)
             fields_list = ", ".join(["title", "body", "date", *FACETS])
-            raise QueryError(
-                f"Unknown field {sorted(unknown)[0]!r} in the query: use one of {fields_list}."
-            )
-        if text.count('"') % 2:
-            raise QueryError('Unbalanced quotes in the query: close the "phrase" or remove the quote.')
+            notes.append(f"{', '.join(unknown)} is not a field ({fields_list}): searched as a word.")
         try:
             parsed = self._parser.parse(text)
-        except Exception as error:  # Whoosh raises many kinds for bad syntax
-            raise QueryError(f"Could not understand the query: {error}") from None
-        if isinstance(parsed, type(query.NullQuery)):
-            words = [t.text.lower() for t in _WORDS(text) if t.text not in _OPERATORS]
-            if words and all(word in STOP_WORDS for word in words):
-                raise QueryError(
-                    f"{' '.join(words)!r}: only very common words (stop words such as 'the', 'may', 'will'), "
-                    "which the index leaves out; add a more specific word."
-                )
-            raise QueryError("The query has no words to search for.")
+        except Exception:  # Whoosh raises many kinds for bad syntax: read the text as words
+            parsed = None
+        if parsed is None or isinstance(parsed, type(query.NullQuery)):
+            words = lenient.plain_words(text)
+            if any(word not in STOP_WORDS for word in words):
+                notes.append("Part of the query is not valid syntax: its words were searched as text.")
+                parsed = self._parser.parse(" ".join(words))
+                if isinstance(parsed, type(query.NullQuery)):
+                    raise QueryError("The query has no words to search for: single letters and very common "
+                                     "words (stop words) are not indexed.")
+            else:
+                words = [w for w in words if w.upper() not in _OPERATORS]
+                if words:
+                    raise QueryError(
+                        f"{' '.join(words)!r}: only very common words (stop words such as 'the', 'may', "
+                        "'will'), which the index leaves out; add a more specific word."
+                    )
+                raise QueryError("The query has no words to search for.")
         for node in parsed.leaves():
             if isinstance(node, query.Wildcard | query.Prefix) and len(node.text.strip("*?")) < 2:
                 raise QueryError(
                     f"The wildcard {node.text!r} is too broad: give at least two letters before '*'."
                 )
-        return parsed.accept(self._canonical_entities)
+        return parsed.accept(self._canonical_entities), notes
 
     def _canonical_entities(self, node: query.Query) -> query.Query:
         """``person:"wang yi"`` or ``person:Blinken`` finds the canonical entity whatever the case,
@@ -643,7 +658,9 @@ class Searcher:
         return {word for field, word in evaluator.words if field in SEARCH_FIELDS}
 
     def suggest(self, q: query.Query, text: str) -> str | None:
-        """A corrected query string, for words found in neither titles nor bodies."""
+        """A corrected query string, for words found in neither titles nor bodies; none when
+        more than :data:`MAX_MISSPELT` distinct words are unknown (not a typo, and Whoosh's
+        corrector costs ~10 ms a word)."""
         reader = self._searcher().ixreader
         unknown = [
             (leaf.fieldname, leaf.text)
@@ -651,7 +668,7 @@ class Searcher:
             if isinstance(leaf, query.Term) and leaf.fieldname in SEARCH_FIELDS
             and not any((field, leaf.text) in reader for field in SEARCH_FIELDS)
         ]
-        if not unknown:
+        if not unknown or len({word for _, word in unknown}) > MAX_MISSPELT:
             return None
         corrector = self.snapshot().corrector(reader)
         correction = self._searcher().correct_query(
@@ -675,5 +692,4 @@ class Searcher:
 
 
 _FIELD_NAME = re.compile(r"(?<![\w\"])([A-Za-z_]+):(?=\S)")
-_WORDS = RegexTokenizer()
 _OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}

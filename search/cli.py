@@ -142,12 +142,17 @@ def _date(value: str | None, name: str) -> dt.date | None:
               help="csv or jsonl: one row per hit (columns id, title, date, source, url, people, orgs, places, "
               "score, snippet).")
 @click.option("--all", "every", is_flag=True, help="With --format csv|jsonl: every hit, not one page (no cap).")
+@click.option("--autocorrect/--no-autocorrect", default=True, show_default=True,
+              help="Run the spelling correction of a query that finds (almost) nothing when it finds far more.")
 @json_option
 @friendly_errors
-def search_command(query, index_dir, limit, page, sort, date_from, date_to, fmt, every, as_json, **facets) -> None:
+def search_command(
+    query, index_dir, limit, page, sort, date_from, date_to, fmt, every, autocorrect, as_json, **facets
+) -> None:
     """Search the index. An empty QUERY lists everything, newest first.
 
-    QUERY: words (all must match), OR, -word or NOT word, "a phrase", field:value
+    QUERY: any text. Words (all must match; a sentence, or words no article has all of, ranks by
+    best match), OR, -word or NOT word, "a phrase", field:value
     (title, body, date, person, org, place, reporter, source, mentioned), wild*cards, fuzzy~.
     """
     if every and fmt == "text":
@@ -162,9 +167,9 @@ def search_command(query, index_dir, limit, page, sort, date_from, date_to, fmt,
     sort = {None: "relevance", "date": "newest"}.get(sort, sort)
     index = open_index(index_dir)
     if every:
-        _stream(export.chunks(index.iter_results(query, filters, sort=sort), fmt))
+        _stream(export.chunks(index.iter_results(query, filters, sort=sort, autocorrect=autocorrect), fmt))
         return
-    results = index.search(query, filters, sort=sort, page=page, per_page=limit)
+    results = index.search(query, filters, sort=sort, page=page, per_page=limit, autocorrect=autocorrect)
     if fmt != "text":
         _stream(export.chunks(results.hits, fmt))
         return
@@ -173,6 +178,10 @@ def search_command(query, index_dir, limit, page, sort, date_from, date_to, fmt,
         return
     shown = f"{(page - 1) * limit + 1}–{(page - 1) * limit + len(results.hits)}" if results.hits else "none"
     click.echo(f"{results.total:,} articles ({shown} shown, {results.took_ms:.0f} ms)")
+    if results.corrected:
+        click.echo(f"Showing results for {results.corrected}; search instead for {query} (--no-autocorrect)")
+    for note in results.notes:
+        click.echo(note)
     if results.suggestion:
         click.echo(f"Did you mean: {results.suggestion}")
     for rank, hit in enumerate(results.hits, (page - 1) * limit + 1):

@@ -155,7 +155,11 @@ class SearchResults:
     date_granularity: str  # "year", "month" or "day"
     took_ms: float
     suggestion: str | None = None  # did-you-mean query, when it finds more
-    notes: list[str] = field(default_factory=list)  # how the query was narrowed (wildcards cut...)
+    notes: list[str] = field(default_factory=list)  # what to tell the reader: ignored syntax, best match, cut wildcards
+    match: str = "all"  # "all": every word matched; "best": best match (a sentence, or no article had all words)
+    min_match: int | None = None  # best match: how many of the words an article needed
+    corrected: str | None = None  # the corrected spelling that ran instead of ``query``
+    ignored: list[str] = field(default_factory=list)  # what lenient reading ignored or read as text
 
     @property
     def pages(self) -> int:

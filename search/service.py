@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from . import backend, cooccur
+from . import backend, cooccur, matching
 from .errors import QueryError
 from .models import (
     FACETS,
@@ -38,8 +38,6 @@ log = logging.getLogger(__name__)
 MAX_QUERY_CHARS = 1000
 MAX_PER_PAGE = 100
 MAX_RESULTS = 10_000  # deepest result a page may reach
-#: below this many hits a spelling correction is tried
-SUGGEST_BELOW = 3
 _MENTIONED_KEY = re.compile(r"\d{4}-\d{2}(?:-\d{2})?", re.ASCII)
 #: how often (seconds) a reader checks whether a rebuild swapped in a new generation
 RECHECK_SECONDS = 1.0
@@ -97,13 +95,18 @@ class NewsIndex:
         page: int = 1,
         per_page: int = 10,
         facet_limit: int = 10,
+        autocorrect: bool = True,
     ) -> SearchResults:
         """Ranked hits with highlighted snippets, facet counts and a date histogram.
 
         Facet counts follow the query and every *other* facet's filter, so selecting a value
         never hides the alternatives within that facet (values of one facet are OR-ed).
-        Raises :class:`QueryError` for a malformed query or parameter, and its subclass
-        :class:`QueryTooBroad` for a query that would take longer than the time budget.
+        Any text is a query (:mod:`search.lenient`, :mod:`search.matching`): all its words must
+        match, or, for a sentence or a query whose words are never all found together, the best
+        matches rank first; a typo is corrected when the correction finds far more
+        (``autocorrect=False`` runs the query as typed).
+        Raises :class:`QueryError` for a query with nothing to search or a bad parameter, and
+        its subclass :class:`QueryTooBroad` for a query that would take longer than the time budget.
         """
         started = time.perf_counter()
         deadline = time.monotonic() + self.time_budget
@@ -112,9 +115,8 @@ class NewsIndex:
         _check_params(query, sort, page, per_page)
         _check_filters(filters)
         searcher = self._current()
-        parsed = searcher.parse(query) if query else None
-
-        matches = searcher.matches(parsed, deadline) if parsed is not None else None
+        plan = matching.plan(searcher, query, deadline, autocorrect) if query else None
+        matches = plan.matches if plan else None
         base = searcher.base_mask(matches)
         masks = searcher.filter_masks(filters)
         final = base.copy()
@@ -137,7 +139,7 @@ class NewsIndex:
                                                          else except_("date"))
 
         # with no query there is no relevance: the listing is newest first, and says so
-        sort = sort if parsed is not None or sort != "relevance" else "newest"
+        sort = sort if plan is not None or sort != "relevance" else "newest"
         start = (page - 1) * per_page
         stop = start + per_page
         hits: list[Hit] = []
@@ -148,11 +150,6 @@ class NewsIndex:
                 _hit(searcher, docnum, score, matches.words if matches else set(), snippet_chars=200)
                 for docnum, score in zip(ranked.docnums, ranked.scores, strict=True)
             ]
-
-        suggestion = None
-        # judged on the query alone: a filter that leaves few hits is no sign of a typo
-        if parsed is not None and int(base.sum()) < SUGGEST_BELOW:
-            suggestion = _better_query(searcher, parsed, query, int(base.sum()), deadline)
 
         return SearchResults(
             query=query,
@@ -166,12 +163,21 @@ class NewsIndex:
             date_histogram=histogram,
             date_granularity=granularity,
             took_ms=round((time.perf_counter() - started) * 1000, 2),
-            suggestion=suggestion,
-            notes=matches.notes if matches else [],
+            suggestion=plan.suggestion if plan else None,
+            notes=plan.notes if plan else [],
+            match=plan.match if plan else "all",
+            min_match=plan.minimum if plan else None,
+            corrected=plan.corrected if plan else None,
+            ignored=plan.ignored if plan else [],
         )
 
     def iter_results(
-        self, query: str = "", filters: Filters | None = None, sort: str = "relevance", batch: int = 500
+        self,
+        query: str = "",
+        filters: Filters | None = None,
+        sort: str = "relevance",
+        batch: int = 500,
+        autocorrect: bool = True,
     ) -> Iterator[Hit]:
         """Every hit of a search, in the order :meth:`search` pages through them, with no
         :data:`MAX_RESULTS` cap: for exports. Hits are made ``batch`` at a time, so memory stays
@@ -184,12 +190,13 @@ class NewsIndex:
         _check_params(query, sort, 1, 1)
         _check_filters(filters)
         searcher = self._current()
-        parsed = searcher.parse(query) if query else None
-        matches = searcher.matches(parsed, time.monotonic() + self.time_budget) if parsed is not None else None
+        # the same reading of the query as search(): an export holds what the page shows
+        plan = matching.plan(searcher, query, time.monotonic() + self.time_budget, autocorrect) if query else None
+        matches = plan.matches if plan else None
         final = searcher.base_mask(matches)
         for mask in searcher.filter_masks(filters).values():
             final &= mask
-        sort = sort if parsed is not None or sort != "relevance" else "newest"
+        sort = sort if plan is not None or sort != "relevance" else "newest"
         return self._stream(searcher, matches, final, sort, max(1, batch))
 
     @staticmethod
@@ -309,21 +316,6 @@ class NewsIndex:
                 aliases = sorted(set(forms.get(name, {}).get(count.value, [])) - {count.value})
                 result.append(EntityInfo(name, count.value, count.count, aliases))
         return result
-
-
-def _better_query(searcher: backend.Searcher, parsed, query: str, found: int, deadline: float) -> str | None:
-    """A spelling correction of ``query`` that finds more than ``found`` articles, if any,
-    within the search's deadline.
-
-    Optional help: a failure inside Whoosh's corrector (it crashes on a token split in two,
-    as in "talks,balonn") or a correction too broad to count in time must not fail the search."""
-    try:
-        corrected = searcher.suggest(parsed, query)
-        if corrected and searcher.count(searcher.parse(corrected), deadline) > found:
-            return corrected
-    except Exception:
-        log.debug("no spelling suggestion for %r", query, exc_info=True)
-    return None
 
 
 def _for_display(article: Article, generation: Path) -> Article:

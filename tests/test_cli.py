@@ -86,7 +86,7 @@ def test_extract_shows_what_was_dropped_and_why(seeds_dir):
     ("args", "message"),
     [
         (["search", "x", "--index", "{tmp}/nothing-here"], "No Dateline index"),
-        (["search", '"unbalanced', "--index", "{ix}"], "Unbalanced quotes"),
+        (["search", '"unbalanced w*', "--index", "{ix}"], "too broad"),
         (["search", "x", "--from", "yesterday", "--index", "{ix}"], "is not a date"),
         (["show", "nope.txt", "--index", "{ix}"], "No article 'nope.txt'"),
         (["index", "{tmp}/missing", "--index", "{tmp}/ix2"], "does not exist"),

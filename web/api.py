@@ -40,6 +40,7 @@ def search():
             page=state.page,
             per_page=state.per_page,
             facet_limit=facet_limit,
+            autocorrect=state.autocorrect,
         )
     except (ParamError, QueryError) as error:
         return _bad(str(error))
@@ -60,7 +61,9 @@ def export_results():
         return _bad(f"Unknown format {fmt[:40]!r}: use format=csv or format=jsonl.")
     try:
         state = parse_state(request.args)
-        hits = get_index().iter_results(state.q, state.filters(), sort=state.effective_sort)
+        hits = get_index().iter_results(
+            state.q, state.filters(), sort=state.effective_sort, autocorrect=state.autocorrect
+        )
     except (ParamError, QueryError) as error:
         return _bad(str(error))
     response = Response(stream_with_context(export.chunks(hits, fmt)), mimetype=export.MEDIA_TYPES[fmt])

@@ -106,7 +106,9 @@ def atom(state: SearchState, results: SearchResults, updated: dt.datetime) -> by
 def feed():
     try:
         state = parse_state(request.args)
-        results = get_index().search(state.q, state.filters(), sort="newest", per_page=FEED_SIZE, facet_limit=1)
+        results = get_index().search(
+            state.q, state.filters(), sort="newest", per_page=FEED_SIZE, facet_limit=1, autocorrect=state.autocorrect
+        )
     except (ParamError, QueryError) as error:
         return error_response(400, "Something is wrong with the feed's address", str(error))
     updated = get_index().info().updated

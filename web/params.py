@@ -58,6 +58,7 @@ class SearchState:
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
     more: tuple[str, ...] = ()
+    autocorrect: bool = True  # False: run the query as typed ("search instead for ...")
 
     # derived ---------------------------------------------------------------------------------
 
@@ -88,8 +89,8 @@ class SearchState:
     def with_page(self, page: int) -> SearchState:
         return self._copy(page=page)
 
-    def with_query(self, q: str) -> SearchState:
-        return self._copy(q=q, page=1)
+    def with_query(self, q: str, autocorrect: bool = True) -> SearchState:
+        return self._copy(q=q, page=1, autocorrect=autocorrect)
 
     def add(self, facet: str, value: str) -> SearchState:
         new = self._copy(page=1)
@@ -122,6 +123,8 @@ class SearchState:
         pairs: list[tuple[str, str]] = []
         if self.q:
             pairs.append(("q", self.q))
+        if not self.autocorrect:
+            pairs.append(("autocorrect", "0"))
         for name in FACETS:
             pairs.extend((name, value) for value in self.facets.get(name, []))
         if self.date_from:
@@ -238,7 +241,8 @@ def parse_state(args: Mapping) -> SearchState:
         if name not in more:
             more.append(name)
 
-    return SearchState(q, facets, date_from, date_to, sort, page, per_page, tuple(more))
+    autocorrect = _one(args, "autocorrect").lower() not in {"0", "false", "no", "off"}
+    return SearchState(q, facets, date_from, date_to, sort, page, per_page, tuple(more), autocorrect)
 
 
 def check_known_facets(args: Mapping, known: set[str]) -> None:

@@ -96,6 +96,7 @@ def search():
             page=state.page,
             per_page=state.per_page,
             facet_limit=config["FACET_MAX"],
+            autocorrect=state.autocorrect,
         )
     except QueryError as error:
         return render_template(
