@@ -87,7 +87,7 @@ def test_export_is_not_capped_by_the_page_limit(web_client, monkeypatch):
     assert len({r["id"] for r in rows}) == total
 
 
-@pytest.mark.parametrize("query", ["format=xlsx", "q=%22unbalanced", "sort=popular", "from=2023-13-01"])
+@pytest.mark.parametrize("query", ["format=xlsx", "q=a%2A", "sort=popular", "from=2023-13-01"])
 def test_api_export_bad_parameters_are_400_json(web_client, query):
     response = web_client.get(f"/api/export?{query}")
     assert response.status_code == 400
@@ -118,7 +118,7 @@ def test_csv_cells_cannot_be_formulas_and_text_is_clean(hostile_index):
 def test_iter_results_raises_bad_queries_before_streaming(hostile_index):
     index = open_index(hostile_index)
     with pytest.raises(search.QueryError):
-        index.iter_results('"zebra')
+        index.iter_results("z*")
     hits = index.iter_results("zebra", sort="oldest", batch=2)  # several batches
     assert [h.date.isoformat() for h in hits] == [f"2024-01-{n:02d}" for n in range(1, 6)]
 
@@ -148,5 +148,5 @@ def test_cli_export_option_mistakes(web_index, args):
 
 
 def test_cli_export_bad_query_is_one_line(web_index):
-    result = CliRunner().invoke(main, ["search", '"open', "--index", str(web_index), "--format", "csv", "--all"])
-    assert result.exit_code == 1 and result.output.startswith("Error: Unbalanced quotes")
+    result = CliRunner().invoke(main, ["search", "a*", "--index", str(web_index), "--format", "csv", "--all"])
+    assert result.exit_code == 1 and result.output.startswith("Error: The wildcard") and "too broad" in result.output
