@@ -66,7 +66,7 @@ def export_results():
         )
     except (ParamError, QueryError) as error:
         return _bad(str(error))
-    response = Response(stream_with_context(export.chunks(hits, fmt)), mimetype=export.MEDIA_TYPES[fmt])
+    response = Response(stream_with_context(export.chunks(hits, fmt)), content_type=export.MEDIA_TYPES[fmt])
     response.headers["Content-Disposition"] = f'attachment; filename="dateline-results.{fmt}"'
     return response
 
