@@ -40,6 +40,11 @@ bench: install
 	$(BIN)/python bench/web_load.py
 	$(BIN)/python bench/ner.py
 	$(BIN)/python bench/relevance.py
+	$(BIN)/python bench/entities.py
+	$(BIN)/python bench/html_extraction.py
+	$(BIN)/python bench/export_memory.py
+	$(BIN)/python bench/batch_search.py
+	$(BIN)/python bench/cooccurrence.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
