@@ -193,9 +193,7 @@ class NewsIndex:
         # the same reading of the query as search(): an export holds what the page shows
         plan = matching.plan(searcher, query, time.monotonic() + self.time_budget, autocorrect) if query else None
         matches = plan.matches if plan else None
-        final = searcher.base_mask(matches)
-        for mask in searcher.filter_masks(filters).values():
-            final &= mask
+        final = _within(searcher, matches, filters)
         sort = sort if plan is not None or sort != "relevance" else "newest"
         return self._stream(searcher, matches, final, sort, max(1, batch))
 
@@ -215,9 +213,7 @@ class NewsIndex:
         filters = filters or Filters()
         _check_filters(filters)
         searcher = self._current()
-        within = searcher.base_mask(None)
-        for mask in searcher.filter_masks(filters).values():
-            within &= mask
+        within = _within(searcher, None, filters)
         days = searcher.snapshot().days
         rows = []
         for query in queries:
@@ -261,9 +257,7 @@ class NewsIndex:
         if value_id is None:
             return None
         matches = searcher.matches(parsed, time.monotonic() + self.time_budget) if parsed is not None else None
-        within = searcher.base_mask(matches)
-        for mask in searcher.filter_masks(filters).values():
-            within &= mask
+        within = _within(searcher, matches, filters)
         result = cooccur.cooccurrence(snap.facets, snap.days, facet, value_id, within, limit)
         result.took_ms = round((time.perf_counter() - started) * 1000, 2)
         return result
@@ -385,6 +379,14 @@ def _check_filters(filters: Filters) -> None:
                 f"{value[:40]!r} is not a month or day for the mentioned filter: "
                 "use YYYY-MM or YYYY-MM-DD, e.g. 2023-06 or 2023-06-18."
             ) from None
+
+
+def _within(searcher: backend.Searcher, matches, filters: Filters):
+    """The mask of live articles that ``matches`` holds (all of them for None) and every filter admits."""
+    mask = searcher.base_mask(matches)
+    for filter_mask in searcher.filter_masks(filters).values():
+        mask &= filter_mask
+    return mask
 
 
 def open_index(path: Path | str, time_budget: float = backend.DEFAULT_TIME_BUDGET) -> NewsIndex:
