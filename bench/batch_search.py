@@ -16,13 +16,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
-import platform
 import random
 import re
 import sys
 import time
 from pathlib import Path
+
+from machine import load_average, machine
 
 from search import open_index
 from search.batch import as_phrases
@@ -56,7 +56,7 @@ def main() -> None:
     args = parser.parse_args()
     if not Path(args.index).exists():
         sys.exit(f"No index at {args.index}: build it with bench/query_latency.py, or pass --index DIR.")
-    load_start = [round(x, 2) for x in os.getloadavg()]
+    load_start = load_average()
     index = open_index(args.index, time_budget=10)
     articles = index.info().articles
     queries = make_queries(index, args.queries)
@@ -80,9 +80,7 @@ def main() -> None:
           f"{sum(1 for r in rows if r.articles)} with matches")
     report = {
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
-                    "load_average_at_start": load_start,
-                    "load_average_at_end": [round(x, 2) for x in os.getloadavg()]},
+        "machine": machine(load_start),
         "index": args.index, "articles": articles,
         "batch": {"queries": len(queries), "seconds": round(batch_seconds, 3), "ms_per_query": round(per_batch, 3),
                   "errors": errors},

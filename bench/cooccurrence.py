@@ -15,14 +15,14 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
-import platform
 import random
 import statistics
 import sys
 import time
 from collections import Counter
 from pathlib import Path
+
+from machine import load_average, machine
 
 from search import Filters, open_index
 
@@ -49,7 +49,7 @@ def main() -> None:
     args = parser.parse_args()
     if not Path(args.index).exists():
         sys.exit(f"No index at {args.index}: build it with bench/query_latency.py, or pass --index DIR.")
-    load_start = [round(x, 2) for x in os.getloadavg()]
+    load_start = load_average()
     index = open_index(args.index, time_budget=10)
     articles = index.info().articles
     rng = random.Random(18)
@@ -89,9 +89,7 @@ def main() -> None:
     print(f"\nthe facet arrays are {ratio:.0f}x faster than counting stored lists (medians, 10 commonest)")
     report = {
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
-                    "load_average_at_start": load_start,
-                    "load_average_at_end": [round(x, 2) for x in os.getloadavg()]},
+        "machine": machine(load_start),
         "index": args.index, "articles": articles, "target_ms": 50, "runs": table,
         "peer_ratio_median": round(ratio, 1),
         "commonest": [{"facet": f, "value": v, "articles": n} for f, v, n in common],

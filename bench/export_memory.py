@@ -17,14 +17,14 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
-import platform
 import resource
 import subprocess
 import sys
 import time
 import tracemalloc
 from pathlib import Path
+
+from machine import load_average, machine
 
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS = BENCH_DIR / "results" / "export_memory.json"
@@ -90,7 +90,7 @@ def main() -> None:
 
     total = open_index(args.index, time_budget=60).search("").total
     counts = [total if c == "all" else min(int(c), total) for c in args.rows.split(",")]
-    load_start = [round(x, 2) for x in os.getloadavg()]
+    load_start = load_average()
     runs = []
     plan = [(n, "csv", "stream") for n in counts] + [(counts[-1], "jsonl", "stream")]
     plan += [(n, "csv", "list") for n in counts]
@@ -110,13 +110,7 @@ def main() -> None:
               f"{run['rss_peak_mb'] - run['rss_before_mb']:>8.1f}")
     report = {
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            "load_average_at_start": load_start,
-            "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
-        },
+        "machine": machine(load_start),
         "index": args.index,
         "articles": total,
         "runs": runs,
