@@ -238,7 +238,13 @@ class NewsIndex:
         return rows
 
     def cooccurrence(
-        self, facet: str, value: str, query: str = "", filters: Filters | None = None, limit: int = 20
+        self,
+        facet: str,
+        value: str,
+        query: str = "",
+        filters: Filters | None = None,
+        limit: int = 20,
+        autocorrect: bool = True,
     ) -> CoOccurrence | None:
         """Who appears with ``value`` of ``facet`` in the articles of a search (the query and
         filters; everything by default): the best associated people, organisations and places,
@@ -251,13 +257,13 @@ class NewsIndex:
         _check_params(query, "relevance", 1, 1)
         _check_filters(filters)
         searcher = self._current()
-        parsed = searcher.parse(query) if query else None
         snap = searcher.snapshot()
         value_id = snap.facets[facet].find(value)
         if value_id is None:
             return None
-        matches = searcher.matches(parsed, time.monotonic() + self.time_budget) if parsed is not None else None
-        within = _within(searcher, matches, filters)
+        # the same reading of the query as search(): "within the current search" is what the page showed
+        plan = matching.plan(searcher, query, time.monotonic() + self.time_budget, autocorrect) if query else None
+        within = _within(searcher, plan.matches if plan else None, filters)
         result = cooccur.cooccurrence(snap.facets, snap.days, facet, value_id, within, limit)
         result.took_ms = round((time.perf_counter() - started) * 1000, 2)
         return result

@@ -107,6 +107,14 @@ def test_counts_agree_with_the_search(web_index):
     assert sum(p.count for p in found.timeline) == len(dated)
 
 
+def test_within_a_pasted_sentence_counts_what_the_search_showed(web_index):
+    index = open_index(web_index)
+    sentence = "Blinken told officials the talks with Beijing were candid and constructive on Monday"
+    shown = index.search(sentence, Filters({"person": ["Antony Blinken"]}))
+    assert shown.match == "best" and shown.total > 0, "a sentence no article has whole: best match"
+    found = index.cooccurrence("person", "Antony Blinken", sentence)
+    assert found.articles == shown.total
+
 @needs_ner
 def test_entity_page_and_api(web_client):
     data = web_client.get("/api/entity/person/antony blinken?q=officials").get_json()

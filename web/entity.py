@@ -32,7 +32,9 @@ def _lookup(facet: str, value: str):
     if facet not in FACETS:
         raise ParamError(f"Unknown facet {facet[:40]!r}: use one of {', '.join(FACETS)}.")
     state = parse_state(request.args)
-    found = get_index().cooccurrence(facet, value, state.q, state.filters(), limit=PARTNERS_SHOWN)
+    found = get_index().cooccurrence(
+        facet, value, state.q, state.filters(), limit=PARTNERS_SHOWN, autocorrect=state.autocorrect
+    )
     return state, found
 
 
