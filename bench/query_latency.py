@@ -1,7 +1,7 @@
 """Query latency: what a user waits for, at 1x and 5x the Reuters-21578 corpus.
 
 Builds each index once through the real code (``search.ingest.iter_records`` ->
-``search.extract.extract_article`` -> ``search.backend.Writer``, published with
+``search.extract.extract_article`` -> ``search.documents.Writer``, published with
 ``search.store.IndexFolder``) into ``bench/.cache/``, then times 300 seeded 1-3-word title
 queries through ``search.open_index(...).search`` in several scenarios and reports p50 / p95 /
 p99 / max per scenario and size, the cold first search, and the process's RSS.
@@ -67,7 +67,10 @@ TARGET_FUZZ_MAX_MS = 1000.0
 #: ... and at ~1M articles (--sizes 50): full search p95
 TARGET_P95_MS_1M = 100.0
 #: source files whose changes may change the index: recorded, and warned about when they differ
-FINGERPRINTED = ("search/backend.py", "search/clean.py", "search/extract.py", "search/ingest.py", "search/postings.py")
+FINGERPRINTED = (
+    "search/backend.py", "search/documents.py", "search/clean.py", "search/extract.py", "search/ingest.py",
+    "search/postings.py",
+)
 
 SCENARIOS = {
     "a_search_only": "parse + Whoosh top-10 by relevance (no facets, no snippets)",
@@ -156,7 +159,7 @@ def build_params(copies: int, corpus: Path) -> dict:
         "copies": copies,
         "copy_variation": f"id '<id>~k', date + {SHIFT_DAYS}*k days" if copies > 1 else "none",
         "entities": "Reuters category codes: people->person, orgs->org, places->place",
-        "writer": "backend.Writer(limitmb=256), one commit(merge=True)",
+        "writer": "documents.Writer(limitmb=256), one commit(merge=True)",
     }
 
 
@@ -171,7 +174,7 @@ def _tree_bytes(path: Path) -> int:
 def build_index(copies: int, corpus: str, rebuild: bool) -> dict:
     """Build (or reuse) the cached index for ``copies``; returns its build record. Runs in a child."""
     _setup_logging()
-    from search import backend
+    from search import documents, snapshot
     from search.store import IndexFolder, write_meta
 
     corpus_path = Path(corpus)
@@ -187,7 +190,7 @@ def build_index(copies: int, corpus: str, rebuild: bool) -> dict:
             if record.get("snapshot_code") != _fingerprint():  # saved by other code, or never
                 log.info("x%d: saving the facet cache and postings arrays of the cached index", copies)
                 started = time.perf_counter()
-                backend.save_snapshot(generation)
+                snapshot.save_snapshot(generation)
                 record["seconds"]["snapshot"] = round(time.perf_counter() - started, 1)
                 record["snapshot_code"] = _fingerprint()
                 record["index_bytes"] = _tree_bytes(generation)
@@ -206,8 +209,8 @@ def build_index(copies: int, corpus: str, rebuild: bool) -> dict:
 
     folder = IndexFolder(root)
     generation = folder.new_generation()
-    backend.create(generation)
-    writer = backend.Writer(generation)
+    documents.create(generation)
+    writer = documents.Writer(generation)
     written = 0
     try:
         for article in _copies(articles, copies):
@@ -222,7 +225,7 @@ def build_index(copies: int, corpus: str, rebuild: bool) -> dict:
         writer.cancel()
         raise
     committed = time.perf_counter()
-    backend.save_snapshot(generation)  # facet cache and postings arrays, as the indexer saves them
+    snapshot.save_snapshot(generation)  # facet cache and postings arrays, as the indexer saves them
     snapshotted = time.perf_counter()
     write_meta(generation, {"roots": [str(corpus_path)], "entities": False, "bench": params})
     folder.publish(generation)
@@ -231,7 +234,7 @@ def build_index(copies: int, corpus: str, rebuild: bool) -> dict:
         "code": _fingerprint(),
         "snapshot_code": _fingerprint(),
         "built": dt.datetime.now().isoformat(timespec="seconds"),
-        "articles": backend.doc_count(generation),
+        "articles": documents.doc_count(generation),
         "corpus": corpus_info,
         "seconds": {
             "read_and_clean": round(extracted - started, 1),

@@ -1,56 +1,37 @@
-"""The Whoosh index backend. With the modules beside it that it uses — :mod:`search.postings`
+"""Searching the Whoosh index. With the modules beside it that it uses — :mod:`search.documents`
+(schema and writer), :mod:`search.snapshot` (per-commit caches), :mod:`search.postings`
 (postings arrays), :mod:`search.arrayquery` (matching and scoring on them),
 :mod:`search.querywords` (a query's words, best match) and :mod:`search.highlighting` — the only
 code that imports Whoosh.
 
 Everything that leaves this module is a plain record from :mod:`search.models`, so a second
 backend (OpenSearch) can stand behind the same API.
-
-Facet counts do not use Whoosh's ``groupedby`` (hundreds of ms a query at 21k articles, see
-``../shared/NOTES.md``). Instead each opened index builds, once, numpy arrays of (document,
-value) pairs per facet field from the postings, and a query's counts are a ``bincount`` over the
-documents it matches. Segments are written with ``compound=False`` so that a searcher reads the
-segment files in place instead of copying the whole index into memory (``../shared/NOTES.md``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import re
-import shutil
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from whoosh import fields, index, qparser, query, scoring, spelling
-from whoosh.analysis import STOP_WORDS, RegexTokenizer, StemmingAnalyzer
+from whoosh import index, qparser, query, scoring
+from whoosh.analysis import STOP_WORDS
 from whoosh.qparser.dateparse import DateParserPlugin
 
 from . import highlighting, lenient
 from .arrayquery import Evaluator
+from .documents import SEARCH_FIELDS
 from .errors import QueryError
-from .models import FACETS, Article, Entities, FacetCount, Filters, Span
-from .postings import Postings, folder_name
+from .models import FACETS, FacetCount, Filters, Span
+from .snapshot import Snapshot
 
 log = logging.getLogger(__name__)
-
-#: One value per line: entity names keep their spaces, commas and case.
-_LINE_ANALYZER = RegexTokenizer(r"[^\n]+")
-
-#: Which Article attribute fills which facet field.
-_FACET_SOURCES = {
-    "person": lambda a: a.entities.people,
-    "org": lambda a: a.entities.orgs,
-    "place": lambda a: a.entities.places,
-    "contributor": lambda a: a.reporters,
-    "source": lambda a: [a.site] if a.site else [],
-    "mentioned": lambda a: a.entities.mentioned_dates,
-}
 
 #: Query-language names a user may type for fields (``person:"Wang Yi"``, ``org:CNN``).
 FIELD_ALIASES = {
@@ -64,314 +45,10 @@ FIELD_ALIASES = {
     "author": "contributor",
 }
 
-SEARCH_FIELDS = ("title", "body")
-#: fields whose postings are kept as arrays (search.postings)
-ARRAY_FIELDS = (*SEARCH_FIELDS, *FACETS)
 #: most unknown words a spelling correction is looked for
 MAX_MISSPELT = 4
 #: seconds a search may take before it is refused as too broad (``open_index(time_budget=...)``)
 DEFAULT_TIME_BUDGET = 2.0
-
-
-def make_schema() -> fields.Schema:
-    stem = StemmingAnalyzer()
-    schema = fields.Schema(
-        id=fields.ID(stored=True, unique=True),
-        path=fields.STORED,
-        url=fields.STORED,
-        title=fields.TEXT(stored=True, analyzer=stem, field_boost=2.0, spelling=True),
-        title_derived=fields.STORED,
-        body=fields.TEXT(stored=True, analyzer=stem, spelling=True),
-        date=fields.DATETIME(stored=True, sortable=True),
-        date_source=fields.STORED,
-        authors=fields.STORED,
-        dateline=fields.STORED,
-        content_hash=fields.ID(stored=True),
-    )
-    for name in FACETS:
-        schema.add(name, fields.KEYWORD(analyzer=_LINE_ANALYZER, stored=True, scorable=False))
-    return schema
-
-
-def _join(values: Iterable[str]) -> str:
-    return "\n".join(dict.fromkeys(v.strip() for v in values if v and v.strip()))
-
-
-def _split(value: str | None) -> list[str]:
-    return [v for v in (value or "").split("\n") if v]
-
-
-def article_to_document(article: Article) -> dict:
-    doc = {
-        "id": article.id,
-        "path": article.path,
-        "url": article.url,
-        "title": article.title,
-        "title_derived": article.title_derived,
-        "body": article.body,
-        "date_source": article.date_source,
-        "authors": list(article.authors),
-        "dateline": article.dateline,
-        "content_hash": article.content_hash,
-    }
-    if article.date is not None:
-        doc["date"] = dt.datetime.combine(article.date, dt.time())
-    for name, source in _FACET_SOURCES.items():
-        joined = _join(source(article))
-        if joined:
-            doc[name] = joined
-    return doc
-
-
-def document_to_article(stored: dict) -> Article:
-    date = stored.get("date")
-    authors = list(stored.get("authors") or [])
-    return Article(
-        id=stored["id"],
-        path=stored.get("path") or "",
-        title=stored.get("title") or "",
-        paragraphs=[p for p in (stored.get("body") or "").split("\n\n") if p],
-        content_hash=stored.get("content_hash") or "",
-        title_derived=bool(stored.get("title_derived")),
-        date=date.date() if date else None,
-        date_source=stored.get("date_source"),
-        contributors=[name for name in _split(stored.get("contributor")) if name not in authors],
-        authors=authors,
-        site=(_split(stored.get("source")) or [None])[0],
-        url=stored.get("url"),
-        dateline=stored.get("dateline"),
-        entities=Entities(
-            people=_split(stored.get("person")),
-            orgs=_split(stored.get("org")),
-            places=_split(stored.get("place")),
-            mentioned_dates=_split(stored.get("mentioned")),
-        ),
-    )
-
-
-# --- writing ---------------------------------------------------------------------------------
-
-
-def create(directory: Path) -> None:
-    directory.mkdir(parents=True, exist_ok=True)
-    index.create_in(str(directory), make_schema())
-
-
-class Writer:
-    """Adds, replaces and deletes articles; nothing is visible to readers before :meth:`commit`.
-
-    Whoosh writes a commit's table of contents to a temporary file and renames it, so a process
-    killed before that leaves the previous commit intact.
-    """
-
-    def __init__(self, directory: Path, limitmb: int = 256):
-        self._index = index.open_dir(str(directory))
-        self._writer = self._index.writer(limitmb=limitmb, compound=False)
-        for name, field in make_schema().items():  # fields added since the index was made
-            if name not in self._index.schema:
-                self._writer.add_field(name, field)
-
-    def put(self, article: Article) -> None:
-        self._writer.update_document(**article_to_document(article))
-
-    def delete(self, article_id: str) -> None:
-        self._writer.delete_by_term("id", article_id)
-
-    def commit(self) -> None:
-        self._writer.commit(merge=True)
-        self._index.close()
-
-    def cancel(self) -> None:
-        self._writer.cancel()
-        self._index.close()
-
-
-def _snapshot_name(generation: int) -> str:
-    return f"facets-{generation}.npz"
-
-
-def save_snapshot(directory: Path) -> None:
-    """Precompute the facet cache and postings arrays of the index's latest commit, and drop
-    older ones."""
-    ix = index.open_dir(str(directory))
-    try:
-        reader = ix.reader()
-        try:
-            generation = reader.generation()
-            snapshot = _Snapshot(reader)
-            snapshot.save(directory / _snapshot_name(generation), reader)
-            snapshot.postings.save(directory / folder_name(generation))
-        finally:
-            reader.close()
-    finally:
-        ix.close()
-    keep = {_snapshot_name(generation), folder_name(generation)}
-    for old in [*directory.glob("facets-*.npz"), *directory.glob("postings-*")]:
-        if old.name not in keep:
-            shutil.rmtree(old) if old.is_dir() else old.unlink(missing_ok=True)
-
-
-def stored_sources(directory: Path) -> dict[str, tuple[str, str]]:
-    """Article id -> (content hash, source path) of everything in the index."""
-    ix = index.open_dir(str(directory))
-    try:
-        with ix.searcher() as searcher:
-            return {f["id"]: (f.get("content_hash", ""), f.get("path", "")) for f in searcher.all_stored_fields()}
-    finally:
-        ix.close()
-
-
-def doc_count(directory: Path) -> int:
-    ix = index.open_dir(str(directory))
-    try:
-        return ix.doc_count()
-    finally:
-        ix.close()
-
-
-def iter_articles(directory: Path) -> Iterator[Article]:
-    ix = index.open_dir(str(directory))
-    try:
-        with ix.searcher() as searcher:
-            for stored in searcher.all_stored_fields():
-                yield document_to_article(stored)
-    finally:
-        ix.close()
-
-
-# --- reading ---------------------------------------------------------------------------------
-
-
-@dataclass
-class _FacetArrays:
-    values: list[str]  # value id -> value, in lexicon (byte) order
-    docs: np.ndarray  # one entry per (document, value) pair
-    value_ids: np.ndarray
-
-    def __post_init__(self) -> None:
-        self.by_lower = {value.lower(): number for number, value in enumerate(self.values)}
-
-    def find(self, value: str) -> int | None:
-        """The id of a value, whatever its case."""
-        return self.by_lower.get(value.lower())
-
-
-class _Snapshot:
-    """Per-commit caches shared by all threads: facet pair arrays, live documents, dates.
-
-    Building them walks every facet value's postings (seconds at 19k articles with NER facets),
-    so the indexer saves them beside each commit (``facets-<generation>.npz``) and a reader
-    loads them in milliseconds; without a matching file (an older index) they are built here.
-    """
-
-    def __init__(self, reader, directory: Path | None = None):
-        self._spelling_words: list[str] | None = None
-        self._corrector_lock = threading.Lock()
-        path = directory / _snapshot_name(reader.generation()) if directory else None
-        if not (path and path.exists() and self._load(path, reader.doc_count_all())):
-            self._build(reader)
-        saved = Postings.load(directory / folder_name(reader.generation()), self.size) if directory else None
-        self.postings = saved or Postings.build(reader, list(ARRAY_FIELDS), self.live)
-
-    def save(self, path: Path, reader) -> None:
-        arrays = {"live": self.live, "days": self.days, "spelling": np.array(self._words(reader), dtype=str)}
-        for name, facet in self.facets.items():
-            arrays[f"{name}.values"] = np.array(facet.values, dtype=str)
-            arrays[f"{name}.docs"] = facet.docs
-            arrays[f"{name}.value_ids"] = facet.value_ids
-        tmp = path.with_name(f".{path.name}.tmp")
-        with open(tmp, "wb") as handle:
-            np.savez(handle, **arrays)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-
-    def _load(self, path: Path, size: int) -> bool:
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                live, days = data["live"], data["days"]
-                if len(live) != size:
-                    return False
-                facets = {
-                    name: _FacetArrays(
-                        data[f"{name}.values"].tolist(), data[f"{name}.docs"], data[f"{name}.value_ids"]
-                    )
-                    for name in FACETS
-                }
-                if "spelling" in data:
-                    self._spelling_words = data["spelling"].tolist()
-        except (OSError, KeyError, ValueError) as error:
-            log.warning("rebuilding the facet cache: %s is unreadable (%s)", path, error)
-            return False
-        self.size, self.live, self.days, self.facets = size, live, days, facets
-        return True
-
-    def _build(self, reader) -> None:
-        n = reader.doc_count_all()
-        self.size = n
-        self.live = np.zeros(n, dtype=bool)
-        self.live[np.fromiter(reader.all_doc_ids(), dtype=np.int64)] = True
-        self.facets: dict[str, _FacetArrays] = {}
-        for name in FACETS:
-            values, docs, ids = [], [], []
-            for term in reader.lexicon(name):
-                postings = np.fromiter(reader.postings(name, term).all_ids(), dtype=np.int32)
-                docs.append(postings)
-                ids.append(np.full(len(postings), len(values), dtype=np.int32))
-                values.append(term.decode("utf-8"))
-            self.facets[name] = _FacetArrays(
-                values,
-                np.concatenate(docs) if docs else np.zeros(0, np.int32),
-                np.concatenate(ids) if ids else np.zeros(0, np.int32),
-            )
-        # Day ordinal per document, 0 when the date is unknown.
-        self.days = np.zeros(n, dtype=np.int32)
-        for leaf, offset in reader.leaf_readers():
-            if not leaf.has_column("date"):
-                continue
-            # raw column values: microseconds since datetime.min, or the field's sortable
-            # default (0 or a huge sentinel) for articles without a date
-            size = leaf.doc_count_all()
-            raw = np.fromiter(leaf.column_reader("date", translate=False), dtype=np.uint64, count=size)
-            days = raw // np.uint64(86_400_000_000) + np.uint64(1)
-            known = (raw > 0) & (days <= np.uint64(dt.date.max.toordinal()))
-            self.days[offset : offset + size][known] = days[known].astype(np.int32)
-
-
-    def _words(self, reader) -> list[str]:
-        """The unstemmed words of titles and bodies: saved with the snapshot, or read from the
-        index once per commit (an older index), on the first suggestion."""
-        with self._corrector_lock:
-            if self._spelling_words is None:
-                words = set()
-                for field in ("spell_title", "spell_body"):
-                    words.update(term.decode("utf-8") for term in reader.lexicon(field))
-                self._spelling_words = sorted(words)
-            return self._spelling_words
-
-    def corrector(self, reader) -> _Corrector:
-        """A spelling corrector for the calling thread's ``reader``."""
-        return _Corrector(self._words(reader), reader)
-
-
-class _Corrector(spelling.ListCorrector):
-    """Spelling suggestions from a word list held in memory (Whoosh's default corrector walks
-    the on-disk term table: up to 1.5 s a query at 19k articles). Nearer words come first and,
-    among equally near ones, the word found in more articles.
-
-    Made per request: its reader must be the calling thread's own (a Whoosh reader seeks and
-    reads its files, so one reader shared by two threads reads wrong bytes)."""
-
-    def __init__(self, words: list[str], reader):
-        super().__init__(words)
-        self._reader = reader
-
-    def _suggestions(self, text, maxdist, prefix):
-        analyzer = self._reader.schema["body"].analyzer
-        for score, word in super()._suggestions(text, maxdist, prefix):
-            stems = [token.text for token in analyzer(word)]
-            frequency = self._reader.doc_frequency("body", stems[0]) if stems else 0
-            yield score * 10_000_000 + min(frequency, 9_999_999), word
 
 
 @dataclass
@@ -417,7 +94,7 @@ class Searcher:
         self._index = index.open_dir(str(directory))
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._snapshots: dict[int, _Snapshot] = {}  # by Whoosh commit generation
+        self._snapshots: dict[int, Snapshot] = {}  # by Whoosh commit generation
         self.schema = self._index.schema
         self._parser = self._make_parser()
 
@@ -441,12 +118,12 @@ class Searcher:
             # (the old one is not closed: a snapshot of its commit may still be reading from it)
             self._local.searcher = self._index.searcher(weighting=scoring.BM25F())
 
-    def snapshot(self) -> _Snapshot:
+    def snapshot(self) -> Snapshot:
         generation = self._searcher().ixreader.generation()
         with self._lock:
             snapshot = self._snapshots.get(generation)
             if snapshot is None:
-                snapshot = self._snapshots[generation] = _Snapshot(self._searcher().ixreader, self.directory)
+                snapshot = self._snapshots[generation] = Snapshot(self._searcher().ixreader, self.directory)
                 # keep this commit's and the previous one's: other threads may not have moved yet
                 for old in sorted(self._snapshots)[:-2]:
                     del self._snapshots[old]

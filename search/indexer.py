@@ -1,4 +1,4 @@
-"""Builds and updates an index: files -> records -> articles -> entities -> backend.
+"""Builds and updates an index: files -> records -> articles -> entities -> index (search.documents).
 
 The index remembers the folders (and files) it was given and indexes them all on every run.
 Incremental by default: an article whose content hash is unchanged is not read again, one that
@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from . import backend, ingest
+from . import documents, ingest, snapshot
 from .errors import InputError
 from .extract import article_or_reason
 from .models import Article, CorpusRoot, IndexStats, Skipped
@@ -83,7 +83,7 @@ def _index_locked(
     in_place = folder.exists() and not rebuild
     meta = read_meta(folder.current()) if folder.exists() else {}
     # what the index holds: to update it in place, and the ids a new folder's label must avoid
-    sources = backend.stored_sources(folder.current()) if folder.exists() and (in_place or paths) else {}
+    sources = documents.stored_sources(folder.current()) if folder.exists() and (in_place or paths) else {}
     plan = plan_roots(roots_from_meta(meta), paths, remove, sources)
     roots = [root.path for root in plan.roots]
     if not roots and not plan.removed:
@@ -98,7 +98,7 @@ def _index_locked(
     target = folder.current() if in_place else folder.new_generation()
     try:
         if not in_place:
-            backend.create(target)
+            documents.create(target)
         settings = {
             **meta,
             "roots": roots_to_meta(plan.roots),
@@ -183,7 +183,7 @@ def _update(
     if with_entities and (changed or removed or not in_place or previous != settings["entity_fingerprint"]):
         changed_ids = {a.id for a in changed}
         unchanged = [
-            a for a in (backend.iter_articles(target) if in_place else ())
+            a for a in (documents.iter_articles(target) if in_place else ())
             if a.id in seen and a.id not in changed_ids
         ]
         refreshed, meta = annotate(changed, unchanged, folder.cache_dir, aliases)
@@ -191,9 +191,9 @@ def _update(
     if in_place and not (changed or refreshed or removed):
         # nothing to write: the index, its facet cache and the entities stand as they are
         write_meta(target, {**settings, **meta})
-        stats.total = backend.doc_count(target)
+        stats.total = documents.doc_count(target)
         return stats
-    writer = backend.Writer(target)
+    writer = documents.Writer(target)
     try:
         bar = progress_bar(len(changed) + len(refreshed), "indexing")
         with bar:
@@ -212,8 +212,8 @@ def _update(
     except BaseException:
         writer.cancel()
         raise
-    backend.save_snapshot(target)
-    stats.total = backend.doc_count(target)
+    snapshot.save_snapshot(target)
+    stats.total = documents.doc_count(target)
     return stats
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from whoosh import query
 
-from .backend import SEARCH_FIELDS
+from .documents import SEARCH_FIELDS
 
 
 def words_of(q: query.Query) -> list[str]:

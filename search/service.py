@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from . import backend, cooccur, matching
+from . import backend, cooccur, documents, matching
 from .errors import QueryError
 from .models import (
     FACETS,
@@ -275,7 +275,7 @@ class NewsIndex:
         docnum = searcher.docnum(article_id)
         if docnum is None:
             return None
-        return _for_display(backend.document_to_article(searcher.stored(docnum)), searcher.directory)
+        return _for_display(documents.document_to_article(searcher.stored(docnum)), searcher.directory)
 
     def highlight(self, article: Article, query: str) -> tuple[list[Span], list[list[Span]]]:
         """The article's title and paragraphs with the query's words marked."""
@@ -344,7 +344,7 @@ def _acronyms(generation: Path) -> frozenset[str]:
 
 
 def _hit(searcher: backend.Searcher, docnum: int, score: float | None, terms: set[str], snippet_chars: int) -> Hit:
-    article = _for_display(backend.document_to_article(searcher.stored(docnum)), searcher.directory)
+    article = _for_display(documents.document_to_article(searcher.stored(docnum)), searcher.directory)
     return Hit(
         id=article.id,
         title=article.title,

@@ -4,7 +4,7 @@ Layout of an index folder::
 
     CURRENT                 name of the live generation (replaced atomically)
     generations/<name>/     one complete Whoosh index, meta.json, and the facet cache of its
-                            latest commit (facets-<commit>.npz, see search.backend)
+                            latest commit (facets-<commit>.npz, see search.snapshot)
     cache/                  caches that survive rebuilds (NER mentions)
     .lock                   held by the one process writing
 

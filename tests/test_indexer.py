@@ -161,7 +161,7 @@ def test_reuters_jsonl_indexes(tmp_path, reuters_path):
 
 
 def test_facet_cache_is_saved_per_commit_and_loaded_by_readers(corpus, tmp_path, monkeypatch):
-    from search import backend
+    from search import snapshot
 
     index_dir = tmp_path / "ix"
     index_corpus(index_dir, [corpus], entities=False)
@@ -173,7 +173,7 @@ def test_facet_cache_is_saved_per_commit_and_loaded_by_readers(corpus, tmp_path,
     def no_build(self, reader):
         raise AssertionError("a reader rebuilt the facet cache although the indexer saved it")
 
-    monkeypatch.setattr(backend._Snapshot, "_build", no_build)
+    monkeypatch.setattr(snapshot.Snapshot, "_build", no_build)
     index = open_index(index_dir)
     assert index.search("").total == 6
     assert {c.value for c in index.search("").facets["contributor"]} >= {"Philip Wang", "Nectar Gan"}

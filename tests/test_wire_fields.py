@@ -54,9 +54,9 @@ def test_capital_headlines_are_shown_in_title_case_and_searched_as_stored(wire):
     assert index.get("1").title == "Bahia Cocoa Review"
     assert [h.id for h in index.search("title:COCOA").hits] == ["1"]
     # the stored text is unchanged
-    from search import backend
+    from search import documents
 
-    stored = {a.id: a.title for a in backend.iter_articles(index.folder.current())}
+    stored = {a.id: a.title for a in documents.iter_articles(index.folder.current())}
     assert stored["2"] == "STANDARD OIL <SRD> TO FORM FINANCIAL UNIT"
 
 
@@ -95,22 +95,22 @@ def test_cli_shows_dateline_and_filters_by_reporter(wire):
 
 
 def test_an_index_made_before_the_dateline_field_takes_it_on_update(tmp_path, monkeypatch):
-    from search import backend
+    from search import documents
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     feed = corpus / "wire.jsonl"
     feed.write_text(json.dumps(WIRE[1]) + "\n")
-    full_schema = backend.make_schema
+    full_schema = documents.make_schema
 
     def older_schema():
         schema = full_schema()
         schema.remove("dateline")
         return schema
 
-    full_document = backend.article_to_document
-    monkeypatch.setattr(backend, "make_schema", older_schema)
-    monkeypatch.setattr(backend, "article_to_document",
+    full_document = documents.article_to_document
+    monkeypatch.setattr(documents, "make_schema", older_schema)
+    monkeypatch.setattr(documents, "article_to_document",
                         lambda article: {k: v for k, v in full_document(article).items() if k != "dateline"})
     index_corpus(tmp_path / "ix", [corpus], entities=False)
     monkeypatch.undo()

@@ -1,0 +1,173 @@
+"""The Whoosh index's documents: its schema, how an :class:`~search.models.Article` becomes a stored
+document and back, and the writer. Reading for search is :mod:`search.backend`; the per-commit
+caches beside the index are :mod:`search.snapshot`.
+
+Segments are written with ``compound=False`` so that a searcher reads the segment files in place
+instead of copying the whole index into memory (``../shared/NOTES.md``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from whoosh import fields, index
+from whoosh.analysis import RegexTokenizer, StemmingAnalyzer
+
+from .models import FACETS, Article, Entities
+
+#: One value per line: entity names keep their spaces, commas and case.
+_LINE_ANALYZER = RegexTokenizer(r"[^\n]+")
+
+#: Which Article attribute fills which facet field.
+_FACET_SOURCES = {
+    "person": lambda a: a.entities.people,
+    "org": lambda a: a.entities.orgs,
+    "place": lambda a: a.entities.places,
+    "contributor": lambda a: a.reporters,
+    "source": lambda a: [a.site] if a.site else [],
+    "mentioned": lambda a: a.entities.mentioned_dates,
+}
+
+SEARCH_FIELDS = ("title", "body")
+#: fields whose postings are kept as arrays (search.postings)
+ARRAY_FIELDS = (*SEARCH_FIELDS, *FACETS)
+
+
+def make_schema() -> fields.Schema:
+    stem = StemmingAnalyzer()
+    schema = fields.Schema(
+        id=fields.ID(stored=True, unique=True),
+        path=fields.STORED,
+        url=fields.STORED,
+        title=fields.TEXT(stored=True, analyzer=stem, field_boost=2.0, spelling=True),
+        title_derived=fields.STORED,
+        body=fields.TEXT(stored=True, analyzer=stem, spelling=True),
+        date=fields.DATETIME(stored=True, sortable=True),
+        date_source=fields.STORED,
+        authors=fields.STORED,
+        dateline=fields.STORED,
+        content_hash=fields.ID(stored=True),
+    )
+    for name in FACETS:
+        schema.add(name, fields.KEYWORD(analyzer=_LINE_ANALYZER, stored=True, scorable=False))
+    return schema
+
+
+def _join(values: Iterable[str]) -> str:
+    return "\n".join(dict.fromkeys(v.strip() for v in values if v and v.strip()))
+
+
+def _split(value: str | None) -> list[str]:
+    return [v for v in (value or "").split("\n") if v]
+
+
+def article_to_document(article: Article) -> dict:
+    doc = {
+        "id": article.id,
+        "path": article.path,
+        "url": article.url,
+        "title": article.title,
+        "title_derived": article.title_derived,
+        "body": article.body,
+        "date_source": article.date_source,
+        "authors": list(article.authors),
+        "dateline": article.dateline,
+        "content_hash": article.content_hash,
+    }
+    if article.date is not None:
+        doc["date"] = dt.datetime.combine(article.date, dt.time())
+    for name, source in _FACET_SOURCES.items():
+        joined = _join(source(article))
+        if joined:
+            doc[name] = joined
+    return doc
+
+
+def document_to_article(stored: dict) -> Article:
+    date = stored.get("date")
+    authors = list(stored.get("authors") or [])
+    return Article(
+        id=stored["id"],
+        path=stored.get("path") or "",
+        title=stored.get("title") or "",
+        paragraphs=[p for p in (stored.get("body") or "").split("\n\n") if p],
+        content_hash=stored.get("content_hash") or "",
+        title_derived=bool(stored.get("title_derived")),
+        date=date.date() if date else None,
+        date_source=stored.get("date_source"),
+        contributors=[name for name in _split(stored.get("contributor")) if name not in authors],
+        authors=authors,
+        site=(_split(stored.get("source")) or [None])[0],
+        url=stored.get("url"),
+        dateline=stored.get("dateline"),
+        entities=Entities(
+            people=_split(stored.get("person")),
+            orgs=_split(stored.get("org")),
+            places=_split(stored.get("place")),
+            mentioned_dates=_split(stored.get("mentioned")),
+        ),
+    )
+
+
+def create(directory: Path) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    index.create_in(str(directory), make_schema())
+
+
+class Writer:
+    """Adds, replaces and deletes articles; nothing is visible to readers before :meth:`commit`.
+
+    Whoosh writes a commit's table of contents to a temporary file and renames it, so a process
+    killed before that leaves the previous commit intact.
+    """
+
+    def __init__(self, directory: Path, limitmb: int = 256):
+        self._index = index.open_dir(str(directory))
+        self._writer = self._index.writer(limitmb=limitmb, compound=False)
+        for name, field in make_schema().items():  # fields added since the index was made
+            if name not in self._index.schema:
+                self._writer.add_field(name, field)
+
+    def put(self, article: Article) -> None:
+        self._writer.update_document(**article_to_document(article))
+
+    def delete(self, article_id: str) -> None:
+        self._writer.delete_by_term("id", article_id)
+
+    def commit(self) -> None:
+        self._writer.commit(merge=True)
+        self._index.close()
+
+    def cancel(self) -> None:
+        self._writer.cancel()
+        self._index.close()
+
+
+def stored_sources(directory: Path) -> dict[str, tuple[str, str]]:
+    """Article id -> (content hash, source path) of everything in the index."""
+    ix = index.open_dir(str(directory))
+    try:
+        with ix.searcher() as searcher:
+            return {f["id"]: (f.get("content_hash", ""), f.get("path", "")) for f in searcher.all_stored_fields()}
+    finally:
+        ix.close()
+
+
+def doc_count(directory: Path) -> int:
+    ix = index.open_dir(str(directory))
+    try:
+        return ix.doc_count()
+    finally:
+        ix.close()
+
+
+def iter_articles(directory: Path) -> Iterator[Article]:
+    ix = index.open_dir(str(directory))
+    try:
+        with ix.searcher() as searcher:
+            for stored in searcher.all_stored_fields():
+                yield document_to_article(stored)
+    finally:
+        ix.close()
