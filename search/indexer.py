@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from . import documents, ingest, snapshot
+from . import documents, ingest, snapshot, stories
 from .errors import InputError
 from .extract import article_or_reason
 from .models import Article, CorpusRoot, IndexStats, Skipped
@@ -188,7 +188,11 @@ def _update(
         ]
         refreshed, meta = annotate(changed, unchanged, folder.cache_dir, aliases)
 
-    if in_place and not (changed or refreshed or removed):
+    story_articles = [*changed, *refreshed]
+    if in_place and not stories.has_state(target):  # an index made before stories: group all its articles
+        ids = {a.id for a in story_articles}
+        story_articles += [a for a in documents.iter_articles(target) if a.id in seen and a.id not in ids]
+    if in_place and not (changed or refreshed or removed or story_articles):
         # nothing to write: the index, its facet cache and the entities stand as they are
         write_meta(target, {**settings, **meta})
         stats.total = documents.doc_count(target)
@@ -205,6 +209,9 @@ def _update(
         # capitals in the new articles' text: how headlines sent in capitals are shown
         known = settings.get("acronyms", []) if in_place else []  # a rebuild starts afresh
         acronyms = merge_acronyms(known, (a.body for a in changed))
+        # near-duplicates and stories of the new and changed articles (search.stories)
+        stories.update_stories(target, story_articles, removed, folder.cache_dir,
+                               previous=None if in_place or not folder.exists() else folder.current())
         # the settings go down before the commit: a crash between the two leaves the next run
         # with the new roots over the old articles, which it then brings up to date
         write_meta(target, {**settings, **meta, "acronyms": acronyms})

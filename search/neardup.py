@@ -1,0 +1,224 @@
+"""Near-duplicate detection: MinHash signatures over word shingles of an article's cleaned body,
+and LSH banding to find the pairs whose estimated Jaccard similarity passes a threshold.
+
+A signature is :data:`NUM_PERM` minimum hashes of the body's word 3-shingles under
+multiply-shift hash functions (numpy, one matrix product per article: ~20x faster than
+``datasketch.MinHash.update`` per shingle and as good; ``bench/near_duplicates.py`` measures both).
+Exact duplicates are found by the body key (a hash of the body's words), which is also the key of
+the signature cache (``cache/signatures.sqlite`` in the index folder): a warm rebuild reads
+unchanged articles' signatures and word counts from it and hashes nothing again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import sqlite3
+import zlib
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .errors import InputError
+
+log = logging.getLogger(__name__)
+
+#: bump when shingling, hashing or the word counts change: cached rows of other versions miss
+VERSION = "1"
+NUM_PERM = 128
+SHINGLE = 3
+#: LSH: BANDS bands of ROWS rows; a pair shares a bucket with probability 1-(1-J^ROWS)^BANDS,
+#: 50% at J~0.42, 95% at J~0.6
+BANDS, ROWS = 32, 4
+#: estimated Jaccard of the body shingles from which two articles are near-duplicates
+#: (chosen on the judged Reuters pairs, bench/README.md)
+NEAR_THRESHOLD = 0.5
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_MASK32 = np.uint64(0xFFFFFFFF)
+_rng = np.random.default_rng(20230618)
+_A = (_rng.integers(1, 2**63, NUM_PERM, dtype=np.uint64) << np.uint64(1)) | np.uint64(1)  # odd multipliers
+_B = _rng.integers(0, 2**63, NUM_PERM, dtype=np.uint64)
+_EMPTY = np.full(NUM_PERM, 0xFFFFFFFF, dtype=np.uint32)
+
+
+@dataclass
+class Fingerprint:
+    """What near-duplicate detection and story grouping need of one article's body."""
+
+    key: str  # hash of the body's words: equal keys are exact duplicates
+    minhash: np.ndarray  # NUM_PERM uint32
+    words: dict[str, int]  # lower-cased word -> count (for the distinctive terms of a story)
+
+    @property
+    def empty(self) -> bool:
+        return not self.words
+
+
+def words_of(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+def body_key(words: Sequence[str]) -> str:
+    return hashlib.blake2b(" ".join(words).encode("utf-8"), digest_size=12).hexdigest()
+
+
+def minhash(words: Sequence[str]) -> np.ndarray:
+    """The MinHash signature of the word 3-shingles (of the words, for a shorter text)."""
+    if not words:
+        return _EMPTY.copy()
+    hashes = np.fromiter((zlib.crc32(w.encode("utf-8")) for w in words), dtype=np.uint64, count=len(words))
+    if len(hashes) >= SHINGLE:
+        shingles = hashes[: len(hashes) - SHINGLE + 1].copy()
+        for k in range(1, SHINGLE):  # polynomial combination, wrapping in 64 bits
+            shingles = shingles * np.uint64(0x100000001B3) + hashes[k: len(hashes) - SHINGLE + 1 + k]
+    else:
+        shingles = hashes
+    shingles = np.unique(shingles)
+    with np.errstate(over="ignore"):
+        values = (_A[:, None] * shingles[None, :] + _B[:, None]) >> np.uint64(32)
+    return (values.min(axis=1) & _MASK32).astype(np.uint32)
+
+
+def fingerprint(body: str) -> Fingerprint:
+    words = words_of(body)
+    return Fingerprint(body_key(words), minhash(words), dict(Counter(words)))
+
+
+def similarity(a: np.ndarray, b: np.ndarray) -> float:
+    """Estimated Jaccard similarity of two signatures."""
+    return float(np.count_nonzero(a == b)) / NUM_PERM
+
+
+def band_keys(signatures: np.ndarray) -> np.ndarray:
+    """(n, BANDS) uint64 bucket keys: each band's rows hashed together, the band number mixed in."""
+    n = len(signatures)
+    rows = signatures.astype(np.uint64).reshape(n, BANDS, ROWS)
+    keys = np.zeros((n, BANDS), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for r in range(ROWS):
+            keys = keys * np.uint64(0x9E3779B97F4A7C15) + rows[:, :, r]
+        keys ^= np.arange(BANDS, dtype=np.uint64) * np.uint64(0xC2B2AE3D27D4EB4F)
+    return keys
+
+
+def candidate_pairs(signatures: np.ndarray, new: np.ndarray | None = None, max_bucket: int = 200) -> np.ndarray:
+    """(m, 2) index pairs i < j sharing at least one LSH bucket; with ``new`` (a boolean mask),
+    only pairs with at least one new member (an incremental run). Buckets larger than
+    ``max_bucket`` (a boilerplate text shared by hundreds) pair their members with the bucket's
+    first member only, which keeps them joined at linear cost."""
+    n = len(signatures)
+    if n < 2:
+        return np.zeros((0, 2), dtype=np.int64)
+    keys = band_keys(signatures).ravel()
+    docs = np.repeat(np.arange(n, dtype=np.int64), BANDS)
+    order = np.argsort(keys, kind="stable")
+    keys, docs = keys[order], docs[order]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    sizes = np.diff(np.r_[starts, len(keys)])
+    pairs = []
+    multi = sizes > 1
+    for start, size in zip(starts[multi].tolist(), sizes[multi].tolist(), strict=True):
+        members = docs[start:start + size]
+        if size > max_bucket:
+            pairs.append(np.stack([np.full(size - 1, members[0]), members[1:]], axis=1))
+            continue
+        i, j = np.triu_indices(size, 1)
+        pairs.append(np.stack([members[i], members[j]], axis=1))
+    if not pairs:
+        return np.zeros((0, 2), dtype=np.int64)
+    found = np.concatenate(pairs)
+    found = np.sort(found, axis=1)
+    found = found[found[:, 0] != found[:, 1]]
+    if new is not None:
+        found = found[new[found[:, 0]] | new[found[:, 1]]]
+    return np.unique(found, axis=0)
+
+
+def near_pairs(signatures: np.ndarray, pairs: np.ndarray, threshold: float = NEAR_THRESHOLD) -> np.ndarray:
+    """The candidate ``pairs`` whose estimated Jaccard similarity is at least ``threshold``."""
+    if not len(pairs):
+        return pairs
+    same = np.count_nonzero(signatures[pairs[:, 0]] == signatures[pairs[:, 1]], axis=1) / NUM_PERM
+    return pairs[same >= threshold]
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS signatures (
+    key TEXT NOT NULL,
+    version TEXT NOT NULL,
+    minhash BLOB NOT NULL,
+    words TEXT NOT NULL,
+    PRIMARY KEY (key, version)
+) WITHOUT ROWID
+"""
+_CHUNK = 500
+
+
+class SignatureCache:
+    """Body key -> (signature, word counts), in ``cache/signatures.sqlite`` beside the mention
+    cache: it survives rebuilds, so unchanged articles are never hashed again. A miss only costs
+    a recomputation; rows of other :data:`VERSION`s are pruned."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute(_SCHEMA)
+        except sqlite3.DatabaseError as error:
+            raise InputError(f"The signature cache {self.path} is unreadable ({error}): delete it, it is "
+                             "rebuilt on the next index run.") from error
+
+    def fingerprints(self, bodies: Iterable[str]) -> list[Fingerprint]:
+        """The fingerprint of each body, from the cache or computed (and then stored)."""
+        bodies = list(bodies)
+        all_words = [words_of(body) for body in bodies]
+        keys = [body_key(words) for words in all_words]
+        found = self._get(set(keys))
+        computed: dict[str, Fingerprint] = {}
+        result = []
+        for key, words in zip(keys, all_words, strict=True):
+            if key in found:
+                sig, counts = found[key]
+                result.append(Fingerprint(key, sig, counts))
+                continue
+            if key not in computed:
+                computed[key] = Fingerprint(key, minhash(words), dict(Counter(words)))
+            result.append(computed[key])
+        if computed:
+            self._put(computed.values())
+        return result
+
+    def _get(self, keys: set[str]) -> dict[str, tuple[np.ndarray, dict[str, int]]]:
+        wanted, found = list(keys), {}
+        for i in range(0, len(wanted), _CHUNK):
+            chunk = wanted[i:i + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(
+                f"SELECT key, minhash, words FROM signatures WHERE version = ? AND key IN ({marks})", [VERSION, *chunk])
+            for key, blob, words in rows:
+                found[key] = (np.frombuffer(blob, dtype=np.uint32).copy(), json.loads(words))
+        return found
+
+    def _put(self, prints: Iterable[Fingerprint]) -> None:
+        rows = [(p.key, VERSION, p.minhash.tobytes(), json.dumps(p.words, separators=(",", ":"), ensure_ascii=False))
+                for p in prints]
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.executemany("INSERT OR REPLACE INTO signatures VALUES (?, ?, ?, ?)", rows)
+            self._db.execute("DELETE FROM signatures WHERE version != ?", [VERSION])
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def close(self) -> None:
+        self._db.close()

@@ -1,0 +1,498 @@
+"""Stories: reprints, updated versions and several outlets' coverage of one event, grouped.
+
+Two articles are linked when
+
+* their bodies are the same words (an exact duplicate: a wire story reprinted), or
+* their MinHash signatures (:mod:`search.neardup`) estimate a Jaccard similarity of their body
+  shingles of at least :data:`~search.neardup.NEAR_THRESHOLD` (a reprint with another headline, an
+  added paragraph, a corrected figure), or
+* they cover one event: published within :data:`WINDOW_DAYS` of each other, their distinctive
+  terms (the article's words weighted by tf-idf, and its canonical people and places) have a
+  cosine similarity of at least :data:`EVENT_THRESHOLD`, and they share a person or place when
+  both have any (an undated article needs :data:`UNDATED_THRESHOLD`).
+
+A story is a connected group, except that an event link never makes a story span more than
+:data:`MAX_SPAN_DAYS` (so daily coverage of one topic does not chain into one story for months:
+two OPEC meetings months apart are two stories); duplicate links always join.
+
+Grouping is incremental: the state of every article (signature, terms, day, entities, story) is
+kept in ``stories.sqlite`` in the index generation, so a run that adds articles only links the new
+ones to the rest (exact keys, LSH buckets, the terms of articles within the window) and extends,
+merges or creates stories; nothing else is recomputed. Story ids are stable: a story keeps its id
+as it grows; when two stories merge, the one with more articles keeps its id and the other id
+redirects to it; a rebuild gives each story the id most of its articles had before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import os
+import shutil
+import sqlite3
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+
+from . import neardup
+from .models import Article
+
+log = logging.getLogger(__name__)
+
+STATE_FILE = "stories.sqlite"
+#: bump when the grouping rules change: an index with another revision is regrouped from scratch
+REVISION = 1
+WINDOW_DAYS = 3
+MAX_SPAN_DAYS = 7
+EVENT_THRESHOLD = 0.30
+UNDATED_THRESHOLD = 0.40
+TOP_TERMS = 25
+ENTITY_WEIGHT = 3.0
+#: articles assumed seen before the corpus: a small corpus says little about which words are rare
+IDF_PRIOR = 100
+#: words that say nothing about an event (idf takes care of the rest)
+_STOP = frozenset(str.split(
+    "a about above after again against all also am an and any are as at be because been before being below "
+    "between both but by can could did do does doing down during each few for from further had has have "
+    "having he her here hers herself him himself his how i if in into is it its itself just me more most my "
+    "myself no nor not now of off on once only or other our ours ourselves out over own same she should so "
+    "some such than that the their theirs them themselves then there these they this those through to too "
+    "under until up very was we were what when where which while who whom why will with would you your yours "
+    "yourself said says say told according new one two three year years last first week monday tuesday "
+    "wednesday thursday friday saturday sunday reuter reuters ap afp cnn"
+))
+
+
+@dataclass
+class Member:
+    """One article as story grouping sees it."""
+
+    id: str
+    day: int  # date ordinal, 0 when undated
+    key: str  # body key: equal keys are exact duplicates
+    minhash: np.ndarray
+    terms: dict[str, float]  # distinctive terms, weights L2-normalised
+    people: list[str]
+    places: list[str]
+    title: str
+    site: str | None
+    story: str | None = None
+
+
+@dataclass
+class StoryRow:
+    id: str
+    label_id: str  # the most central article
+    label: str
+    size: int
+    first: int  # date ordinals, 0 when all undated
+    last: int
+    sources: list[str] = field(default_factory=list)
+    people: list[str] = field(default_factory=list)
+    places: list[str] = field(default_factory=list)
+    members: list[str] = field(default_factory=list)  # article ids, oldest first
+
+
+# the state file -------------------------------------------------------------------------------
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS members (id TEXT PRIMARY KEY, story TEXT, day INTEGER, key TEXT, minhash BLOB,
+    terms TEXT, people TEXT, places TEXT, title TEXT, site TEXT) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS stories (id TEXT PRIMARY KEY, label_id TEXT, label TEXT, size INTEGER, first INTEGER,
+    last INTEGER, sources TEXT, people TEXT, places TEXT, members TEXT) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS redirects (old TEXT PRIMARY KEY, new TEXT) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
+"""
+
+
+def _dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def connect_readonly(path: Path) -> sqlite3.Connection:
+    """A state file for reading. The writer replaces the file (never edits it in place), so a
+    reader's open file never changes under it."""
+    return sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+
+
+def _load_members(db: sqlite3.Connection) -> dict[str, Member]:
+    members = {}
+    rows = db.execute("SELECT id, story, day, key, minhash, terms, people, places, title, site FROM members")
+    for id_, story, day, key, blob, terms, people, places, title, site in rows:
+        members[id_] = Member(id_, day, key, np.frombuffer(blob, dtype=np.uint32).copy(), json.loads(terms),
+                              json.loads(people), json.loads(places), title, site, story)
+    return members
+
+
+def _setting(db: sqlite3.Connection, name: str, default):
+    row = db.execute("SELECT value FROM settings WHERE name = ?", [name]).fetchone()
+    return json.loads(row[0]) if row else default
+
+
+def has_state(generation: Path) -> bool:
+    return (generation / STATE_FILE).is_file()
+
+
+def previous_assignment(generation: Path | None) -> dict[str, str]:
+    """Article id -> story id in another generation's state (for a rebuild to keep story ids)."""
+    path = generation / STATE_FILE if generation else None
+    if not path or not path.is_file():
+        return {}
+    db = connect_readonly(path)
+    try:
+        return dict(db.execute("SELECT id, story FROM members WHERE story IS NOT NULL"))
+    except sqlite3.DatabaseError:
+        return {}
+    finally:
+        db.close()
+
+
+# terms ----------------------------------------------------------------------------------------
+
+def _entity_terms(people: Sequence[str], places: Sequence[str]) -> list[str]:
+    return [f"@p:{p.lower()}" for p in people] + [f"@l:{p.lower()}" for p in places]
+
+
+def _content_words(words: dict[str, int]) -> dict[str, int]:
+    return {w: c for w, c in words.items() if len(w) > 2 and w.isalpha() and w not in _STOP}
+
+
+def _terms(words: dict[str, int], entity_terms: list[str], df: Counter, n: int) -> dict[str, float]:
+    """The article's :data:`TOP_TERMS` most distinctive words by tf-idf, plus its entities,
+    as an L2-normalised weight vector."""
+    def idf(term: str) -> float:
+        return math.log((n + IDF_PRIOR) / (df.get(term, 0) + 1))
+
+    weights = {w: (1 + math.log(c)) * idf(w) for w, c in words.items()}
+    top = dict(sorted(weights.items(), key=lambda item: (-item[1], item[0]))[:TOP_TERMS])
+    for term in entity_terms:
+        top[term] = ENTITY_WEIGHT * idf(term)
+    norm = math.sqrt(sum(v * v for v in top.values())) or 1.0
+    return {t: round(v / norm, 5) for t, v in top.items()}
+
+
+# linking --------------------------------------------------------------------------------------
+
+class _Groups:
+    """Union-find over member indexes that tracks each group's dated span."""
+
+    def __init__(self, days: np.ndarray):
+        self.parent = list(range(len(days)))
+        self.first = [int(d) if d else None for d in days]
+        self.last = list(self.first)
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, i: int, j: int, max_span: int | None = None) -> bool:
+        a, b = self.find(i), self.find(j)
+        if a == b:
+            return True
+        firsts = [d for d in (self.first[a], self.first[b]) if d is not None]
+        lasts = [d for d in (self.last[a], self.last[b]) if d is not None]
+        if max_span is not None and firsts and max(lasts) - min(firsts) > max_span:
+            return False
+        self.parent[b] = a
+        self.first[a] = min(firsts) if firsts else None
+        self.last[a] = max(lasts) if lasts else None
+        return True
+
+
+def _event_pairs(members: list[Member], new: np.ndarray) -> list[tuple[float, int, int]]:
+    """(cosine, i, j) of members within the window whose distinctive terms pass the threshold,
+    at least one of them new."""
+    vocabulary: dict[str, int] = {}
+    rows, cols, vals = [], [], []
+    for i, m in enumerate(members):
+        for term, weight in m.terms.items():
+            rows.append(i)
+            cols.append(vocabulary.setdefault(term, len(vocabulary)))
+            vals.append(weight)
+    if not vocabulary:
+        return []
+    matrix = sparse.csr_matrix((vals, (rows, cols)), shape=(len(members), len(vocabulary)), dtype=np.float32)
+    days = np.array([m.day for m in members], dtype=np.int64)
+    found: list[tuple[float, int, int]] = []
+    new_idx = np.flatnonzero(new)
+    # dated new members against members dated within the window, a block of days at a time
+    dated_new = new_idx[days[new_idx] > 0]
+    order = np.argsort(days, kind="stable")
+    sorted_days = days[order]
+    undated = order[: np.searchsorted(sorted_days, 1)]
+    for day in np.unique(days[dated_new]).tolist():
+        query = dated_new[days[dated_new] == day]
+        lo = np.searchsorted(sorted_days, day - WINDOW_DAYS, side="left")
+        hi = np.searchsorted(sorted_days, day + WINDOW_DAYS, side="right")
+        found += _pairs_above(matrix, query, np.concatenate([order[lo:hi], undated]), new)
+    undated_new = new_idx[days[new_idx] == 0]
+    if len(undated_new):
+        found += _pairs_above(matrix, undated_new, np.arange(len(members)), new)
+    result = []
+    for score, i, j in found:
+        a, b = members[i], members[j]
+        has_entities = (a.people or a.places) and (b.people or b.places)
+        if has_entities and not (set(a.people) & set(b.people) or set(a.places) & set(b.places)):
+            continue
+        if score >= (EVENT_THRESHOLD if a.day and b.day else UNDATED_THRESHOLD):
+            result.append((score, i, j))
+    return result
+
+
+def cosine(a: Member, b: Member) -> float:
+    return sum(w * b.terms.get(t, 0.0) for t, w in a.terms.items())
+
+
+def _link_events(groups: _Groups, members: list[Member], pairs: list[tuple[float, int, int]]) -> None:
+    """Join event pairs, strongest first: dated ones within :data:`MAX_SPAN_DAYS`, undated ones
+    with each other; then each group of undated articles joins the dated story it is most
+    similar to on average (all pairs of the two), if any passes :data:`EVENT_THRESHOLD`: an
+    undated article has no date to keep it out of another event with the same people."""
+    mixed = []
+    for _score, i, j in sorted(pairs, reverse=True):
+        if bool(members[i].day) != bool(members[j].day):
+            mixed.append((i, j) if not members[i].day else (j, i))
+        else:
+            groups.union(i, j, MAX_SPAN_DAYS)
+    if not mixed:
+        return
+    involved = {groups.find(k) for pair in mixed for k in pair}
+    clusters: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(members)):
+        root = groups.find(i)
+        if root in involved:
+            clusters[root].append(i)
+    options: dict[int, set[int]] = defaultdict(set)
+    for undated, dated in mixed:
+        root = groups.find(undated)
+        if groups.first[root] is None:
+            options[root].add(groups.find(dated))
+    for root, targets in options.items():
+        def average(target: int, root: int = root) -> float:
+            pairs = [(a, b) for a in clusters[root] for b in clusters[target]]
+            return sum(cosine(members[a], members[b]) for a, b in pairs) / len(pairs)
+        best = max(sorted(targets), key=average)
+        if average(best) >= EVENT_THRESHOLD:
+            groups.union(best, root)
+
+
+def _pairs_above(matrix, query: np.ndarray, against: np.ndarray, new: np.ndarray) -> list[tuple[float, int, int]]:
+    if not len(query) or not len(against):
+        return []
+    product = (matrix[query] @ matrix[against].T).tocoo()
+    keep = product.data >= min(EVENT_THRESHOLD, UNDATED_THRESHOLD)
+    qi, aj, scores = query[product.row[keep]], against[product.col[keep]], product.data[keep]
+    out = []
+    for score, i, j in zip(scores.tolist(), qi.tolist(), aj.tolist(), strict=True):
+        if i == j or (new[j] and j < i):  # each new-new pair once
+            continue
+        out.append((score, min(i, j), max(i, j)))
+    return out
+
+
+# the step the indexer runs --------------------------------------------------------------------
+
+def update_stories(
+    generation: Path,
+    changed: Sequence[Article],
+    removed: Sequence[str],
+    cache_dir: Path,
+    previous: Path | None = None,
+) -> int:
+    """Bring the story state of ``generation`` up to date: ``changed`` articles (added, updated, or
+    with new entities) are (re)linked, ``removed`` ids dropped. ``previous``: the generation a
+    rebuild replaces, whose story ids are carried over. Returns the number of stories (of two or
+    more articles)."""
+    path = generation / STATE_FILE
+    tmp = generation / f".{STATE_FILE}.{os.getpid()}.tmp"
+    incremental = path.is_file()
+    if incremental:
+        shutil.copyfile(path, tmp)
+    else:
+        tmp.unlink(missing_ok=True)
+    db = sqlite3.connect(tmp, isolation_level=None)
+    try:
+        db.executescript(_SCHEMA)
+        if incremental and _setting(db, "revision", None) != REVISION:
+            db.executescript("DELETE FROM members; DELETE FROM stories; DELETE FROM settings;")
+            log.info("story rules changed: regrouping every article")
+        members = _load_members(db)
+        carried = previous_assignment(previous) if previous else {}
+        count = _update(db, members, changed, set(removed), cache_dir, carried)
+        db.close()
+        os.replace(tmp, path)
+        return count
+    except BaseException:
+        db.close()
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _update(db, members: dict[str, Member], changed: Sequence[Article], removed: set[str], cache_dir: Path,
+            carried: dict[str, str]) -> int:
+    cache = neardup.SignatureCache(cache_dir / "signatures.sqlite")
+    try:
+        prints = cache.fingerprints(a.body for a in changed)
+    finally:
+        cache.close()
+    df = Counter(_setting(db, "df", {}))
+    seen_n = _setting(db, "articles", 0)
+    touched: set[str] = set()  # story ids whose members changed
+    for article_id in removed | {a.id for a in changed}:
+        old = members.pop(article_id, None)
+        if old and old.story:
+            touched.add(old.story)
+    fresh_words = []
+    for article, fp in zip(changed, prints, strict=True):
+        words = _content_words(fp.words)
+        entity_terms = _entity_terms(article.entities.people, article.entities.places)
+        df.update([*words, *entity_terms])
+        fresh_words.append((words, entity_terms))
+    n = seen_n + len(changed)
+    new_ids = []
+    for article, fp, (words, entity_terms) in zip(changed, prints, fresh_words, strict=True):
+        members[article.id] = Member(
+            article.id, article.date.toordinal() if article.date else 0, fp.key, fp.minhash,
+            _terms(words, entity_terms, df, n), list(article.entities.people), list(article.entities.places),
+            article.title, article.site)
+        new_ids.append(article.id)
+
+    order = list(members)
+    index = {article_id: i for i, article_id in enumerate(order)}
+    listed = [members[a] for a in order]
+    new = np.zeros(len(listed), dtype=bool)
+    new[[index[a] for a in new_ids]] = True
+    groups = _Groups(np.array([m.day for m in listed], dtype=np.int64))
+    # existing stories stay together
+    by_story: dict[str, int] = {}
+    for i, m in enumerate(listed):
+        if m.story and not new[i]:
+            if m.story in by_story:
+                groups.union(by_story[m.story], i)
+            else:
+                by_story[m.story] = i
+    # exact duplicates: one representative per body key
+    first_of_key: dict[str, int] = {}
+    for i, m in enumerate(listed):
+        if m.key in first_of_key:
+            if new[i] or new[first_of_key[m.key]]:
+                groups.union(first_of_key[m.key], i)
+        else:
+            first_of_key[m.key] = i
+    reps = np.array(sorted(first_of_key.values()), dtype=np.int64)
+    # a representative is new when any copy of its text is new
+    rep_new = np.zeros(len(listed), dtype=bool)
+    for i in np.flatnonzero(new).tolist():
+        rep_new[first_of_key[listed[i].key]] = True
+    rep_listed = [listed[i] for i in reps.tolist()]
+    signatures = np.stack([m.minhash for m in rep_listed]) if rep_listed else np.zeros((0, neardup.NUM_PERM), np.uint32)
+    empty = np.all(signatures == 0xFFFFFFFF, axis=1)
+    rep_is_new = rep_new[reps]
+    candidates = neardup.candidate_pairs(signatures, rep_is_new)
+    candidates = candidates[~(empty[candidates[:, 0]] | empty[candidates[:, 1]])] if len(candidates) else candidates
+    for i, j in neardup.near_pairs(signatures, candidates).tolist():
+        groups.union(int(reps[i]), int(reps[j]))
+    _link_events(groups, listed, [(score, int(reps[i]), int(reps[j]))
+                                  for score, i, j in _event_pairs(rep_listed, rep_is_new)])
+
+    clusters: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(listed)):
+        clusters[groups.find(i)].append(i)
+    # clusters that hold a new member or a member of a touched story are (re)written
+    changed_clusters = [c for c in clusters.values()
+                        if any(new[i] or listed[i].story in touched for i in c)]
+    held = {m.story for m in listed if m.story}
+    redirects: list[tuple[str, str]] = []
+    taken: set[str] = set()
+    rewritten: set[str] = set()
+    for cluster in sorted(changed_clusters, key=len, reverse=True):
+        old_ids = [listed[i].story for i in cluster if listed[i].story and not new[i]]
+        old_ids += [carried[listed[i].id] for i in cluster if new[i] and listed[i].id in carried]
+        story = None
+        if len(cluster) >= 2:
+            for candidate, _ in sorted(Counter(old_ids).items(), key=lambda item: (-item[1], item[0])):
+                if candidate not in taken:
+                    story = candidate
+                    break
+            story = story or _new_id([listed[i] for i in cluster], taken | held)
+            taken.add(story)
+            redirects += [(old, story) for old in set(old_ids) - {story} if old in held]
+        for i in cluster:
+            if listed[i].story != story or new[i]:
+                listed[i].story = story
+                rewritten.add(listed[i].id)
+        if story:
+            touched.add(story)
+    by_story_members: dict[str, list[Member]] = defaultdict(list)
+    for m in listed:
+        if m.story:
+            by_story_members[m.story].append(m)
+
+    db.execute("BEGIN")
+    if removed or changed:
+        gone = removed | {a.id for a in changed}
+        db.executemany("DELETE FROM members WHERE id = ?", [(a,) for a in gone])
+    db.executemany("INSERT OR REPLACE INTO members VALUES (?,?,?,?,?,?,?,?,?,?)", [
+        (m.id, m.story, m.day, m.key, m.minhash.tobytes(), _dumps(m.terms), _dumps(m.people), _dumps(m.places),
+         m.title, m.site) for m in (members[a] for a in rewritten)])
+    for story in touched - {old for old, _ in redirects}:
+        cluster = by_story_members.get(story, [])
+        if len(cluster) >= 2:
+            _write_story(db, story, cluster)
+        else:
+            db.execute("DELETE FROM stories WHERE id = ?", [story])
+    for old, new_id in redirects:
+        db.execute("DELETE FROM stories WHERE id = ?", [old])
+        db.execute("UPDATE redirects SET new = ? WHERE new = ?", [new_id, old])
+        db.execute("INSERT OR REPLACE INTO redirects VALUES (?, ?)", [old, new_id])
+    db.execute("DELETE FROM redirects WHERE old IN (SELECT id FROM stories)")
+    for name, value in {"df": dict(df), "articles": n, "revision": REVISION}.items():
+        db.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", [name, _dumps(value)])
+    db.execute("COMMIT")
+    return db.execute("SELECT COUNT(*) FROM stories").fetchone()[0]
+
+
+def _new_id(cluster: list[Member], avoid: set[str]) -> str:
+    founder = min(cluster, key=lambda m: (m.day or 10**7, m.id))
+    salt = 0
+    while True:
+        story = "s" + hashlib.blake2b(f"{founder.id}:{salt}".encode(), digest_size=5).hexdigest()
+        if story not in avoid:
+            return story
+        salt += 1
+
+
+def _centrality(cluster: list[Member]) -> list[float]:
+    """Each member's mean similarity to the others (body shingles and distinctive terms)."""
+    scores = []
+    for a in cluster:
+        total = 0.0
+        for b in cluster:
+            if a is not b:
+                total += neardup.similarity(a.minhash, b.minhash)
+                total += cosine(a, b)
+        scores.append(total)
+    return scores
+
+
+def _write_story(db, story: str, cluster: list[Member]) -> None:
+    sample = cluster if len(cluster) <= 60 else sorted(cluster, key=lambda m: m.id)[:60]
+    scores = _centrality(sample)
+    central = max(zip(scores, sample, strict=True), key=lambda item: (item[0], item[1].title != "", item[1].id))[1]
+    dated = [m.day for m in cluster if m.day]
+    ordered = sorted(cluster, key=lambda m: (m.day or 10**7, m.id))
+    people = Counter(p for m in cluster for p in dict.fromkeys(m.people))
+    places = Counter(p for m in cluster for p in dict.fromkeys(m.places))
+    sources = list(dict.fromkeys(m.site for m in ordered if m.site))
+    db.execute("INSERT OR REPLACE INTO stories VALUES (?,?,?,?,?,?,?,?,?,?)", [
+        story, central.id, central.title, len(cluster), min(dated) if dated else 0, max(dated) if dated else 0,
+        _dumps(sources), _dumps([p for p, _ in people.most_common(12)]), _dumps([p for p, _ in places.most_common(12)]),
+        _dumps([m.id for m in ordered])])
