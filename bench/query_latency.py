@@ -71,6 +71,8 @@ FINGERPRINTED = (
     "search/backend.py", "search/documents.py", "search/clean.py", "search/extract.py", "search/ingest.py",
     "search/postings.py",
 )
+#: ... and the story step's (search/stories.py): a change re-runs only that step on the cached index
+STORY_CODE = ("search/stories.py", "search/neardup.py")
 
 SCENARIOS = {
     "a_search_only": "parse + Whoosh top-10 by relevance (no facets, no snippets)",
@@ -167,6 +169,27 @@ def _fingerprint() -> dict[str, str]:
     return {name: hashlib.sha256((ROOT / name).read_bytes()).hexdigest()[:16] for name in FINGERPRINTED}
 
 
+def _story_fingerprint() -> dict[str, str]:
+    return {name: hashlib.sha256((ROOT / name).read_bytes()).hexdigest()[:16] for name in STORY_CODE}
+
+
+def story_step(generation: Path, articles: list, cache_dir: Path) -> dict[str, float]:
+    """Group the index's articles into stories as the indexer does, twice: with an empty signature
+    cache (a first build) and with a warm one (a rebuild of unchanged articles: what a warm rebuild
+    adds). Returns both times and the number of stories."""
+    from search import stories
+
+    shutil.rmtree(cache_dir, ignore_errors=True)
+    times = {}
+    for name in ("cold", "warm"):
+        (generation / stories.STATE_FILE).unlink(missing_ok=True)
+        started = time.perf_counter()
+        count = stories.update_stories(generation, articles, [], cache_dir)
+        times[f"stories_{name}"] = round(time.perf_counter() - started, 1)
+        log.info("stories (%s signature cache): %d stories in %.1f s", name, count, times[f"stories_{name}"])
+    return {**times, "stories": count}
+
+
 def _tree_bytes(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
@@ -194,6 +217,12 @@ def build_index(copies: int, corpus: str, rebuild: bool) -> dict:
                 record["seconds"]["snapshot"] = round(time.perf_counter() - started, 1)
                 record["snapshot_code"] = _fingerprint()
                 record["index_bytes"] = _tree_bytes(generation)
+                record_file.write_text(json.dumps(record, indent=1), encoding="utf-8")
+            if record.get("story_code") != _story_fingerprint():
+                log.info("x%d: grouping the cached index's articles into stories", copies)
+                articles = list(_copies(load_articles(corpus_path)[0], copies))
+                record["story_step"] = story_step(generation, articles, root / "cache")
+                record["story_code"] = _story_fingerprint()
                 record_file.write_text(json.dumps(record, indent=1), encoding="utf-8")
             log.info("x%d: reusing %s (%d articles)", copies, root, record["articles"])
             return {**record, "reused": True}
@@ -228,6 +257,7 @@ def build_index(copies: int, corpus: str, rebuild: bool) -> dict:
     snapshot.save_snapshot(generation)  # facet cache and postings arrays, as the indexer saves them
     snapshotted = time.perf_counter()
     write_meta(generation, {"roots": [str(corpus_path)], "entities": False, "bench": params})
+    story_times = story_step(generation, list(_copies(articles, copies)), root / "cache")
     folder.publish(generation)
     record = {
         "params": params,
@@ -243,6 +273,8 @@ def build_index(copies: int, corpus: str, rebuild: bool) -> dict:
             "snapshot": round(snapshotted - committed, 1),
             "total": round(snapshotted - started, 1),
         },
+        "story_step": story_times,
+        "story_code": _story_fingerprint(),
         "index_bytes": _tree_bytes(generation),
         "index_files": sum(1 for p in generation.rglob("*") if p.is_file()),
         "path": str(root.relative_to(ROOT)),

@@ -142,12 +142,13 @@ def _date(value: str | None, name: str) -> dt.date | None:
               help="csv or jsonl: one row per hit (columns id, title, date, source, url, people, orgs, places, "
               "score, snippet).")
 @click.option("--all", "every", is_flag=True, help="With --format csv|jsonl: every hit, not one page (no cap).")
+@click.option("--collapse", is_flag=True, help="One hit per story (reprints and coverage of one event folded in).")
 @click.option("--autocorrect/--no-autocorrect", default=True, show_default=True,
               help="Run the spelling correction of a query that finds (almost) nothing when it finds far more.")
 @json_option
 @friendly_errors
 def search_command(
-    query, index_dir, limit, page, sort, date_from, date_to, fmt, every, autocorrect, as_json, **facets
+    query, index_dir, limit, page, sort, date_from, date_to, fmt, every, collapse, autocorrect, as_json, **facets
 ) -> None:
     """Search the index. An empty QUERY lists everything, newest first.
 
@@ -169,7 +170,8 @@ def search_command(
     if every:
         _stream(export.chunks(index.iter_results(query, filters, sort=sort, autocorrect=autocorrect), fmt))
         return
-    results = index.search(query, filters, sort=sort, page=page, per_page=limit, autocorrect=autocorrect)
+    results = index.search(query, filters, sort=sort, page=page, per_page=limit, autocorrect=autocorrect,
+                           collapse=collapse)
     if fmt != "text":
         _stream(export.chunks(results.hits, fmt))
         return
@@ -177,7 +179,8 @@ def search_command(
         _dump(results)
         return
     shown = f"{(page - 1) * limit + 1}–{(page - 1) * limit + len(results.hits)}" if results.hits else "none"
-    click.echo(f"{results.total:,} articles ({shown} shown, {results.took_ms:.0f} ms)")
+    stories = f" in {results.stories:,} stories" if results.collapsed else ""
+    click.echo(f"{results.total:,} articles{stories} ({shown} shown, {results.took_ms:.0f} ms)")
     if results.corrected:
         click.echo(f"Showing results for {results.corrected}; search instead for {query} (--no-autocorrect)")
     for note in results.notes:
@@ -191,6 +194,9 @@ def search_command(
         click.echo(f"     {place}{date} · {hit.id}" + (f" · {hit.source}" if hit.source else ""))
         for fragment in hit.snippet:
             click.echo(f"     {_spans(fragment)}")
+        if hit.story and hit.story.hidden:
+            more = ", ".join(m.id for m in hit.story.more) + (" …" if hit.story.hidden > len(hit.story.more) else "")
+            click.echo(f"     +{hit.story.hidden} more in story {hit.story.id}: {more}")
     active = [f for f in FACETS if results.facets.get(f)]
     if active and results.total:
         click.echo("")
@@ -371,3 +377,6 @@ def serve_command(index_dir, host, port, debug) -> None:
         ) from None
     click.echo(f"Dateline serving {index_dir} on http://{host}:{port}/", err=True)
     server.run()
+
+
+from . import cli_stories  # noqa: E402,F401  (registers `dateline stories` on main)

@@ -127,6 +127,28 @@ class Filters:
 
 
 @dataclass
+class StoryMember:
+    """An article of a story, as listed under a collapsed hit or on a story page."""
+
+    id: str
+    title: str
+    date: dt.date | None
+    source: str | None
+
+
+@dataclass
+class StoryRef:
+    """The story of a hit: ``more`` are its other articles among the search's results (hidden
+    under the hit when results are collapsed by story, at most a few; ``hidden`` counts them all)."""
+
+    id: str
+    size: int  # articles in the story
+    label: str
+    hidden: int = 0
+    more: list[StoryMember] = field(default_factory=list)
+
+
+@dataclass
 class Hit:
     id: str
     title: str
@@ -139,6 +161,7 @@ class Hit:
     dateline: str | None = None
     orgs: list[str] = field(default_factory=list)
     places: list[str] = field(default_factory=list)
+    story: StoryRef | None = None  # the story it belongs to, when it is one of two or more articles
 
 
 @dataclass
@@ -160,10 +183,58 @@ class SearchResults:
     min_match: int | None = None  # best match: how many of the words an article needed
     corrected: str | None = None  # the corrected spelling that ran instead of ``query``
     ignored: list[str] = field(default_factory=list)  # what lenient reading ignored or read as text
+    #: results collapsed by story: one hit per story, ``stories`` of them (``total`` still counts
+    #: articles, as the facet counts do); pages then go through stories
+    collapsed: bool = False
+    stories: int | None = None
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+        return max(1, -(-(self.stories if self.collapsed else self.total) // self.per_page))
+
+
+@dataclass
+class StorySummary:
+    """A story: articles grouped as reprints, versions or coverage of one event (search.stories).
+    ``label`` is the title of its most central article; ``first``/``last`` its publication span."""
+
+    id: str
+    label: str
+    label_id: str
+    size: int
+    first: dt.date | None
+    last: dt.date | None
+    sources: list[str]
+    people: list[str]
+    places: list[str]
+    articles: list[str]  # article ids, oldest first
+
+
+@dataclass
+class StoryArticle:
+    """One article on a story page: ``relation`` is ``"exact"`` (the same text as ``of``),
+    ``"near"`` (a near-duplicate of ``of``: a reprint with another headline, an added paragraph,
+    an update) or ``"coverage"`` (its own report of the event); ``adds`` are its paragraphs found in
+    no other article of the story."""
+
+    id: str
+    title: str
+    date: dt.date | None
+    source: str | None
+    url: str | None
+    relation: str
+    of: str | None
+    adds: list[str]
+    paragraphs: int
+    people: list[str] = field(default_factory=list)
+    places: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Story:
+    summary: StorySummary
+    articles: list[StoryArticle]
+    shared: dict[str, list[FacetCount]]  # "person"/"place": values in two or more of its articles
 
 
 @dataclass

@@ -31,6 +31,7 @@ from .models import (
 )
 from .roots import roots_from_meta
 from .store import META, IndexFolder, read_meta
+from .storyread import StoryAPI
 from .titlecase import display_title
 
 log = logging.getLogger(__name__)
@@ -43,8 +44,9 @@ _MENTIONED_KEY = re.compile(r"\d{4}-\d{2}(?:-\d{2})?", re.ASCII)
 RECHECK_SECONDS = 1.0
 
 
-class NewsIndex:
-    """A searchable index. Safe to share between threads; follows rebuilds by itself."""
+class NewsIndex(StoryAPI):
+    """A searchable index. Safe to share between threads; follows rebuilds by itself. Its story
+    methods (``stories``, ``story``, ``story_of``) are in :mod:`search.storyread`."""
 
     def __init__(self, path: Path, time_budget: float = backend.DEFAULT_TIME_BUDGET):
         self.folder = IndexFolder(Path(path))
@@ -96,6 +98,7 @@ class NewsIndex:
         per_page: int = 10,
         facet_limit: int = 10,
         autocorrect: bool = True,
+        collapse: bool = False,
     ) -> SearchResults:
         """Ranked hits with highlighted snippets, facet counts and a date histogram.
 
@@ -104,7 +107,8 @@ class NewsIndex:
         Any text is a query (:mod:`search.lenient`, :mod:`search.matching`): all its words must
         match, or, for a sentence or a query whose words are never all found together, the best
         matches rank first; a typo is corrected when the correction finds far more
-        (``autocorrect=False`` runs the query as typed).
+        (``autocorrect=False`` runs the query as typed). ``collapse``: one hit per story (its
+        best-ranked article, the others under ``hit.story``); pages then go through stories.
         Raises :class:`QueryError` for a query with nothing to search or a bad parameter, and
         its subclass :class:`QueryTooBroad` for a query that would take longer than the time budget.
         """
@@ -144,12 +148,14 @@ class NewsIndex:
         stop = start + per_page
         hits: list[Hit] = []
         total = int(final.sum())
-        if start < total:
-            ranked = searcher.ranked(matches, final, sort, start, stop)
+        collapsed = self._collapse(searcher, final, matches, sort) if collapse else None
+        if start < (collapsed.stories if collapsed else total):
+            ranked = searcher.ranked(matches, collapsed.mask if collapsed else final, sort, start, stop)
             hits = [
                 _hit(searcher, docnum, score, matches.words if matches else set(), snippet_chars=200)
                 for docnum, score in zip(ranked.docnums, ranked.scores, strict=True)
             ]
+            self._attach_stories(searcher, hits, ranked.docnums, collapsed)
 
         return SearchResults(
             query=query,
@@ -169,7 +175,21 @@ class NewsIndex:
             min_match=plan.minimum if plan else None,
             corrected=plan.corrected if plan else None,
             ignored=plan.ignored if plan else [],
+            collapsed=collapsed is not None,
+            stories=collapsed.stories if collapsed else None,
         )
+
+    def _search_mask(self, searcher: backend.Searcher, query: str, filters: Filters | None, autocorrect: bool):
+        """The mask of articles a search finds: its query read as :meth:`search` reads it, within the filters."""
+        filters = filters or Filters()
+        query = (query or "").strip()
+        _check_params(query, "relevance", 1, 1)
+        _check_filters(filters)
+        plan = matching.plan(searcher, query, time.monotonic() + self.time_budget, autocorrect) if query else None
+        return _within(searcher, plan.matches if plan else None, filters)
+
+    def _display_title(self, searcher: backend.Searcher, title: str) -> str:
+        return display_title(title, "", _acronyms(searcher.directory))
 
     def iter_results(
         self,

@@ -1,0 +1,239 @@
+"""Near-duplicates and stories on real indexes: the seeds, our own story corpus (tests/data/stories:
+two Blinken trips to Beijing, two OPEC+ meetings months apart, a wire story with a reprint under
+another headline, one with an added paragraph and an updated version, an unrelated same-day story),
+incremental updates, the signature cache, collapsing, and the CLI."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from search import neardup, open_index
+from search.cli import main
+from search.indexer import index_corpus
+
+STORIES = Path(__file__).parent / "data" / "stories"
+
+
+def _groups(index) -> dict[frozenset[str], str]:
+    return {frozenset(s.articles): s.id for s in index.stories()}
+
+
+def _story_of(index, article_id: str) -> set[str]:
+    story = index.story_of(article_id)
+    return set(story.articles) if story else {article_id}
+
+
+@pytest.fixture(scope="module")
+def story_index(tmp_path_factory, seeds_dir) -> Path:
+    path = tmp_path_factory.mktemp("stories") / "index"
+    index_corpus(path, [seeds_dir, STORIES])
+    return path
+
+
+def test_the_five_seeds_form_one_story(seeds_dir, tmp_path):
+    index_corpus(tmp_path / "ix", [seeds_dir], entities=True)
+    stories = open_index(tmp_path / "ix").stories()
+    assert len(stories) == 1
+    story = stories[0]
+    assert set(story.articles) == {p.name for p in seeds_dir.iterdir()}
+    assert story.first == story.last and story.first.isoformat() == "2023-06-18"
+    assert "Blinken" in story.label
+    assert {"Antony Blinken", "Xi Jinping"} <= set(story.people)
+
+
+def test_same_people_other_event_is_another_story(story_index, seeds_dir):
+    index = open_index(story_index)
+    seeds = {p.name for p in seeds_dir.iterdir()}
+    assert _story_of(index, "000_9fd24cdd38f6fc40.txt") == seeds  # the 2023 trip, undated articles included
+    assert _story_of(index, "stories/blinken-2024-a") == {"stories/blinken-2024-a", "stories/blinken-2024-b"}
+    # two OPEC+ meetings with the same ministers, months apart
+    assert _story_of(index, "stories/opec-2023-06-a") == {"stories/opec-2023-06-a", "stories/opec-2023-06-b"}
+    assert _story_of(index, "stories/opec-2023-11") == {"stories/opec-2023-11"}
+    assert _story_of(index, "stories/unrelated-same-day") == {"stories/unrelated-same-day"}
+
+
+def test_reprints_and_updates_join_the_wire_story(story_index):
+    index = open_index(story_index)
+    thames = {"stories/wire-thames", "stories/reprint-thames-headline", "stories/reprint-thames-extra",
+              "stories/update-thames"}
+    assert _story_of(index, "stories/wire-thames") == thames
+    story = index.story(index.story_of("stories/wire-thames").id)
+    relations = {a.id: (a.relation, a.of) for a in story.articles}
+    # same text under another headline: an exact duplicate; an added paragraph and a new lead: near
+    pair = {relations["stories/wire-thames"][0], relations["stories/reprint-thames-headline"][0]}
+    assert pair == {"exact", "coverage"}
+    assert relations["stories/reprint-thames-extra"][0] == "near"
+    assert relations["stories/update-thames"][0] == "near"
+    adds = {a.id: a.adds for a in story.articles}
+    assert len(adds["stories/reprint-thames-extra"]) == 1 and "campaigners" in adds["stories/reprint-thames-extra"][0]
+    assert any("would not appeal" in p for p in adds["stories/update-thames"])
+    assert adds["stories/reprint-thames-headline"] == [] or adds["stories/wire-thames"] == []
+
+
+def test_story_page_data(story_index):
+    index = open_index(story_index)
+    seed_story = index.story_of("004_b00d15f154702a9b.txt")
+    story = index.story(seed_story.id)
+    assert story.articles[0].id == "004_b00d15f154702a9b.txt"  # the dated one first
+    assert {"Antony Blinken", "Xi Jinping"} <= {c.value for c in story.shared["person"]}
+    assert "Beijing" in {c.value for c in story.shared["place"]}
+    assert all(a.relation == "coverage" for a in story.articles)  # five outlets' own reports
+    assert index.story("s0000000000") is None and index.story("../etc") is None
+
+
+def test_minhash_estimates_jaccard():
+    words = [f"w{i}" for i in range(300)]
+    other = words[:240] + [f"x{i}" for i in range(60)]
+    true = len(set(zip(words, words[1:], words[2:], strict=False)) & set(zip(other, other[1:], other[2:],
+               strict=False))) / len(set(zip(words, words[1:], words[2:], strict=False))
+                                     | set(zip(other, other[1:], other[2:], strict=False)))
+    estimate = neardup.similarity(neardup.minhash(words), neardup.minhash(other))
+    assert abs(estimate - true) < 0.12
+    assert neardup.similarity(neardup.minhash(words), neardup.minhash(words)) == 1.0
+    assert neardup.similarity(neardup.minhash(words), neardup.minhash([f"y{i}" for i in range(300)])) < 0.1
+
+
+def _jsonl(path: Path, records: list[dict]) -> None:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+
+
+def _wire(tmp_path: Path) -> list[dict]:
+    return [json.loads(line) for line in (STORIES / "articles.jsonl").read_text().splitlines()]
+
+
+def test_incremental_updates_extend_merge_and_keep_story_ids(tmp_path):
+    records = _wire(tmp_path)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    keep = [r for r in records if r["id"] in {"wire-thames", "opec-2023-06-a", "opec-2023-11", "blinken-2024-a"}]
+    _jsonl(corpus / "a.jsonl", keep + [r for r in records if r["id"] == "reprint-thames-headline"])
+    index_corpus(tmp_path / "ix", [corpus], entities=False)
+    index = open_index(tmp_path / "ix")
+    before = index.story_of("wire-thames")
+    assert before is not None and before.size == 2
+
+    # add the extra reprint and the update: the Thames story grows and keeps its id
+    _jsonl(corpus / "b.jsonl", [r for r in records if r["id"] in {"reprint-thames-extra", "update-thames"}])
+    stats = index_corpus(tmp_path / "ix", entities=False)
+    assert stats.added == 2 and stats.unchanged == 5
+    after = open_index(tmp_path / "ix").story_of("update-thames")
+    assert after.id == before.id and after.size == 4
+
+    # removing articles shrinks the story; removing all but one ends it
+    (corpus / "b.jsonl").unlink()
+    index_corpus(tmp_path / "ix", entities=False)
+    assert open_index(tmp_path / "ix").story_of("wire-thames").size == 2
+    _jsonl(corpus / "a.jsonl", keep)
+    index_corpus(tmp_path / "ix", entities=False)
+    index = open_index(tmp_path / "ix")
+    assert index.story_of("wire-thames") is None and index.story(before.id) is None
+
+
+def test_merged_story_redirects_to_the_survivor(tmp_path):
+    wire = next(r for r in _wire(tmp_path) if r["id"] == "wire-thames")
+    paragraphs = wire["body"].split("\n\n")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    # two pairs of copies of two halves of the story: two stories, then one article holding both halves
+    first = [{**wire, "id": f"first-{k}", "body": "\n\n".join(paragraphs[:2])} for k in range(3)]
+    second = [{**wire, "id": f"second-{k}", "body": "\n\n".join(paragraphs[2:])} for k in range(2)]
+    _jsonl(corpus / "a.jsonl", first + second)
+    index_corpus(tmp_path / "ix", [corpus], entities=False)
+    index = open_index(tmp_path / "ix")
+    big, small = index.story_of("first-0").id, index.story_of("second-0").id
+    assert big != small
+    _jsonl(corpus / "b.jsonl", [{**wire, "id": "whole"}])
+    index_corpus(tmp_path / "ix", entities=False)
+    index = open_index(tmp_path / "ix")
+    assert index.story_of("second-1").id == big and index.story_of("whole").id == big
+    assert index.story(small).summary.id == big  # the retired id leads to the story it went into
+
+
+def test_rebuild_keeps_story_ids_and_reuses_signatures(story_index, tmp_path, monkeypatch):
+    path = tmp_path / "ix"
+    shutil.copytree(story_index, path)
+    before = _groups(open_index(path))
+
+    def no_hashing(words):
+        raise AssertionError("a warm rebuild hashed an unchanged article again")
+
+    monkeypatch.setattr(neardup, "minhash", no_hashing)
+    index_corpus(path, rebuild=True)
+    assert _groups(open_index(path)) == before
+
+
+def test_collapse_one_hit_per_story(story_index):
+    index = open_index(story_index)
+    flat = index.search("")
+    folded = index.search("", collapse=True)
+    assert flat.total == folded.total == 15 and not flat.collapsed
+    assert folded.collapsed and folded.stories == 15 - (5 - 1) - (4 - 1) - 1 - 1
+    stories = [h.story.id for h in folded.hits if h.story]
+    assert len(stories) == len(set(stories))
+    thames = next(h for h in folded.hits if h.story and "stories/wire-thames" in _story_of(index, h.id))
+    assert thames.story.hidden == 3 and len(thames.story.more) == 3 and thames.story.size == 4
+    assert thames.id not in {m.id for m in thames.story.more}
+    # ranking: the representative is the story's best hit for the query
+    blinken = index.search("Blinken balloon", collapse=True)
+    best = index.search("Blinken balloon").hits[0]
+    assert blinken.hits[0].id == best.id and blinken.hits[0].story.hidden >= 1
+    # pages go through stories
+    paged = index.search("", collapse=True, per_page=4, page=2)
+    assert paged.pages == 2 and len(paged.hits) == 2
+
+
+def test_stories_filtered_by_a_query(story_index):
+    index = open_index(story_index)
+    found = index.stories("sewage")
+    assert len(found) == 1 and found[0].size == 4
+    assert [s.size for s in index.stories()] == sorted((s.size for s in index.stories()), reverse=True)
+    assert len(index.stories(limit=2)) == 2
+
+
+def test_cli_stories_and_collapsed_search(story_index):
+    runner = CliRunner()
+    result = runner.invoke(main, ["stories", "--index", str(story_index)])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("4 stories")
+    assert "stories/reprint-thames-extra" in result.output and "2025-05-20 – 2025-05-21" in result.output
+    result = runner.invoke(main, ["stories", "opec", "--json", "--index", str(story_index)])
+    data = json.loads(result.output)
+    assert [s["articles"] for s in data["stories"]] == [["stories/opec-2023-06-a", "stories/opec-2023-06-b"]]
+    result = runner.invoke(main, ["search", "Thames", "--collapse", "--index", str(story_index)])
+    assert "4 articles in 1 stories" in result.output and "+3 more in story" in result.output
+    result = runner.invoke(main, ["search", "Thames", "--collapse", "--json", "--index", str(story_index)])
+    data = json.loads(result.output)
+    assert data["collapsed"] and data["stories"] == 1 and data["hits"][0]["story"]["hidden"] == 3
+    result = runner.invoke(main, ["stories", "--limit", "0", "--index", str(story_index)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_reuters_exact_duplicates_are_grouped(reuters_path, tmp_path):
+    """Every group of Reuters articles with the same body (263 groups) ends up inside one story;
+    indexed with 1,000 other Reuters articles around them."""
+    by_body: dict[str, list[dict]] = {}
+    others = []
+    with gzip.open(reuters_path, "rt", encoding="utf-8") as handle:
+        for line in handle:
+            record = json.loads(line)
+            if (record.get("body") or "").strip():
+                by_body.setdefault(record["body"].strip(), []).append(record)
+    groups = [records for records in by_body.values() if len(records) > 1]
+    others = [records[0] for records in list(by_body.values())[::15] if len(records) == 1][:1000]
+    assert len(groups) == 263
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    _jsonl(corpus / "reuters.jsonl", [r for records in groups for r in records] + others)
+    index_corpus(tmp_path / "ix", [corpus], entities=False)
+    index = open_index(tmp_path / "ix")
+    for records in groups:
+        ids = {str(r["id"]) for r in records}
+        assert ids <= _story_of(index, str(records[0]["id"])), ids
+    sizes = [s.size for s in index.stories()]
+    assert max(sizes) < 40 and sum(sizes) < 0.8 * (sum(len(g) for g in groups) + len(others))
