@@ -29,7 +29,7 @@ from .errors import InputError
 log = logging.getLogger(__name__)
 
 #: bump when shingling, hashing or the word counts change: cached rows of other versions miss
-VERSION = "1"
+VERSION = "2"
 NUM_PERM = 128
 SHINGLE = 3
 #: LSH: BANDS bands of ROWS rows; a pair shares a bucket with probability 1-(1-J^ROWS)^BANDS,
@@ -51,21 +51,22 @@ _EMPTY = np.full(NUM_PERM, 0xFFFFFFFF, dtype=np.uint32)
 class Fingerprint:
     """What near-duplicate detection and story grouping need of one article's body."""
 
-    key: str  # hash of the body's words: equal keys are exact duplicates
+    key: str  # hash of the body (case and spacing aside): equal keys are exact duplicates
     minhash: np.ndarray  # NUM_PERM uint32
-    words: dict[str, int]  # lower-cased word -> count (for the distinctive terms of a story)
-
-    @property
-    def empty(self) -> bool:
-        return not self.words
+    words: dict[str, int]  # alphabetic words of 3+ letters, lower-cased -> count (a story's terms)
 
 
 def words_of(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
-def body_key(words: Sequence[str]) -> str:
-    return hashlib.blake2b(" ".join(words).encode("utf-8"), digest_size=12).hexdigest()
+def body_key(body: str) -> str:
+    """The exact-duplicate key of a body: the same text whatever its case and spacing."""
+    return hashlib.blake2b(" ".join(body.lower().split()).encode("utf-8"), digest_size=12).hexdigest()
+
+
+def _word_counts(words: Sequence[str]) -> dict[str, int]:
+    return dict(Counter(w for w in words if len(w) > 2 and w.isalpha()))
 
 
 def minhash(words: Sequence[str]) -> np.ndarray:
@@ -87,7 +88,7 @@ def minhash(words: Sequence[str]) -> np.ndarray:
 
 def fingerprint(body: str) -> Fingerprint:
     words = words_of(body)
-    return Fingerprint(body_key(words), minhash(words), dict(Counter(words)))
+    return Fingerprint(body_key(body), minhash(words), _word_counts(words))
 
 
 def similarity(a: np.ndarray, b: np.ndarray) -> float:
@@ -180,18 +181,17 @@ class SignatureCache:
     def fingerprints(self, bodies: Iterable[str]) -> list[Fingerprint]:
         """The fingerprint of each body, from the cache or computed (and then stored)."""
         bodies = list(bodies)
-        all_words = [words_of(body) for body in bodies]
-        keys = [body_key(words) for words in all_words]
+        keys = [body_key(body) for body in bodies]
         found = self._get(set(keys))
         computed: dict[str, Fingerprint] = {}
         result = []
-        for key, words in zip(keys, all_words, strict=True):
+        for key, body in zip(keys, bodies, strict=True):
             if key in found:
                 sig, counts = found[key]
                 result.append(Fingerprint(key, sig, counts))
                 continue
             if key not in computed:
-                computed[key] = Fingerprint(key, minhash(words), dict(Counter(words)))
+                computed[key] = fingerprint(body)
             result.append(computed[key])
         if computed:
             self._put(computed.values())
@@ -199,13 +199,14 @@ class SignatureCache:
 
     def _get(self, keys: set[str]) -> dict[str, tuple[np.ndarray, dict[str, int]]]:
         wanted, found = list(keys), {}
+        decode = json.JSONDecoder().decode
         for i in range(0, len(wanted), _CHUNK):
             chunk = wanted[i:i + _CHUNK]
             marks = ",".join("?" * len(chunk))
             rows = self._db.execute(
                 f"SELECT key, minhash, words FROM signatures WHERE version = ? AND key IN ({marks})", [VERSION, *chunk])
             for key, blob, words in rows:
-                found[key] = (np.frombuffer(blob, dtype=np.uint32).copy(), json.loads(words))
+                found[key] = (np.frombuffer(blob, dtype=np.uint32).copy(), decode(words))
         return found
 
     def _put(self, prints: Iterable[Fingerprint]) -> None:

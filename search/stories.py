@@ -26,6 +26,7 @@ redirects to it; a rebuild gives each story the id most of its articles had befo
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
 import logging
 import math
@@ -160,21 +161,33 @@ def _entity_terms(people: Sequence[str], places: Sequence[str]) -> list[str]:
 
 
 def _content_words(words: dict[str, int]) -> dict[str, int]:
-    return {w: c for w, c in words.items() if len(w) > 2 and w.isalpha() and w not in _STOP}
+    return {w: c for w, c in words.items() if w not in _STOP}
 
 
-def _terms(words: dict[str, int], entity_terms: list[str], df: Counter, n: int) -> dict[str, float]:
-    """The article's :data:`TOP_TERMS` most distinctive words by tf-idf, plus its entities,
-    as an L2-normalised weight vector."""
-    def idf(term: str) -> float:
-        return math.log((n + IDF_PRIOR) / (df.get(term, 0) + 1))
+class _Weights:
+    """tf-idf weights over the corpus's document frequencies (idf smoothed by :data:`IDF_PRIOR`)."""
 
-    weights = {w: (1 + math.log(c)) * idf(w) for w, c in words.items()}
-    top = dict(sorted(weights.items(), key=lambda item: (-item[1], item[0]))[:TOP_TERMS])
-    for term in entity_terms:
-        top[term] = ENTITY_WEIGHT * idf(term)
-    norm = math.sqrt(sum(v * v for v in top.values())) or 1.0
-    return {t: round(v / norm, 5) for t, v in top.items()}
+    def __init__(self, df: Counter, n: int):
+        self.df, self.n = df, n
+        self._idf: dict[str, float] = {}
+        self._tf = [0.0] + [1 + math.log(c) for c in range(1, 64)]
+
+    def idf(self, term: str) -> float:
+        value = self._idf.get(term)
+        if value is None:
+            value = self._idf[term] = math.log((self.n + IDF_PRIOR) / (self.df.get(term, 0) + 1))
+        return value
+
+    def terms(self, words: dict[str, int], entity_terms: list[str]) -> dict[str, float]:
+        """The article's :data:`TOP_TERMS` most distinctive words by tf-idf, plus its entities,
+        as an L2-normalised weight vector."""
+        tf, idf = self._tf, self.idf
+        weights = {w: (tf[c] if c < 64 else 1 + math.log(c)) * idf(w) for w, c in words.items()}
+        top = {w: weights[w] for w in heapq.nsmallest(TOP_TERMS, weights, key=lambda w: (-weights[w], w))}
+        for term in entity_terms:
+            top[term] = ENTITY_WEIGHT * idf(term)
+        norm = math.sqrt(sum(v * v for v in top.values())) or 1.0
+        return {t: round(v / norm, 5) for t, v in top.items()}
 
 
 # linking --------------------------------------------------------------------------------------
@@ -356,13 +369,16 @@ def _update(db, members: dict[str, Member], changed: Sequence[Article], removed:
         entity_terms = _entity_terms(article.entities.people, article.entities.places)
         df.update([*words, *entity_terms])
         fresh_words.append((words, entity_terms))
-    n = seen_n + len(changed)
+    weights = _Weights(df, seen_n + len(changed))
     new_ids = []
+    vectors: dict[tuple, dict[str, float]] = {}  # copies of a text with the same entities: one vector
     for article, fp, (words, entity_terms) in zip(changed, prints, fresh_words, strict=True):
+        shared = (fp.key, *entity_terms)
+        if shared not in vectors:
+            vectors[shared] = weights.terms(words, entity_terms)
         members[article.id] = Member(
-            article.id, article.date.toordinal() if article.date else 0, fp.key, fp.minhash,
-            _terms(words, entity_terms, df, n), list(article.entities.people), list(article.entities.places),
-            article.title, article.site)
+            article.id, article.date.toordinal() if article.date else 0, fp.key, fp.minhash, vectors[shared],
+            list(article.entities.people), list(article.entities.places), article.title, article.site)
         new_ids.append(article.id)
 
     order = list(members)
@@ -454,7 +470,7 @@ def _update(db, members: dict[str, Member], changed: Sequence[Article], removed:
         db.execute("UPDATE redirects SET new = ? WHERE new = ?", [new_id, old])
         db.execute("INSERT OR REPLACE INTO redirects VALUES (?, ?)", [old, new_id])
     db.execute("DELETE FROM redirects WHERE old IN (SELECT id FROM stories)")
-    for name, value in {"df": dict(df), "articles": n, "revision": REVISION}.items():
+    for name, value in {"df": dict(df), "articles": weights.n, "revision": REVISION}.items():
         db.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", [name, _dumps(value)])
     db.execute("COMMIT")
     return db.execute("SELECT COUNT(*) FROM stories").fetchone()[0]
@@ -470,22 +486,22 @@ def _new_id(cluster: list[Member], avoid: set[str]) -> str:
         salt += 1
 
 
-def _centrality(cluster: list[Member]) -> list[float]:
-    """Each member's mean similarity to the others (body shingles and distinctive terms)."""
-    scores = []
-    for a in cluster:
-        total = 0.0
-        for b in cluster:
-            if a is not b:
-                total += neardup.similarity(a.minhash, b.minhash)
-                total += cosine(a, b)
-        scores.append(total)
-    return scores
+def _centrality(cluster: list[Member]) -> np.ndarray:
+    """Each member's summed similarity to the others: body shingles (MinHash) and distinctive
+    terms (the dot product with the sum of the others' term vectors)."""
+    signatures = np.stack([m.minhash for m in cluster])
+    shingles = (signatures[:, None, :] == signatures[None, :, :]).mean(axis=2).sum(axis=1) - 1.0
+    total: Counter = Counter()
+    for m in cluster:
+        total.update(m.terms)
+    terms = np.array([sum(w * total[t] for t, w in m.terms.items()) - sum(w * w for w in m.terms.values())
+                      for m in cluster])
+    return shingles + terms
 
 
 def _write_story(db, story: str, cluster: list[Member]) -> None:
     sample = cluster if len(cluster) <= 60 else sorted(cluster, key=lambda m: m.id)[:60]
-    scores = _centrality(sample)
+    scores = _centrality(sample).tolist()
     central = max(zip(scores, sample, strict=True), key=lambda item: (item[0], item[1].title != "", item[1].id))[1]
     dated = [m.day for m in cluster if m.day]
     ordered = sorted(cluster, key=lambda m: (m.day or 10**7, m.id))

@@ -135,12 +135,13 @@ def test_incremental_updates_extend_merge_and_keep_story_ids(tmp_path):
     assert index.story_of("wire-thames") is None and index.story(before.id) is None
 
 
-def test_merged_story_redirects_to_the_survivor(tmp_path):
+def _merged(tmp_path: Path) -> tuple[Path, str, str]:
+    """An index where two stories (copies of two halves of a wire story) merge when an article
+    holding both halves is added: its path, the retired story id and the surviving one."""
     wire = next(r for r in _wire(tmp_path) if r["id"] == "wire-thames")
     paragraphs = wire["body"].split("\n\n")
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    # two pairs of copies of two halves of the story: two stories, then one article holding both halves
     first = [{**wire, "id": f"first-{k}", "body": "\n\n".join(paragraphs[:2])} for k in range(3)]
     second = [{**wire, "id": f"second-{k}", "body": "\n\n".join(paragraphs[2:])} for k in range(2)]
     _jsonl(corpus / "a.jsonl", first + second)
@@ -150,7 +151,12 @@ def test_merged_story_redirects_to_the_survivor(tmp_path):
     assert big != small
     _jsonl(corpus / "b.jsonl", [{**wire, "id": "whole"}])
     index_corpus(tmp_path / "ix", entities=False)
-    index = open_index(tmp_path / "ix")
+    return tmp_path / "ix", small, big
+
+
+def test_merged_story_redirects_to_the_survivor(tmp_path):
+    path, small, big = _merged(tmp_path)
+    index = open_index(path)
     assert index.story_of("second-1").id == big and index.story_of("whole").id == big
     assert index.story(small).summary.id == big  # the retired id leads to the story it went into
 
@@ -237,3 +243,34 @@ def test_reuters_exact_duplicates_are_grouped(reuters_path, tmp_path):
         assert ids <= _story_of(index, str(records[0]["id"])), ids
     sizes = [s.size for s in index.stories()]
     assert max(sizes) < 40 and sum(sizes) < 0.8 * (sum(len(g) for g in groups) + len(others))
+
+
+def test_web_story_pages_and_api(story_index, tmp_path):
+    from web import create_app
+
+    client = create_app({"INDEX_PATH": str(story_index), "TESTING": True}).test_client()
+    index = open_index(story_index)
+    story = index.story_of("stories/wire-thames")
+    page = client.get(f"/story/{story.id}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Timeline" in html and "Same text" in html and "Near-duplicate" in html and "campaigners" in html
+    assert client.get("/story/s0000000000").status_code == 404
+    assert client.get("/story/..%2Fetc").status_code == 404
+    data = client.get(f"/api/story/{story.id}").get_json()
+    assert data["summary"]["size"] == 4 and len(data["articles"]) == 4
+    assert client.get("/api/stories?q=sewage").get_json()["stories"][0]["id"] == story.id
+    assert client.get("/api/stories?limit=x").status_code == 400
+    folded = client.get("/api/search?q=Thames&collapse=1").get_json()
+    assert folded["collapsed"] and folded["stories"] == 1 and folded["pages"] == 1
+    assert client.get("/api/search?q=Thames").get_json()["collapsed"] is False  # the API's default
+    assert 'href="/story/' in client.get("/article/stories/update-thames").get_data(as_text=True)
+
+
+def test_web_redirects_a_merged_story(tmp_path):
+    from web import create_app
+
+    path, small, big = _merged(tmp_path)
+    client = create_app({"INDEX_PATH": str(path), "TESTING": True}).test_client()
+    moved = client.get(f"/story/{small}")
+    assert moved.status_code == 301 and moved.headers["Location"].endswith(f"/story/{big}")

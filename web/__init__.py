@@ -88,13 +88,14 @@ def create_app(config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.extensions["dateline"] = _IndexHolder()
 
-    from . import api, batch, entity, feed, views
+    from . import api, batch, entity, feed, stories, views
 
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(feed.bp)
     app.register_blueprint(batch.bp)
     app.register_blueprint(entity.bp)
+    app.register_blueprint(stories.bp)
     _register_template_helpers(app)
     _register_error_handlers(app)
 

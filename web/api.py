@@ -1,4 +1,5 @@
-"""The JSON API: ``/api/search`` (the search page's parameters) and ``/api/article/<id>``."""
+"""The JSON API: ``/api/search`` (the search page's parameters; ``collapse=1`` folds results by
+story) and ``/api/article/<id>``. Stories are in :mod:`web.stories`."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ def _facet_limit() -> int:
 @bp.get("/search")
 def search():
     try:
-        state = parse_state(request.args)
+        state = parse_state(request.args, collapse=False)
         check_known_facets(request.args, set(FACETS))
         facet_limit = _facet_limit()
         results = get_index().search(
@@ -41,6 +42,7 @@ def search():
             per_page=state.per_page,
             facet_limit=facet_limit,
             autocorrect=state.autocorrect,
+            collapse=state.collapse,
         )
     except (ParamError, QueryError) as error:
         return _bad(str(error))
@@ -92,4 +94,5 @@ def article(article_id: str):
         log.exception("more_like_this failed for %r", found.id)
         similar = []
     data["more_like_this"] = to_jsonable(similar)
+    data["story"] = to_jsonable(index.story_of(found.id))
     return jsonify(data)

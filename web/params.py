@@ -59,6 +59,7 @@ class SearchState:
     per_page: int = DEFAULT_PER_PAGE
     more: tuple[str, ...] = ()
     autocorrect: bool = True  # False: run the query as typed ("search instead for ...")
+    collapse: bool = True  # one hit per story (the page's default; the JSON API's is off)
 
     # derived ---------------------------------------------------------------------------------
 
@@ -85,6 +86,9 @@ class SearchState:
     def _copy(self, **changes) -> SearchState:
         changes.setdefault("facets", {name: list(values) for name, values in self.facets.items()})
         return dataclasses.replace(self, **changes)
+
+    def with_collapse(self, collapse: bool) -> SearchState:
+        return self._copy(collapse=collapse, page=1)
 
     def with_page(self, page: int) -> SearchState:
         return self._copy(page=page)
@@ -125,6 +129,8 @@ class SearchState:
             pairs.append(("q", self.q))
         if not self.autocorrect:
             pairs.append(("autocorrect", "0"))
+        if not self.collapse:
+            pairs.append(("collapse", "0"))
         for name in FACETS:
             pairs.extend((name, value) for value in self.facets.get(name, []))
         if self.date_from:
@@ -187,8 +193,20 @@ def parse_date(raw: str, name: str, *, end: bool = False) -> dt.date | None:
     raise ParamError(f"{raw[:40]!r} is not a valid date for “{name}”: use YYYY-MM-DD, e.g. 2023-06-18.")
 
 
-def parse_state(args: Mapping) -> SearchState:
-    """Validate a request's query string; raises :class:`ParamError` for anything unusable."""
+def _flag(args: Mapping, name: str, default: bool) -> bool:
+    raw = _one(args, name).lower()
+    if not raw:
+        return default
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    raise ParamError(f"{name} must be 1 or 0, not {raw[:40]!r}.")
+
+
+def parse_state(args: Mapping, collapse: bool = True) -> SearchState:
+    """Validate a request's query string; raises :class:`ParamError` for anything unusable.
+    ``collapse``: whether results fold by story when the query string does not say."""
     q = _one(args, "q")
     facets: dict[str, list[str]] = {}
     for name in FACETS:
@@ -242,7 +260,8 @@ def parse_state(args: Mapping) -> SearchState:
             more.append(name)
 
     autocorrect = _one(args, "autocorrect").lower() not in {"0", "false", "no", "off"}
-    return SearchState(q, facets, date_from, date_to, sort, page, per_page, tuple(more), autocorrect)
+    return SearchState(q, facets, date_from, date_to, sort, page, per_page, tuple(more), autocorrect,
+                       _flag(args, "collapse", collapse))
 
 
 def check_known_facets(args: Mapping, known: set[str]) -> None:

@@ -97,6 +97,7 @@ def search():
             per_page=state.per_page,
             facet_limit=config["FACET_MAX"],
             autocorrect=state.autocorrect,
+            collapse=state.collapse,
         )
     except QueryError as error:
         return render_template(
@@ -159,6 +160,7 @@ def article(article_id: str):
             title_spans=title_spans,
             paragraphs=paragraphs,
             similar=similar,
+            story=index.story_of(found.id),
             results_link=_results_link(query),
         ),
     )
