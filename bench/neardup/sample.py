@@ -36,6 +36,8 @@ SEED = 16
 SHINGLE = 5
 NEAR_DAYS = 3.0
 COSINE_HIGH = 0.5  # "high bag-of-words cosine" for the rewritten/same-event stratum
+COSINE_MID = 0.3  # with LONG_WORDS: the second-phase stratum of long articles
+LONG_WORDS = 60  # both bodies at least this many words: "long" (templates are ~15 words)
 TITLE_NAME_MAX_DF = 40  # a title word in at most this many titles counts as a name
 PAIRS_PER_BATCH = 25
 
@@ -51,6 +53,12 @@ PLAN = [
     ("cosine-high-3d", 50),
     ("hard-negative-same-day", 25),
     ("random-3d", 25),
+]
+# second phase, drawn with SEED + 1 after the first 300 pairs were judged: the first phase found
+# few same-event pairs (cosine-high-3d is mostly dividend and earnings tables), so more long pairs
+PLAN2 = [
+    ("cosine-high-3d-long", 40),
+    ("cosine-mid-3d-long", 40),
 ]
 JACCARD_BUCKETS = [(0.9, "j5-0.9+"), (0.7, "j5-0.7-0.9"), (0.5, "j5-0.5-0.7"),
                    (0.3, "j5-0.3-0.5"), (0.1, "j5-0.1-0.3")]
@@ -185,6 +193,119 @@ class Window:
         return int(self.order[p]), int(self.order[rng.randrange(p + 1, int(self.last[p]))])
 
 
+class Corpus:
+    """The articles with what the strata are built from: TF-IDF, title names, lengths, the window."""
+
+    def __init__(self, docs: list[Doc]):
+        self.docs = docs
+        self.tfidf = tfidf_matrix(docs)
+        self.names = title_names(docs)
+        self.words = [len(WORD.findall(d.body.lower())) for d in docs]
+        self.window = Window(docs, NEAR_DAYS)
+
+    def cosine(self, i: int, j: int) -> float:
+        return float(self.tfidf[i].multiply(self.tfidf[j]).sum())
+
+    def key(self, i: int, j: int) -> tuple[int, int]:
+        return (i, j) if self.docs[i].id < self.docs[j].id else (j, i)
+
+    def long(self, k: tuple[int, int]) -> bool:
+        return min(self.words[k[0]], self.words[k[1]]) >= LONG_WORDS
+
+    def within_window(self, k: tuple[int, int]) -> bool:
+        a, b = (self.docs[i].date for i in k)
+        return bool(a and b) and abs((a - b).total_seconds()) <= NEAR_DAYS * 86400
+
+    def exact_jaccard(self, i: int, j: int) -> float:
+        def grams(text: str) -> set[str]:
+            w = WORD.findall(text.lower())
+            return {" ".join(w[k:k + SHINGLE]) for k in range(max(1, len(w) - SHINGLE + 1))}
+        a, b = grams(self.docs[i].body), grams(self.docs[j].body)
+        return len(a & b) / len(a | b)
+
+    def record(self, k: tuple[int, int], stratum: str, scores: tuple[float, float]) -> dict:
+        i, j = k
+        gap = (abs((self.docs[j].date - self.docs[i].date).total_seconds()) / 86400
+               if self.docs[i].date and self.docs[j].date else None)
+        return {"a": self.docs[i].id, "b": self.docs[j].id, "stratum": stratum, "weight": 0.0,
+                "jaccard5": round(scores[0], 4), "cosine": round(scores[1], 4),
+                "days": None if gap is None else round(gap, 2)}
+
+
+Strata = dict[str, dict[tuple[int, int], tuple[float, float]]]
+
+
+def build_strata(c: Corpus) -> tuple[Strata, int]:
+    """Every pair of the populations, by stratum (disjoint, in order), and the rest's size."""
+    strata: Strata = defaultdict(dict)
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, d in enumerate(c.docs):
+        groups[normalised(d.body)].append(i)
+    for members in groups.values():
+        for a in range(len(members)):
+            for b in range(a + 1, len(members)):
+                strata["exact"][c.key(members[a], members[b])] = (1.0, 1.0)
+    taken = set(strata["exact"])
+
+    jac = jaccard_pairs(shingle_matrix(c.docs))
+    for (i, j), s in jac.items():
+        k = c.key(i, j)
+        if k not in taken:
+            name = next(n for lo, n in JACCARD_BUCKETS if s >= lo)
+            strata[name][k] = (s, c.cosine(i, j))
+    taken |= {c.key(i, j) for i, j in jac}
+
+    mid = {}  # Jaccard < 0.1 below: pairs >= 0.1 are taken
+    for i, j, cos in c.window.high_cosine(c.tfidf, COSINE_MID):
+        k = c.key(i, j)
+        if k in taken:
+            continue
+        if cos >= COSINE_HIGH:
+            strata["cosine-high-3d"][k] = (0.0, cos)
+        elif c.long(k):
+            mid[k] = (0.0, cos)
+    taken |= set(strata["cosine-high-3d"])
+
+    by_name: dict[tuple[str, object], list[int]] = defaultdict(list)
+    for i, ns in enumerate(c.names):
+        if c.docs[i].date:
+            for n in ns:
+                by_name[(n, c.docs[i].date.date())].append(i)
+    for members in by_name.values():
+        for a in range(len(members)):
+            for b in range(a + 1, len(members)):
+                k = c.key(members[a], members[b])
+                if k not in taken:
+                    strata["hard-negative-same-day"][k] = (0.0, c.cosine(*k))
+    taken |= set(strata["hard-negative-same-day"])
+    strata["cosine-mid-3d-long"] = {k: v for k, v in mid.items() if k not in taken}
+    taken |= set(strata["cosine-mid-3d-long"])
+
+    rest_population = c.window.population - sum(1 for k in taken if c.within_window(k))
+    log.info("pairs within %g days: %d, in no other stratum: %d", NEAR_DAYS, c.window.population,
+             rest_population)
+    strata["random-3d"] = {}
+    strata["taken"] = dict.fromkeys(taken, (0.0, 0.0))
+    return strata, rest_population
+
+
+def draw(c: Corpus, strata: Strata, plan: list[tuple[str, int]], rng: random.Random,
+         exclude: set[tuple[int, int]]) -> list[dict]:
+    """Pairs drawn at random within each stratum of the plan, shuffled (strata mixed)."""
+    pairs = []
+    for name, want in plan:
+        pool = sorted(set(strata[name]) - exclude)
+        chosen = rng.sample(pool, min(want, len(pool)))
+        for k in sorted(chosen, key=lambda k: (c.docs[k[0]].id, c.docs[k[1]].id)):
+            js, cs = strata[name][k]
+            if not name.startswith(("exact", "j5-")):  # below 0.1, but say how far below
+                js = c.exact_jaccard(*k)
+            pairs.append(c.record(k, name, (js, cs)))
+    # judging order shuffled so that a reader does not judge by stratum
+    rng.shuffle(pairs)
+    return pairs
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", type=Path, default=CORPUS)
@@ -195,111 +316,48 @@ def main(argv: list[str] | None = None) -> int:
         log.error("%s: Reuters-21578 not found; pass --corpus PATH", args.corpus)
         return 2
 
-    docs = load(args.corpus)
-    log.info("%d articles with a body", len(docs))
-    norm = [normalised(d.body) for d in docs]
-    tfidf = tfidf_matrix(docs)
-    names = title_names(docs)
+    c = Corpus(load(args.corpus))
+    log.info("%d articles with a body", len(c.docs))
+    strata, rest_population = build_strata(c)
 
-    def cosine(i: int, j: int) -> float:
-        return float(tfidf[i].multiply(tfidf[j]).sum())
-
-    def key(i: int, j: int) -> tuple[int, int]:
-        return (i, j) if docs[i].id < docs[j].id else (j, i)
-
-    strata: dict[str, dict[tuple[int, int], tuple[float, float]]] = defaultdict(dict)
-
-    groups: dict[str, list[int]] = defaultdict(list)
-    for i, text in enumerate(norm):
-        groups[text].append(i)
-    for members in groups.values():
-        for a in range(len(members)):
-            for b in range(a + 1, len(members)):
-                strata["exact"][key(members[a], members[b])] = (1.0, 1.0)
-    taken = set(strata["exact"])
-
-    jac = jaccard_pairs(shingle_matrix(docs))
-    for (i, j), s in jac.items():
-        k = key(i, j)
-        if k in taken:
-            continue
-        name = next(n for lo, n in JACCARD_BUCKETS if s >= lo)
-        strata[name][k] = (s, cosine(i, j))
-    taken |= {key(i, j) for i, j in jac}
-
-    window = Window(docs, NEAR_DAYS)
-    for i, j, cos in window.high_cosine(tfidf, COSINE_HIGH):
-        k = key(i, j)
-        if k not in taken:
-            strata["cosine-high-3d"][k] = (0.0, cos)  # Jaccard < 0.1: pairs >= 0.1 are taken
-    taken |= set(strata["cosine-high-3d"])
-
-    by_name: dict[tuple[str, object], list[int]] = defaultdict(list)
-    for i, ns in enumerate(names):
-        if docs[i].date:
-            for n in ns:
-                by_name[(n, docs[i].date.date())].append(i)
-    for members in by_name.values():
-        for a in range(len(members)):
-            for b in range(a + 1, len(members)):
-                k = key(members[a], members[b])
-                if k not in taken:
-                    strata["hard-negative-same-day"][k] = (0.0, cosine(*k))
-    taken |= set(strata["hard-negative-same-day"])
-
-    # the rest of the window: pairs within NEAR_DAYS in no stratum above
-    in_window_taken = sum(
-        1 for i, j in taken
-        if docs[i].date and docs[j].date
-        and abs((docs[i].date - docs[j].date).total_seconds()) <= NEAR_DAYS * 86400)
-    rest_population = window.population - in_window_taken
-    log.info("pairs within %g days: %d, in no other stratum: %d", NEAR_DAYS, window.population,
-             rest_population)
     rng = random.Random(SEED)
-    rest: dict[tuple[int, int], tuple[float, float]] = {}
-    while len(rest) < dict(PLAN)["random-3d"]:
-        k = key(*window.draw(rng))
+    taken = set(strata.pop("taken"))
+    while len(strata["random-3d"]) < dict(PLAN)["random-3d"]:
+        k = c.key(*c.window.draw(rng))
         if k not in taken:
-            rest[k] = (0.0, cosine(*k))
-    strata["random-3d"] = rest
+            strata["random-3d"][k] = (0.0, c.cosine(*k))
+    pairs = draw(c, strata, PLAN, rng, set())
+    # second phase: more pairs where same-story pairs are, after the first 300 were judged
+    # (cosine-high-3d is split by length after the fact: each part's sample stays uniform)
+    ids = {(c.docs[i].id, c.docs[j].id): (i, j) for i, j in strata["cosine-high-3d"]}
+    first = {ids[(p["a"], p["b"])] for p in pairs if p["stratum"] == "cosine-high-3d"}
+    high = strata.pop("cosine-high-3d")
+    strata["cosine-high-3d-long"] = {k: v for k, v in high.items() if c.long(k)}
+    strata["cosine-high-3d-short"] = {k: v for k, v in high.items() if not c.long(k)}
+    for p in pairs:
+        if p["stratum"] == "cosine-high-3d":
+            long = c.long(ids[(p["a"], p["b"])])
+            p["stratum"] = "cosine-high-3d-long" if long else "cosine-high-3d-short"
+    pairs += draw(c, strata, PLAN2, random.Random(SEED + 1), first)
 
-    def exact_jaccard(i: int, j: int) -> float:
-        def grams(text: str) -> set[str]:
-            w = WORD.findall(text.lower())
-            return {" ".join(w[k:k + SHINGLE]) for k in range(max(1, len(w) - SHINGLE + 1))}
-        a, b = grams(docs[i].body), grams(docs[j].body)
-        return len(a & b) / len(a | b)
-
-    pairs = []
     summary = {}
-    for name, want in PLAN:
-        pool = strata[name]
-        population = rest_population if name == "random-3d" else len(pool)
-        chosen = [(k, pool[k]) for k in rng.sample(sorted(pool), min(want, len(pool)))]
-        if not name.startswith(("exact", "j5-")):  # below 0.1, but say how far below
-            chosen = [(k, (exact_jaccard(*k), c)) for k, (_, c) in chosen]
-        summary[name] = {"population": population, "sampled": len(chosen)}
-        weight = population / len(chosen) if chosen else 0.0
-        for (i, j), (js, cs) in sorted(chosen, key=lambda p: (docs[p[0][0]].id, docs[p[0][1]].id)):
-            gap = (abs((docs[j].date - docs[i].date).total_seconds()) / 86400
-                   if docs[i].date and docs[j].date else None)
-            pairs.append({"a": docs[i].id, "b": docs[j].id, "stratum": name,
-                          "weight": round(weight, 3), "jaccard5": round(js, 4),
-                          "cosine": round(cs, 4),
-                          "days": None if gap is None else round(gap, 2)})
-        log.info("%-24s population %9d  sampled %3d", name, population, len(chosen))
+    for name in dict.fromkeys(p["stratum"] for p in sorted(pairs, key=lambda p: p["stratum"])):
+        population = rest_population if name == "random-3d" else len(strata[name])
+        sampled = sum(p["stratum"] == name for p in pairs)
+        summary[name] = {"population": population, "sampled": sampled}
+        for p in pairs:
+            if p["stratum"] == name:
+                p["weight"] = round(population / sampled, 3)
+        log.info("%-24s population %9d  sampled %3d", name, population, sampled)
 
-    # judging order shuffled (strata mixed) so that a reader does not judge by stratum
-    order = list(range(len(pairs)))
-    rng.shuffle(order)
-    pairs = [pairs[k] for k in order]
     with open(args.out / "pairs.jsonl", "w", encoding="utf-8") as f:
         for p in pairs:
             f.write(json.dumps(p) + "\n")
     params = {"seed": SEED, "shingle": SHINGLE, "near_days": NEAR_DAYS, "cosine_high": COSINE_HIGH,
-              "title_name_max_df": TITLE_NAME_MAX_DF, "articles": len(docs), "strata": summary}
+              "cosine_mid": COSINE_MID, "long_words": LONG_WORDS,
+              "title_name_max_df": TITLE_NAME_MAX_DF, "articles": len(c.docs), "strata": summary}
     (args.out / "strata.json").write_text(json.dumps(params, indent=2) + "\n", encoding="utf-8")
-    write_batches(pairs, {d.id: d for d in docs}, args.out / "to-judge")
+    write_batches(pairs, {d.id: d for d in c.docs}, args.out / "to-judge")
     return 0
 
 
