@@ -235,8 +235,9 @@ class Corpus:
 Strata = dict[str, dict[tuple[int, int], tuple[float, float]]]
 
 
-def build_strata(c: Corpus) -> tuple[Strata, int]:
-    """Every pair of the populations, by stratum (disjoint, in order), and the rest's size."""
+def build_strata(c: Corpus) -> tuple[Strata, set[tuple[int, int]], int]:
+    """Every pair of the populations, by stratum (disjoint, in order), all those pairs, and the
+    number of the rest: the other pairs within NEAR_DAYS (random-3d, filled by drawing)."""
     strata: Strata = defaultdict(dict)
     groups: dict[str, list[int]] = defaultdict(list)
     for i, d in enumerate(c.docs):
@@ -285,8 +286,7 @@ def build_strata(c: Corpus) -> tuple[Strata, int]:
     log.info("pairs within %g days: %d, in no other stratum: %d", NEAR_DAYS, c.window.population,
              rest_population)
     strata["random-3d"] = {}
-    strata["taken"] = dict.fromkeys(taken, (0.0, 0.0))
-    return strata, rest_population
+    return strata, taken, rest_population
 
 
 def draw(c: Corpus, strata: Strata, plan: list[tuple[str, int]], rng: random.Random,
@@ -318,10 +318,9 @@ def main(argv: list[str] | None = None) -> int:
 
     c = Corpus(load(args.corpus))
     log.info("%d articles with a body", len(c.docs))
-    strata, rest_population = build_strata(c)
+    strata, taken, rest_population = build_strata(c)
 
     rng = random.Random(SEED)
-    taken = set(strata.pop("taken"))
     while len(strata["random-3d"]) < dict(PLAN)["random-3d"]:
         k = c.key(*c.window.draw(rng))
         if k not in taken:
