@@ -77,9 +77,11 @@ STORY_CODE = ("search/stories.py", "search/neardup.py")
 SCENARIOS = {
     "a_search_only": "parse + Whoosh top-10 by relevance (no facets, no snippets)",
     "b_full": "NewsIndex.search: all facet counts, date histogram, 10 snippets",
+    "b_collapse": "as b, collapsed by story (one hit per story, its other hits listed)",
     "c_place": "as b, with the most frequent place selected",
     "c_person": "as b, with the most frequent person selected",
     "d_browse": "empty query, newest first, all facets (the same request repeated)",
+    "d_browse_collapse": "as d, collapsed by story",
     "e_page5": "as b, page 5 (hits 41-50)",
     "f_or15": f"as b, {OR_WORDS} title words joined by OR",
     "g_fuzz": "as b, fuzzed queries: wildcards, fuzzy terms, ranges, long ORs, phrases (errors count as answered)",
@@ -410,8 +412,13 @@ def measure(copies: int, texts: dict[str, list[str]], warmup: list[str], profile
     rss_first = rss_mb()
     log.info("x%d: open %.0f ms, cold first search %.0f ms (same query again %.1f ms)",
              copies, open_ms, cold_ms, same_again_ms)
+    started = time.perf_counter()
+    ix.search(warmup[0], collapse=True)  # reads the story state, maps documents to stories
+    first_collapse_ms = (time.perf_counter() - started) * 1000
+    log.info("x%d: first collapsed search %.0f ms", copies, first_collapse_ms)
     for text in warmup:
         ix.search(text)
+        ix.search(text, collapse=True)
 
     # the most frequent value of each facet, from the index itself
     top = {name: max(ix.entities(name), key=lambda e: e.articles) for name in ("place", "person")}
@@ -430,9 +437,11 @@ def measure(copies: int, texts: dict[str, list[str]], warmup: list[str], profile
     runs = {
         "a_search_only": (queries, search_only),
         "b_full": (queries, lambda t: ix.search(t)),
+        "b_collapse": (queries, lambda t: ix.search(t, collapse=True)),
         "c_place": (queries, lambda t: ix.search(t, Filters(facets={"place": [top["place"].name]}))),
         "c_person": (queries, lambda t: ix.search(t, Filters(facets={"person": [top["person"].name]}))),
         "d_browse": ([""] * len(queries), lambda t: ix.search(t, sort="newest")),
+        "d_browse_collapse": ([""] * len(queries), lambda t: ix.search(t, sort="newest", collapse=True)),
         "e_page5": (queries, lambda t: ix.search(t, page=5)),
         "f_or15": (texts["or_queries"], lambda t: ix.search(t)),
         "g_fuzz": (texts["fuzz_queries"], answered),
@@ -483,6 +492,7 @@ def measure(copies: int, texts: dict[str, list[str]], warmup: list[str], profile
         "articles": ix.info().articles,
         "open_ms": round(open_ms, 1),
         "cold_first_search_ms": round(cold_ms, 1),
+        "first_collapsed_search_ms": round(first_collapse_ms, 1),
         "cold_query": warmup[0],
         "same_query_warm_ms": round(same_again_ms, 1),
         "filters": {"place": top["place"].name, "person": top["person"].name},
@@ -581,6 +591,22 @@ def table(report: dict) -> str:
             f"{run['cold_first_search_ms']:>12.0f} {memory['after_open_index']['rss_mb']:>12.0f} "
             f"{memory['after_run']['rss_mb']:>11.0f} {memory['after_run']['peak_rss_mb']:>8.0f} "
             f"{sum(fuzz.get('refused', {}).values()):>13} {fuzz.get('over_1s', 0):>9}"
+        )
+    lines.append("")
+    lines.append(f"{'size':>4} {'stories':>8} {'story step warm s':>18} {'cold s':>7} {'build s':>8} "
+                 f"{'added to rebuild':>17} {'1st collapsed ms':>17} {'p95 collapse - p95 flat (b, d) ms':>34}")
+    for size, entry in report["sizes"].items():
+        build, run = entry["build"], entry["run"]
+        step, scenarios = build.get("story_step"), run["scenarios"]
+        if not step:
+            continue
+        added = {n: scenarios[f"{n}_collapse"]["p95_ms"] - scenarios[flat]["p95_ms"]
+                 for n, flat in (("b", "b_full"), ("d_browse", "d_browse")) if f"{n}_collapse" in scenarios}
+        lines.append(
+            f"{size:>4} {step['stories']:>8,} {step['stories_warm']:>18.1f} {step['stories_cold']:>7.1f} "
+            f"{build['seconds']['total']:>8.0f} {step['stories_warm'] / build['seconds']['total']:>16.1%} "
+            f"{run.get('first_collapsed_search_ms', 0):>17.0f} "
+            f"{', '.join(f'{v:+.2f}' for v in added.values()):>34}"
         )
     return "\n".join(lines)
 

@@ -25,9 +25,7 @@ redirects to it; a rebuild gives each story the id most of its articles had befo
 
 from __future__ import annotations
 
-import hashlib
 import heapq
-import json
 import logging
 import math
 import os
@@ -35,7 +33,6 @@ import shutil
 import sqlite3
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -43,10 +40,23 @@ from scipy import sparse
 
 from . import neardup
 from .models import Article
+from .story_state import (
+    SCHEMA,
+    STATE_FILE,
+    Member,
+    connect_readonly,
+    has_state,
+    load_members,
+    new_id,
+    previous_assignment,
+    save,
+    setting,
+)
+
+__all__ = ["STATE_FILE", "connect_readonly", "has_state", "near_duplicate_pairs", "update_stories"]
 
 log = logging.getLogger(__name__)
 
-STATE_FILE = "stories.sqlite"
 #: bump when the grouping rules change: an index with another revision is regrouped from scratch
 REVISION = 1
 WINDOW_DAYS = 3
@@ -68,90 +78,6 @@ _STOP = frozenset(str.split(
     "yourself said says say told according new one two three year years last first week monday tuesday "
     "wednesday thursday friday saturday sunday reuter reuters ap afp cnn"
 ))
-
-
-@dataclass
-class Member:
-    """One article as story grouping sees it."""
-
-    id: str
-    day: int  # date ordinal, 0 when undated
-    key: str  # body key: equal keys are exact duplicates
-    minhash: np.ndarray
-    terms: dict[str, float]  # distinctive terms, weights L2-normalised
-    people: list[str]
-    places: list[str]
-    title: str
-    site: str | None
-    story: str | None = None
-
-
-@dataclass
-class StoryRow:
-    id: str
-    label_id: str  # the most central article
-    label: str
-    size: int
-    first: int  # date ordinals, 0 when all undated
-    last: int
-    sources: list[str] = field(default_factory=list)
-    people: list[str] = field(default_factory=list)
-    places: list[str] = field(default_factory=list)
-    members: list[str] = field(default_factory=list)  # article ids, oldest first
-
-
-# the state file -------------------------------------------------------------------------------
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS members (id TEXT PRIMARY KEY, story TEXT, day INTEGER, key TEXT, minhash BLOB,
-    terms TEXT, people TEXT, places TEXT, title TEXT, site TEXT) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS stories (id TEXT PRIMARY KEY, label_id TEXT, label TEXT, size INTEGER, first INTEGER,
-    last INTEGER, sources TEXT, people TEXT, places TEXT, members TEXT) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS redirects (old TEXT PRIMARY KEY, new TEXT) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
-"""
-
-
-def _dumps(value) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def connect_readonly(path: Path) -> sqlite3.Connection:
-    """A state file for reading. The writer replaces the file (never edits it in place), so a
-    reader's open file never changes under it."""
-    return sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True, check_same_thread=False)
-
-
-def _load_members(db: sqlite3.Connection) -> dict[str, Member]:
-    members = {}
-    rows = db.execute("SELECT id, story, day, key, minhash, terms, people, places, title, site FROM members")
-    for id_, story, day, key, blob, terms, people, places, title, site in rows:
-        members[id_] = Member(id_, day, key, np.frombuffer(blob, dtype=np.uint32).copy(), json.loads(terms),
-                              json.loads(people), json.loads(places), title, site, story)
-    return members
-
-
-def _setting(db: sqlite3.Connection, name: str, default):
-    row = db.execute("SELECT value FROM settings WHERE name = ?", [name]).fetchone()
-    return json.loads(row[0]) if row else default
-
-
-def has_state(generation: Path) -> bool:
-    return (generation / STATE_FILE).is_file()
-
-
-def previous_assignment(generation: Path | None) -> dict[str, str]:
-    """Article id -> story id in another generation's state (for a rebuild to keep story ids)."""
-    path = generation / STATE_FILE if generation else None
-    if not path or not path.is_file():
-        return {}
-    db = connect_readonly(path)
-    try:
-        return dict(db.execute("SELECT id, story FROM members WHERE story IS NOT NULL"))
-    except sqlite3.DatabaseError:
-        return {}
-    finally:
-        db.close()
 
 
 # terms ----------------------------------------------------------------------------------------
@@ -333,11 +259,11 @@ def update_stories(
         tmp.unlink(missing_ok=True)
     db = sqlite3.connect(tmp, isolation_level=None)
     try:
-        db.executescript(_SCHEMA)
-        if incremental and _setting(db, "revision", None) != REVISION:
+        db.executescript(SCHEMA)
+        if incremental and setting(db, "revision", None) != REVISION:
             db.executescript("DELETE FROM members; DELETE FROM stories; DELETE FROM settings;")
             log.info("story rules changed: regrouping every article")
-        members = _load_members(db)
+        members = load_members(db)
         carried = previous_assignment(previous) if previous else {}
         count = _update(db, members, changed, set(removed), cache_dir, carried)
         db.close()
@@ -356,8 +282,8 @@ def _update(db, members: dict[str, Member], changed: Sequence[Article], removed:
         prints = cache.fingerprints(a.body for a in changed)
     finally:
         cache.close()
-    df = Counter(_setting(db, "df", {}))
-    seen_n = _setting(db, "articles", 0)
+    df = Counter(setting(db, "df", {}))
+    seen_n = setting(db, "articles", 0)
     touched: set[str] = set()  # story ids whose members changed
     for article_id in removed | {a.id for a in changed}:
         old = members.pop(article_id, None)
@@ -395,27 +321,10 @@ def _update(db, members: dict[str, Member], changed: Sequence[Article], removed:
                 groups.union(by_story[m.story], i)
             else:
                 by_story[m.story] = i
-    # exact duplicates: one representative per body key
-    first_of_key: dict[str, int] = {}
-    for i, m in enumerate(listed):
-        if m.key in first_of_key:
-            if new[i] or new[first_of_key[m.key]]:
-                groups.union(first_of_key[m.key], i)
-        else:
-            first_of_key[m.key] = i
-    reps = np.array(sorted(first_of_key.values()), dtype=np.int64)
-    # a representative is new when any copy of its text is new
-    rep_new = np.zeros(len(listed), dtype=bool)
-    for i in np.flatnonzero(new).tolist():
-        rep_new[first_of_key[listed[i].key]] = True
+    reps, rep_is_new, links = _duplicate_links(listed, new)
+    for i, j in links:
+        groups.union(i, j)
     rep_listed = [listed[i] for i in reps.tolist()]
-    signatures = np.stack([m.minhash for m in rep_listed]) if rep_listed else np.zeros((0, neardup.NUM_PERM), np.uint32)
-    empty = np.all(signatures == 0xFFFFFFFF, axis=1)
-    rep_is_new = rep_new[reps]
-    candidates = neardup.candidate_pairs(signatures, rep_is_new)
-    candidates = candidates[~(empty[candidates[:, 0]] | empty[candidates[:, 1]])] if len(candidates) else candidates
-    for i, j in neardup.near_pairs(signatures, candidates).tolist():
-        groups.union(int(reps[i]), int(reps[j]))
     _link_events(groups, listed, [(score, int(reps[i]), int(reps[j]))
                                   for score, i, j in _event_pairs(rep_listed, rep_is_new)])
 
@@ -438,7 +347,7 @@ def _update(db, members: dict[str, Member], changed: Sequence[Article], removed:
                 if candidate not in taken:
                     story = candidate
                     break
-            story = story or _new_id([listed[i] for i in cluster], taken | held)
+            story = story or new_id([listed[i] for i in cluster], taken | held)
             taken.add(story)
             redirects += [(old, story) for old in set(old_ids) - {story} if old in held]
         for i in cluster:
@@ -452,63 +361,49 @@ def _update(db, members: dict[str, Member], changed: Sequence[Article], removed:
         if m.story:
             by_story_members[m.story].append(m)
 
-    db.execute("BEGIN")
-    if removed or changed:
-        gone = removed | {a.id for a in changed}
-        db.executemany("DELETE FROM members WHERE id = ?", [(a,) for a in gone])
-    db.executemany("INSERT OR REPLACE INTO members VALUES (?,?,?,?,?,?,?,?,?,?)", [
-        (m.id, m.story, m.day, m.key, m.minhash.tobytes(), _dumps(m.terms), _dumps(m.people), _dumps(m.places),
-         m.title, m.site) for m in (members[a] for a in rewritten)])
-    for story in touched - {old for old, _ in redirects}:
-        cluster = by_story_members.get(story, [])
-        if len(cluster) >= 2:
-            _write_story(db, story, cluster)
+    gone = removed | {a.id for a in changed}
+    stories = {story: by_story_members.get(story, []) for story in touched - {old for old, _ in redirects}}
+    settings = {"df": dict(df), "articles": weights.n, "revision": REVISION}
+    return save(db, gone, [members[a] for a in rewritten], stories, redirects, settings)
+
+
+def _duplicate_links(listed: list[Member], new: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int]]]:
+    """Exact and near duplicates, at least one of each pair new: the representatives (the first
+    member of each text), which of them are new (any copy of the text is), and the index pairs
+    to join (each copy to its representative; near-duplicate representatives to each other)."""
+    first_of_key: dict[str, int] = {}
+    links = []
+    for i, m in enumerate(listed):
+        if m.key in first_of_key:
+            if new[i] or new[first_of_key[m.key]]:
+                links.append((first_of_key[m.key], i))
         else:
-            db.execute("DELETE FROM stories WHERE id = ?", [story])
-    for old, new_id in redirects:
-        db.execute("DELETE FROM stories WHERE id = ?", [old])
-        db.execute("UPDATE redirects SET new = ? WHERE new = ?", [new_id, old])
-        db.execute("INSERT OR REPLACE INTO redirects VALUES (?, ?)", [old, new_id])
-    db.execute("DELETE FROM redirects WHERE old IN (SELECT id FROM stories)")
-    for name, value in {"df": dict(df), "articles": weights.n, "revision": REVISION}.items():
-        db.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", [name, _dumps(value)])
-    db.execute("COMMIT")
-    return db.execute("SELECT COUNT(*) FROM stories").fetchone()[0]
+            first_of_key[m.key] = i
+    reps = np.array(sorted(first_of_key.values()), dtype=np.int64)
+    rep_new = np.zeros(len(listed), dtype=bool)
+    for i in np.flatnonzero(new).tolist():
+        rep_new[first_of_key[listed[i].key]] = True
+    rep_is_new = rep_new[reps]
+    if not len(reps):
+        return reps, rep_is_new, links
+    signatures = np.stack([listed[i].minhash for i in reps.tolist()])
+    candidates = neardup.candidate_pairs(signatures, rep_is_new)
+    empty = np.all(signatures == 0xFFFFFFFF, axis=1)
+    candidates = candidates[~(empty[candidates[:, 0]] | empty[candidates[:, 1]])] if len(candidates) else candidates
+    links += [(int(reps[i]), int(reps[j])) for i, j in neardup.near_pairs(signatures, candidates).tolist()]
+    return reps, rep_is_new, links
 
 
-def _new_id(cluster: list[Member], avoid: set[str]) -> str:
-    founder = min(cluster, key=lambda m: (m.day or 10**7, m.id))
-    salt = 0
-    while True:
-        story = "s" + hashlib.blake2b(f"{founder.id}:{salt}".encode(), digest_size=5).hexdigest()
-        if story not in avoid:
-            return story
-        salt += 1
+def near_duplicate_pairs(members: list[Member]) -> list[tuple[str, str]]:
+    """Every pair of article ids that are exact or near duplicates (for bench/near_duplicates.py)."""
+    _, _, links = _duplicate_links(members, np.ones(len(members), dtype=bool))
+    copies: dict[str, list[str]] = defaultdict(list)
+    for m in members:
+        copies[m.key].append(m.id)
+    pairs = {(a, b) for ids in copies.values() for k, a in enumerate(ids) for b in ids[k + 1:]}
+    for i, j in links:
+        if members[i].key != members[j].key:
+            pairs.update((a, b) for a in copies[members[i].key] for b in copies[members[j].key])
+    return sorted(pairs)
 
 
-def _centrality(cluster: list[Member]) -> np.ndarray:
-    """Each member's summed similarity to the others: body shingles (MinHash) and distinctive
-    terms (the dot product with the sum of the others' term vectors)."""
-    signatures = np.stack([m.minhash for m in cluster])
-    shingles = (signatures[:, None, :] == signatures[None, :, :]).mean(axis=2).sum(axis=1) - 1.0
-    total: Counter = Counter()
-    for m in cluster:
-        total.update(m.terms)
-    terms = np.array([sum(w * total[t] for t, w in m.terms.items()) - sum(w * w for w in m.terms.values())
-                      for m in cluster])
-    return shingles + terms
-
-
-def _write_story(db, story: str, cluster: list[Member]) -> None:
-    sample = cluster if len(cluster) <= 60 else sorted(cluster, key=lambda m: m.id)[:60]
-    scores = _centrality(sample).tolist()
-    central = max(zip(scores, sample, strict=True), key=lambda item: (item[0], item[1].title != "", item[1].id))[1]
-    dated = [m.day for m in cluster if m.day]
-    ordered = sorted(cluster, key=lambda m: (m.day or 10**7, m.id))
-    people = Counter(p for m in cluster for p in dict.fromkeys(m.people))
-    places = Counter(p for m in cluster for p in dict.fromkeys(m.places))
-    sources = list(dict.fromkeys(m.site for m in ordered if m.site))
-    db.execute("INSERT OR REPLACE INTO stories VALUES (?,?,?,?,?,?,?,?,?,?)", [
-        story, central.id, central.title, len(cluster), min(dated) if dated else 0, max(dated) if dated else 0,
-        _dumps(sources), _dumps([p for p, _ in people.most_common(12)]), _dumps([p for p, _ in places.most_common(12)]),
-        _dumps([m.id for m in ordered])])

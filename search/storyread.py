@@ -21,7 +21,7 @@ import numpy as np
 from . import collapse, neardup
 from .errors import QueryError
 from .models import FacetCount, Filters, Hit, Story, StoryArticle, StoryMember, StoryRef, StorySummary
-from .stories import STATE_FILE, connect_readonly
+from .story_state import STATE_FILE, connect_readonly
 
 #: most articles listed under a collapsed hit, and shown on a story page
 MORE_LIMIT = 10
