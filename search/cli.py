@@ -179,7 +179,7 @@ def search_command(
         _dump(results)
         return
     shown = f"{(page - 1) * limit + 1}–{(page - 1) * limit + len(results.hits)}" if results.hits else "none"
-    stories = f" in {results.stories:,} stories" if results.collapsed else ""
+    stories = f" in {results.stories:,} {'story' if results.stories == 1 else 'stories'}" if results.collapsed else ""
     click.echo(f"{results.total:,} articles{stories} ({shown} shown, {results.took_ms:.0f} ms)")
     if results.corrected:
         click.echo(f"Showing results for {results.corrected}; search instead for {query} (--no-autocorrect)")

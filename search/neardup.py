@@ -29,7 +29,7 @@ from .errors import InputError
 log = logging.getLogger(__name__)
 
 #: bump when shingling, hashing or the word counts change: cached rows of other versions miss
-VERSION = "2"
+VERSION = "3"
 NUM_PERM = 128
 SHINGLE = 3
 #: LSH: BANDS bands of ROWS rows; a pair shares a bucket with probability 1-(1-J^ROWS)^BANDS,
@@ -38,8 +38,12 @@ BANDS, ROWS = 32, 4
 #: estimated Jaccard of the body shingles from which two articles are near-duplicates
 #: (chosen on the judged Reuters pairs, bench/README.md)
 NEAR_THRESHOLD = 0.5
+#: Jaccard of two near-duplicates' sets of figures below which they are a template filled in
+#: twice (the Fed's daily repurchase note, two companies' dividend tables), not one text
+FIGURES_THRESHOLD = 0.67
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+_FIGURE = re.compile(r"\d+(?:[.,/-]\d+)*")
 _MASK32 = np.uint64(0xFFFFFFFF)
 _rng = np.random.default_rng(20230618)
 _A = (_rng.integers(1, 2**63, NUM_PERM, dtype=np.uint64) << np.uint64(1)) | np.uint64(1)  # odd multipliers
@@ -54,6 +58,7 @@ class Fingerprint:
     key: str  # hash of the body (case and spacing aside): equal keys are exact duplicates
     minhash: np.ndarray  # NUM_PERM uint32
     words: dict[str, int]  # alphabetic words of 3+ letters, lower-cased -> count (a story's terms)
+    figures: list[str]  # the distinct numbers written in it ("6-3/16", "1.5", "1987")
 
 
 def words_of(text: str) -> list[str]:
@@ -67,6 +72,18 @@ def body_key(body: str) -> str:
 
 def _word_counts(words: Sequence[str]) -> dict[str, int]:
     return dict(Counter(w for w in words if len(w) > 2 and w.isalpha()))
+
+
+def figures_of(text: str) -> list[str]:
+    return sorted(set(_FIGURE.findall(text)))
+
+
+def figures_agree(a: Sequence[str], b: Sequence[str]) -> bool:
+    """Whether two texts give the same figures: true when either gives none."""
+    if not a or not b:
+        return True
+    shared = len(set(a) & set(b))
+    return shared / (len(a) + len(b) - shared) >= FIGURES_THRESHOLD
 
 
 def minhash(words: Sequence[str]) -> np.ndarray:
@@ -88,7 +105,7 @@ def minhash(words: Sequence[str]) -> np.ndarray:
 
 def fingerprint(body: str) -> Fingerprint:
     words = words_of(body)
-    return Fingerprint(body_key(body), minhash(words), _word_counts(words))
+    return Fingerprint(body_key(body), minhash(words), _word_counts(words), figures_of(body))
 
 
 def similarity(a: np.ndarray, b: np.ndarray) -> float:
@@ -141,20 +158,26 @@ def candidate_pairs(signatures: np.ndarray, new: np.ndarray | None = None, max_b
     return np.unique(found, axis=0)
 
 
-def near_pairs(signatures: np.ndarray, pairs: np.ndarray, threshold: float = NEAR_THRESHOLD) -> np.ndarray:
-    """The candidate ``pairs`` whose estimated Jaccard similarity is at least ``threshold``."""
+def near_pairs(signatures: np.ndarray, pairs: np.ndarray, figures: Sequence[Sequence[str]] | None = None,
+               threshold: float = NEAR_THRESHOLD) -> np.ndarray:
+    """The candidate ``pairs`` whose estimated Jaccard similarity is at least ``threshold`` and,
+    given each text's ``figures``, whose figures agree."""
     if not len(pairs):
         return pairs
     same = np.count_nonzero(signatures[pairs[:, 0]] == signatures[pairs[:, 1]], axis=1) / NUM_PERM
-    return pairs[same >= threshold]
+    pairs = pairs[same >= threshold]
+    if figures is None:
+        return pairs
+    return pairs[[figures_agree(figures[i], figures[j]) for i, j in pairs.tolist()]].reshape(-1, 2)
 
 
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS signatures (
+CREATE TABLE IF NOT EXISTS fingerprints (
     key TEXT NOT NULL,
     version TEXT NOT NULL,
     minhash BLOB NOT NULL,
     words TEXT NOT NULL,
+    figures TEXT NOT NULL,
     PRIMARY KEY (key, version)
 ) WITHOUT ROWID
 """
@@ -174,6 +197,7 @@ class SignatureCache:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute(_SCHEMA)
+            self._db.execute("DROP TABLE IF EXISTS signatures")  # the layout before figures were kept
         except sqlite3.DatabaseError as error:
             raise InputError(f"The signature cache {self.path} is unreadable ({error}): delete it, it is "
                              "rebuilt on the next index run.") from error
@@ -187,8 +211,7 @@ class SignatureCache:
         result = []
         for key, body in zip(keys, bodies, strict=True):
             if key in found:
-                sig, counts = found[key]
-                result.append(Fingerprint(key, sig, counts))
+                result.append(found[key])
                 continue
             if key not in computed:
                 computed[key] = fingerprint(body)
@@ -197,25 +220,27 @@ class SignatureCache:
             self._put(computed.values())
         return result
 
-    def _get(self, keys: set[str]) -> dict[str, tuple[np.ndarray, dict[str, int]]]:
+    def _get(self, keys: set[str]) -> dict[str, Fingerprint]:
         wanted, found = list(keys), {}
         decode = json.JSONDecoder().decode
         for i in range(0, len(wanted), _CHUNK):
             chunk = wanted[i:i + _CHUNK]
             marks = ",".join("?" * len(chunk))
             rows = self._db.execute(
-                f"SELECT key, minhash, words FROM signatures WHERE version = ? AND key IN ({marks})", [VERSION, *chunk])
-            for key, blob, words in rows:
-                found[key] = (np.frombuffer(blob, dtype=np.uint32).copy(), decode(words))
+                f"SELECT key, minhash, words, figures FROM fingerprints WHERE version = ? AND key IN ({marks})",
+                [VERSION, *chunk])
+            for key, blob, words, figures in rows:
+                found[key] = Fingerprint(key, np.frombuffer(blob, dtype=np.uint32).copy(), decode(words),
+                                         figures.split())
         return found
 
     def _put(self, prints: Iterable[Fingerprint]) -> None:
-        rows = [(p.key, VERSION, p.minhash.tobytes(), json.dumps(p.words, separators=(",", ":"), ensure_ascii=False))
-                for p in prints]
+        rows = [(p.key, VERSION, p.minhash.tobytes(), json.dumps(p.words, separators=(",", ":"), ensure_ascii=False),
+                 " ".join(p.figures)) for p in prints]
         self._db.execute("BEGIN IMMEDIATE")
         try:
-            self._db.executemany("INSERT OR REPLACE INTO signatures VALUES (?, ?, ?, ?)", rows)
-            self._db.execute("DELETE FROM signatures WHERE version != ?", [VERSION])
+            self._db.executemany("INSERT OR REPLACE INTO fingerprints VALUES (?, ?, ?, ?, ?)", rows)
+            self._db.execute("DELETE FROM fingerprints WHERE version != ?", [VERSION])
         except BaseException:
             self._db.execute("ROLLBACK")
             raise

@@ -6,14 +6,16 @@ Two articles are linked when
 * their MinHash signatures (:mod:`search.neardup`) estimate a Jaccard similarity of their body
   shingles of at least :data:`~search.neardup.NEAR_THRESHOLD` (a reprint with another headline, an
   added paragraph, a corrected figure), or
-* they cover one event: published within :data:`WINDOW_DAYS` of each other, their distinctive
+* they cover one event (both with at least :data:`TOP_TERMS` distinct content words: a results
+  table or a dividend notice is too short to tell from the next one): published within
+  :data:`WINDOW_DAYS` of each other, their distinctive
   terms (the article's words weighted by tf-idf, and its canonical people and places) have a
   cosine similarity of at least :data:`EVENT_THRESHOLD`, and they share a person or place when
   both have any (an undated article needs :data:`UNDATED_THRESHOLD`).
 
-A story is a connected group, except that an event link never makes a story span more than
-:data:`MAX_SPAN_DAYS` (so daily coverage of one topic does not chain into one story for months:
-two OPEC meetings months apart are two stories); duplicate links always join.
+A story is a connected group, except that a near-duplicate or event link never makes a story span
+more than :data:`MAX_SPAN_DAYS` (so daily coverage of one topic does not chain into one story for
+months: two OPEC meetings months apart are two stories); exact duplicates always join.
 
 Grouping is incremental: the state of every article (signature, terms, day, entities, story) is
 kept in ``stories.sqlite`` in the index generation, so a run that adds articles only links the new
@@ -45,7 +47,6 @@ from .story_state import (
     STATE_FILE,
     Member,
     connect_readonly,
-    has_state,
     load_members,
     new_id,
     previous_assignment,
@@ -58,11 +59,17 @@ __all__ = ["STATE_FILE", "connect_readonly", "has_state", "near_duplicate_pairs"
 log = logging.getLogger(__name__)
 
 #: bump when the grouping rules change: an index with another revision is regrouped from scratch
-REVISION = 1
+REVISION = 3
 WINDOW_DAYS = 3
 MAX_SPAN_DAYS = 7
-EVENT_THRESHOLD = 0.30
-UNDATED_THRESHOLD = 0.40
+EVENT_THRESHOLD = 0.50
+UNDATED_THRESHOLD = 0.55
+#: what each shared person or place adds to the similarity of two articles, for up to 4 of them
+ENTITY_BONUS = 0.05
+BONUS_ENTITIES = 4
+#: two stories an event link would join must be this similar on average (their first members)
+LINKAGE = 0.50
+LINKAGE_SAMPLE = 8
 TOP_TERMS = 25
 ENTITY_WEIGHT = 3.0
 #: articles assumed seen before the corpus: a small corpus says little about which words are rare
@@ -125,6 +132,7 @@ class _Groups:
         self.parent = list(range(len(days)))
         self.first = [int(d) if d else None for d in days]
         self.last = list(self.first)
+        self.members = [[i] for i in range(len(days))]
 
     def find(self, i: int) -> int:
         while self.parent[i] != i:
@@ -132,7 +140,9 @@ class _Groups:
             i = self.parent[i]
         return i
 
-    def union(self, i: int, j: int, max_span: int | None = None) -> bool:
+    def union(self, i: int, j: int, max_span: int | None = None, accept=None) -> bool:
+        """Join the groups of ``i`` and ``j`` unless the joined span would pass ``max_span`` days
+        or ``accept(members_of_one, members_of_other)`` (asked when both hold several) refuses."""
         a, b = self.find(i), self.find(j)
         if a == b:
             return True
@@ -140,10 +150,25 @@ class _Groups:
         lasts = [d for d in (self.last[a], self.last[b]) if d is not None]
         if max_span is not None and firsts and max(lasts) - min(firsts) > max_span:
             return False
+        if accept is not None and len(self.members[a]) > 1 and len(self.members[b]) > 1 \
+                and not accept(self.members[a], self.members[b]):
+            return False
+        if len(self.members[a]) < len(self.members[b]):
+            a, b = b, a
         self.parent[b] = a
+        self.members[a] += self.members[b]
+        self.members[b] = []
         self.first[a] = min(firsts) if firsts else None
         self.last[a] = max(lasts) if lasts else None
         return True
+
+
+def _reports(member: Member) -> bool:
+    """Whether an article has enough words of its own to tell its event from another: at least
+    :data:`TOP_TERMS` distinct content words. A results table or a one-line dividend notice has
+    a handful (shr, net, revs, qtr) shared with every other one: those join stories only as
+    duplicates."""
+    return sum(1 for term in member.terms if not term.startswith("@")) >= TOP_TERMS
 
 
 def _event_pairs(members: list[Member], new: np.ndarray) -> list[tuple[float, int, int]]:
@@ -152,6 +177,8 @@ def _event_pairs(members: list[Member], new: np.ndarray) -> list[tuple[float, in
     vocabulary: dict[str, int] = {}
     rows, cols, vals = [], [], []
     for i, m in enumerate(members):
+        if not _reports(m):
+            continue
         for term, weight in m.terms.items():
             rows.append(i)
             cols.append(vocabulary.setdefault(term, len(vocabulary)))
@@ -176,18 +203,28 @@ def _event_pairs(members: list[Member], new: np.ndarray) -> list[tuple[float, in
     if len(undated_new):
         found += _pairs_above(matrix, undated_new, np.arange(len(members)), new)
     result = []
-    for score, i, j in found:
+    for text_score, i, j in found:
         a, b = members[i], members[j]
         has_entities = (a.people or a.places) and (b.people or b.places)
-        if has_entities and not (set(a.people) & set(b.people) or set(a.places) & set(b.places)):
+        shared = _shared(a, b)
+        if has_entities and not shared:
             continue
+        score = text_score + ENTITY_BONUS * min(shared, BONUS_ENTITIES)
         if score >= (EVENT_THRESHOLD if a.day and b.day else UNDATED_THRESHOLD):
             result.append((score, i, j))
     return result
 
 
-def cosine(a: Member, b: Member) -> float:
-    return sum(w * b.terms.get(t, 0.0) for t, w in a.terms.items())
+def _shared(a: Member, b: Member) -> int:
+    """How many people and places two articles share."""
+    return len(set(a.people) & set(b.people)) + len(set(a.places) & set(b.places))
+
+
+def similarity(a: Member, b: Member) -> float:
+    """The cosine of two articles' distinctive terms, plus :data:`ENTITY_BONUS` for each person
+    or place they share (up to :data:`BONUS_ENTITIES`): the score event links are judged by."""
+    return sum(w * b.terms.get(t, 0.0) for t, w in a.terms.items()) + ENTITY_BONUS * min(_shared(a, b),
+                                                                                         BONUS_ENTITIES)
 
 
 def _link_events(groups: _Groups, members: list[Member], pairs: list[tuple[float, int, int]]) -> None:
@@ -195,12 +232,16 @@ def _link_events(groups: _Groups, members: list[Member], pairs: list[tuple[float
     with each other; then each group of undated articles joins the dated story it is most
     similar to on average (all pairs of the two), if any passes :data:`EVENT_THRESHOLD`: an
     undated article has no date to keep it out of another event with the same people."""
+    def alike(one: list[int], other: list[int]) -> bool:  # two stories, not a chain of look-alikes
+        pairs = [(a, b) for a in one[:LINKAGE_SAMPLE] for b in other[:LINKAGE_SAMPLE]]
+        return sum(similarity(members[a], members[b]) for a, b in pairs) / len(pairs) >= LINKAGE
+
     mixed = []
     for _score, i, j in sorted(pairs, reverse=True):
         if bool(members[i].day) != bool(members[j].day):
             mixed.append((i, j) if not members[i].day else (j, i))
         else:
-            groups.union(i, j, MAX_SPAN_DAYS)
+            groups.union(i, j, MAX_SPAN_DAYS, alike)
     if not mixed:
         return
     involved = {groups.find(k) for pair in mixed for k in pair}
@@ -217,7 +258,7 @@ def _link_events(groups: _Groups, members: list[Member], pairs: list[tuple[float
     for root, targets in options.items():
         def average(target: int, root: int = root) -> float:
             pairs = [(a, b) for a in clusters[root] for b in clusters[target]]
-            return sum(cosine(members[a], members[b]) for a, b in pairs) / len(pairs)
+            return sum(similarity(members[a], members[b]) for a, b in pairs) / len(pairs)
         best = max(sorted(targets), key=average)
         if average(best) >= EVENT_THRESHOLD:
             groups.union(best, root)
@@ -227,7 +268,7 @@ def _pairs_above(matrix, query: np.ndarray, against: np.ndarray, new: np.ndarray
     if not len(query) or not len(against):
         return []
     product = (matrix[query] @ matrix[against].T).tocoo()
-    keep = product.data >= min(EVENT_THRESHOLD, UNDATED_THRESHOLD)
+    keep = product.data >= min(EVENT_THRESHOLD, UNDATED_THRESHOLD) - ENTITY_BONUS * BONUS_ENTITIES
     qi, aj, scores = query[product.row[keep]], against[product.col[keep]], product.data[keep]
     out = []
     for score, i, j in zip(scores.tolist(), qi.tolist(), aj.tolist(), strict=True):
@@ -238,6 +279,22 @@ def _pairs_above(matrix, query: np.ndarray, against: np.ndarray, new: np.ndarray
 
 
 # the step the indexer runs --------------------------------------------------------------------
+
+def has_state(generation: Path) -> bool:
+    """Whether the generation has a readable story state of the current rules; if not, the
+    indexer hands every article to :func:`update_stories`, which regroups them all."""
+    path = generation / STATE_FILE
+    if not path.is_file():
+        return False
+    try:
+        db = connect_readonly(path)
+        try:
+            return setting(db, "revision", None) == REVISION
+        finally:
+            db.close()
+    except sqlite3.DatabaseError:
+        return False
+
 
 def update_stories(
     generation: Path,
@@ -252,17 +309,14 @@ def update_stories(
     more articles)."""
     path = generation / STATE_FILE
     tmp = generation / f".{STATE_FILE}.{os.getpid()}.tmp"
-    incremental = path.is_file()
-    if incremental:
+    tmp.unlink(missing_ok=True)
+    if has_state(generation):
         shutil.copyfile(path, tmp)
-    else:
-        tmp.unlink(missing_ok=True)
+    elif path.is_file():
+        log.info("the story state is from other rules or unreadable: regrouping every article")
     db = sqlite3.connect(tmp, isolation_level=None)
     try:
         db.executescript(SCHEMA)
-        if incremental and setting(db, "revision", None) != REVISION:
-            db.executescript("DELETE FROM members; DELETE FROM stories; DELETE FROM settings;")
-            log.info("story rules changed: regrouping every article")
         members = load_members(db)
         carried = previous_assignment(previous) if previous else {}
         count = _update(db, members, changed, set(removed), cache_dir, carried)
@@ -304,7 +358,8 @@ def _update(db, members: dict[str, Member], changed: Sequence[Article], removed:
             vectors[shared] = weights.terms(words, entity_terms)
         members[article.id] = Member(
             article.id, article.date.toordinal() if article.date else 0, fp.key, fp.minhash, vectors[shared],
-            list(article.entities.people), list(article.entities.places), article.title, article.site)
+            list(article.entities.people), list(article.entities.places), article.title, article.site,
+            figures=fp.figures)
         new_ids.append(article.id)
 
     order = list(members)
@@ -321,9 +376,11 @@ def _update(db, members: dict[str, Member], changed: Sequence[Article], removed:
                 groups.union(by_story[m.story], i)
             else:
                 by_story[m.story] = i
-    reps, rep_is_new, links = _duplicate_links(listed, new)
-    for i, j in links:
+    reps, rep_is_new, exact, near = _duplicate_links(listed, new)
+    for i, j in exact:
         groups.union(i, j)
+    for i, j in near:
+        groups.union(i, j, MAX_SPAN_DAYS)
     rep_listed = [listed[i] for i in reps.tolist()]
     _link_events(groups, listed, [(score, int(reps[i]), int(reps[j]))
                                   for score, i, j in _event_pairs(rep_listed, rep_is_new)])
@@ -367,10 +424,10 @@ def _update(db, members: dict[str, Member], changed: Sequence[Article], removed:
     return save(db, gone, [members[a] for a in rewritten], stories, redirects, settings)
 
 
-def _duplicate_links(listed: list[Member], new: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int]]]:
+def _duplicate_links(listed: list[Member], new: np.ndarray):
     """Exact and near duplicates, at least one of each pair new: the representatives (the first
     member of each text), which of them are new (any copy of the text is), and the index pairs
-    to join (each copy to its representative; near-duplicate representatives to each other)."""
+    to join: each copy to its representative, and near-duplicate representatives."""
     first_of_key: dict[str, int] = {}
     links = []
     for i, m in enumerate(listed):
@@ -385,23 +442,24 @@ def _duplicate_links(listed: list[Member], new: np.ndarray) -> tuple[np.ndarray,
         rep_new[first_of_key[listed[i].key]] = True
     rep_is_new = rep_new[reps]
     if not len(reps):
-        return reps, rep_is_new, links
+        return reps, rep_is_new, links, []
     signatures = np.stack([listed[i].minhash for i in reps.tolist()])
     candidates = neardup.candidate_pairs(signatures, rep_is_new)
     empty = np.all(signatures == 0xFFFFFFFF, axis=1)
     candidates = candidates[~(empty[candidates[:, 0]] | empty[candidates[:, 1]])] if len(candidates) else candidates
-    links += [(int(reps[i]), int(reps[j])) for i, j in neardup.near_pairs(signatures, candidates).tolist()]
-    return reps, rep_is_new, links
+    figures = [listed[i].figures for i in reps.tolist()]
+    near = [(int(reps[i]), int(reps[j])) for i, j in neardup.near_pairs(signatures, candidates, figures).tolist()]
+    return reps, rep_is_new, links, near
 
 
 def near_duplicate_pairs(members: list[Member]) -> list[tuple[str, str]]:
     """Every pair of article ids that are exact or near duplicates (for bench/near_duplicates.py)."""
-    _, _, links = _duplicate_links(members, np.ones(len(members), dtype=bool))
+    _, _, _, near = _duplicate_links(members, np.ones(len(members), dtype=bool))
     copies: dict[str, list[str]] = defaultdict(list)
     for m in members:
         copies[m.key].append(m.id)
     pairs = {(a, b) for ids in copies.values() for k, a in enumerate(ids) for b in ids[k + 1:]}
-    for i, j in links:
+    for i, j in near:
         if members[i].key != members[j].key:
             pairs.update((a, b) for a in copies[members[i].key] for b in copies[members[j].key])
     return sorted(pairs)

@@ -14,7 +14,7 @@ import hashlib
 import json
 import sqlite3
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -36,13 +36,14 @@ class Member:
     title: str
     site: str | None
     story: str | None = None
+    figures: list[str] = field(default_factory=list)
 
 
 # the state file -------------------------------------------------------------------------------
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS members (id TEXT PRIMARY KEY, story TEXT, day INTEGER, key TEXT, minhash BLOB,
-    terms TEXT, people TEXT, places TEXT, title TEXT, site TEXT) WITHOUT ROWID;
+    terms TEXT, people TEXT, places TEXT, title TEXT, site TEXT, figures TEXT) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS stories (id TEXT PRIMARY KEY, label_id TEXT, label TEXT, size INTEGER, first INTEGER,
     last INTEGER, sources TEXT, people TEXT, places TEXT, members TEXT) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS redirects (old TEXT PRIMARY KEY, new TEXT) WITHOUT ROWID;
@@ -62,20 +63,16 @@ def connect_readonly(path: Path) -> sqlite3.Connection:
 
 def load_members(db: sqlite3.Connection) -> dict[str, Member]:
     members = {}
-    rows = db.execute("SELECT id, story, day, key, minhash, terms, people, places, title, site FROM members")
-    for id_, story, day, key, blob, terms, people, places, title, site in rows:
+    rows = db.execute("SELECT id, story, day, key, minhash, terms, people, places, title, site, figures FROM members")
+    for id_, story, day, key, blob, terms, people, places, title, site, figures in rows:
         members[id_] = Member(id_, day, key, np.frombuffer(blob, dtype=np.uint32).copy(), json.loads(terms),
-                              json.loads(people), json.loads(places), title, site, story)
+                              json.loads(people), json.loads(places), title, site, story, figures.split())
     return members
 
 
 def setting(db: sqlite3.Connection, name: str, default):
     row = db.execute("SELECT value FROM settings WHERE name = ?", [name]).fetchone()
     return json.loads(row[0]) if row else default
-
-
-def has_state(generation: Path) -> bool:
-    return (generation / STATE_FILE).is_file()
 
 
 def previous_assignment(generation: Path | None) -> dict[str, str]:
@@ -120,7 +117,8 @@ def write_story(db, story: str, cluster: list[Member]) -> None:
     scores = _centrality(sample).tolist()
     central = max(zip(scores, sample, strict=True), key=lambda item: (item[0], item[1].title != "", item[1].id))[1]
     dated = [m.day for m in cluster if m.day]
-    ordered = sorted(cluster, key=lambda m: (m.day or 10**7, m.id))
+    # oldest first; on one day the central article (the likeliest original) leads
+    ordered = sorted(cluster, key=lambda m: (m.day or 10**7, m is not central, m.id))
     people = Counter(p for m in cluster for p in dict.fromkeys(m.people))
     places = Counter(p for m in cluster for p in dict.fromkeys(m.places))
     sources = list(dict.fromkeys(m.site for m in ordered if m.site))
@@ -137,9 +135,9 @@ def save(db: sqlite3.Connection, gone: set[str], rewritten: list[Member], storie
     (redirects to a retired id follow it on), and the settings. Returns the number of stories."""
     db.execute("BEGIN")
     db.executemany("DELETE FROM members WHERE id = ?", [(a,) for a in gone])
-    db.executemany("INSERT OR REPLACE INTO members VALUES (?,?,?,?,?,?,?,?,?,?)", [
+    db.executemany("INSERT OR REPLACE INTO members VALUES (?,?,?,?,?,?,?,?,?,?,?)", [
         (m.id, m.story, m.day, m.key, m.minhash.tobytes(), dumps(m.terms), dumps(m.people), dumps(m.places),
-         m.title, m.site) for m in rewritten])
+         m.title, m.site, " ".join(m.figures)) for m in rewritten])
     for story, cluster in stories.items():
         if len(cluster) >= 2:
             write_story(db, story, cluster)

@@ -6,12 +6,13 @@ tests/data/stories, with one story article whose title tries to inject markup.""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import threading
 from pathlib import Path
 
 import pytest
-from test_browser import CHROMEDRIVER, CHROMIUM, _driver, console_errors, serious_violations, wait
+from test_browser import CHROMEDRIVER, CHROMIUM, SCREENSHOTS, _driver, console_errors, serious_violations, wait
 
 pytestmark = [
     pytest.mark.browser,
@@ -146,3 +147,22 @@ def test_axe_on_collapsed_results_and_the_story_page(browser, story_server, widt
     wait(browser).until(ec.url_contains("/story/"))
     found["story"] = serious_violations(browser)
     assert {name: v for name, v in found.items() if v} == {}
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_story_screenshots(browser, story_server, width, tmp_path):
+    """Collapsed results (one story expanded) and a story page, without sideways scrolling; with
+    DATELINE_SCREENSHOTS=1 they go to docs/screenshots/ for the README."""
+    folder = SCREENSHOTS if os.environ.get("DATELINE_SCREENSHOTS") == "1" else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+    browser.set_window_size(width, 1100)
+    browser.get(story_server + "/?q=sewage%20OR%20Blinken")
+    browser.find_element(By.CSS_SELECTOR, ".story-more summary").click()
+    for name in ("stories-results", "story"):
+        browser.execute_script("document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0)")
+        assert browser.execute_script("return document.documentElement.scrollWidth") <= width, "no sideways scroll"
+        target = folder / f"{name}-{width}.png"
+        assert browser.save_screenshot(str(target)) and target.stat().st_size > 10_000
+        if name == "stories-results":
+            browser.find_element(By.PARTIAL_LINK_TEXT, "The whole story").click()
+            wait(browser).until(ec.url_contains("/story/"))
