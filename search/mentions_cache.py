@@ -23,8 +23,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
 
+from .cachedb import open_cache
 from .entities import PIPELINE_VERSION, Mention
-from .errors import InputError
 
 log = logging.getLogger(__name__)
 
@@ -54,17 +54,7 @@ class MentionCache:
     def __init__(self, path: Path, version: str = PIPELINE_VERSION) -> None:
         self.path = Path(path)
         self.version = version
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute(_SCHEMA)
-        except sqlite3.DatabaseError as error:
-            raise InputError(
-                f"The mention cache {self.path} is unreadable ({error}): delete it, it is rebuilt "
-                "on the next index run."
-            ) from error
+        self._db = open_cache(self.path, _SCHEMA, "mention cache")
 
     def get_many(self, keys: Iterable[str]) -> dict[str, list[Mention]]:
         """The cached mentions of those ``keys`` that are present (misses are simply absent)."""

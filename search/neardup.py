@@ -15,7 +15,6 @@ import hashlib
 import json
 import logging
 import re
-import sqlite3
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -24,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import InputError
+from .cachedb import open_cache
 
 log = logging.getLogger(__name__)
 
@@ -179,7 +178,8 @@ CREATE TABLE IF NOT EXISTS fingerprints (
     words TEXT NOT NULL,
     figures TEXT NOT NULL,
     PRIMARY KEY (key, version)
-) WITHOUT ROWID
+) WITHOUT ROWID;
+DROP TABLE IF EXISTS signatures;  -- the layout before figures were kept
 """
 _CHUNK = 500
 
@@ -191,16 +191,7 @@ class SignatureCache:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute(_SCHEMA)
-            self._db.execute("DROP TABLE IF EXISTS signatures")  # the layout before figures were kept
-        except sqlite3.DatabaseError as error:
-            raise InputError(f"The signature cache {self.path} is unreadable ({error}): delete it, it is "
-                             "rebuilt on the next index run.") from error
+        self._db = open_cache(self.path, _SCHEMA, "signature cache")
 
     def fingerprints(self, bodies: Iterable[str]) -> list[Fingerprint]:
         """The fingerprint of each body, from the cache or computed (and then stored)."""

@@ -53,19 +53,24 @@ CHROMIUM_FLAGS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def server(web_index):
+def serve(index_path: Path):
+    """A real threaded server on a free port for the index (a generator: yields its address)."""
     from werkzeug.serving import make_server
 
     from web import create_app
 
-    app = create_app({"INDEX_PATH": str(web_index)})
+    app = create_app({"INDEX_PATH": str(index_path)})
     httpd = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_port}"
     httpd.shutdown()
     thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def server(web_index):
+    yield from serve(web_index)
 
 
 def _driver(javascript: bool = True):
@@ -83,12 +88,17 @@ def _driver(javascript: bool = True):
     return driver, profile
 
 
-@pytest.fixture(scope="module")
-def browser():
-    driver, profile = _driver()
+def open_browser(javascript: bool = True):
+    """A headless Chromium for the tests of a module (a generator: yields the driver)."""
+    driver, profile = _driver(javascript)
     yield driver
     driver.quit()
     shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    yield from open_browser()
 
 
 @pytest.fixture

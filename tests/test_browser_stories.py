@@ -8,11 +8,20 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
-from test_browser import CHROMEDRIVER, CHROMIUM, SCREENSHOTS, _driver, console_errors, serious_violations, wait
+from test_browser import (  # the browser fixture and helpers of the main browser tests
+    CHROMEDRIVER,
+    CHROMIUM,
+    SCREENSHOTS,
+    _driver,
+    console_errors,
+    open_browser,
+    serious_violations,
+    serve,
+    wait,
+)
 
 pytestmark = [
     pytest.mark.browser,
@@ -29,10 +38,7 @@ EVIL = '<img src=x onerror="window.__xss=1">Thames'
 
 @pytest.fixture(scope="module")
 def story_server(tmp_path_factory, seeds_dir):
-    from werkzeug.serving import make_server
-
     from search import index_corpus
-    from web import create_app
 
     root = tmp_path_factory.mktemp("story_web")
     corpus = root / "corpus"
@@ -43,21 +49,12 @@ def story_server(tmp_path_factory, seeds_dir):
             record["title"] = f"{EVIL} hit with record penalty"
     (corpus / "wire.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     index_corpus(root / "index", [corpus])
-    app = create_app({"INDEX_PATH": str(root / "index")})
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join(timeout=5)
+    yield from serve(root / "index")
 
 
 @pytest.fixture(scope="module")
 def browser():
-    driver, profile = _driver()
-    yield driver
-    driver.quit()
-    shutil.rmtree(profile, ignore_errors=True)
+    yield from open_browser()
 
 
 def _hits(driver) -> list:

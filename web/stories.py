@@ -21,22 +21,20 @@ bp = Blueprint("stories", __name__)
 ADDS_SHOWN = 2
 
 
-def _find(story_id: str):
-    """(story, None), or (None, a redirect or 404 response)."""
+def _find(story_id: str, endpoint: str):
+    """(the story or None, None), or (None, a 301 to the story a retired id went into)."""
     story = get_index().story(story_id)
-    if story is None:
-        return None, None
-    return story, None if story.summary.id == story_id else story.summary.id
+    if story is not None and story.summary.id != story_id:
+        return None, redirect(url_for(endpoint, story_id=story.summary.id), 301)
+    return story, None
 
 
 @bp.get("/story/<story_id>")
 def page(story_id: str):
-    story, moved = _find(story_id)
-    if moved:
-        return redirect(url_for("stories.page", story_id=moved), 301)
+    story, moved = _find(story_id, "stories.page")
     if story is None:
-        return error_response(404, "Story not found", "There is no story with this id in the index: its "
-                              "articles may have been removed or regrouped by a re-index.")
+        return moved or error_response(404, "Story not found", "There is no story with this id in the index: "
+                                       "its articles may have been removed or regrouped by a re-index.")
     days = [(date, list(articles)) for date, articles in groupby(story.articles, key=lambda a: a.date)]
     titles = {a.id: a.title for a in story.articles}
     return render_template("story.html", story=story, summary=story.summary, days=days, titles=titles,
@@ -46,11 +44,9 @@ def page(story_id: str):
 
 @bp.get("/api/story/<story_id>")
 def api_story(story_id: str):
-    story, moved = _find(story_id)
-    if moved:
-        return redirect(url_for("stories.api_story", story_id=moved), 301)
+    story, moved = _find(story_id, "stories.api_story")
     if story is None:
-        return jsonify(error=f"No story with id {story_id[:40]!r}."), 404
+        return moved or (jsonify(error=f"No story with id {story_id[:40]!r}."), 404)
     return jsonify(to_jsonable(story))
 
 
