@@ -318,13 +318,8 @@ class Searcher:
         return self._searcher().document_number(id=article_id)
 
     def article_ids(self) -> list[str | None]:
-        """Each document number's article id (None where none is live), from the id postings."""
-        reader = self._searcher().ixreader
-        ids: list[str | None] = [None] * reader.doc_count_all()
-        for term in reader.lexicon("id"):
-            for docnum in reader.postings("id", term).all_ids():
-                ids[docnum] = term.decode("utf-8")
-        return ids
+        """Each document number's article id (None where none is live), kept per commit."""
+        return self.snapshot().ids(self._searcher().ixreader)
 
     def snippet(self, terms: set[str], text: str, top: int = 3, size: int = 200) -> list[list[Span]]:
         """Up to ``top`` fragments of ``text`` around the words ``terms`` (from :class:`Matches`

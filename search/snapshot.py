@@ -76,7 +76,8 @@ class Snapshot:
 
     def __init__(self, reader, directory: Path | None = None):
         self._spelling_words: list[str] | None = None
-        self._corrector_lock = threading.Lock()
+        self._ids: list[str | None] | None = None
+        self._lazy_lock = threading.Lock()
         path = directory / _snapshot_name(reader.generation()) if directory else None
         if not (path and path.exists() and self._load(path, reader.doc_count_all())):
             self._build(reader)
@@ -84,7 +85,8 @@ class Snapshot:
         self.postings = saved or Postings.build(reader, list(ARRAY_FIELDS), self.live)
 
     def save(self, path: Path, reader) -> None:
-        arrays = {"live": self.live, "days": self.days, "spelling": np.array(self._words(reader), dtype=str)}
+        arrays = {"live": self.live, "days": self.days, "spelling": np.array(self._words(reader), dtype=str),
+                  "ids": np.array([i or "" for i in self.ids(reader)], dtype=str)}
         for name, facet in self.facets.items():
             arrays[f"{name}.values"] = np.array(facet.values, dtype=str)
             arrays[f"{name}.docs"] = facet.docs
@@ -110,6 +112,8 @@ class Snapshot:
                 }
                 if "spelling" in data:
                     self._spelling_words = data["spelling"].tolist()
+                if "ids" in data:
+                    self._ids = [i or None for i in data["ids"].tolist()]
         except (OSError, KeyError, ValueError) as error:
             log.warning("rebuilding the facet cache: %s is unreadable (%s)", path, error)
             return False
@@ -151,13 +155,25 @@ class Snapshot:
     def _words(self, reader) -> list[str]:
         """The unstemmed words of titles and bodies: saved with the snapshot, or read from the
         index once per commit (an older index), on the first suggestion."""
-        with self._corrector_lock:
+        with self._lazy_lock:
             if self._spelling_words is None:
                 words = set()
                 for field in ("spell_title", "spell_body"):
                     words.update(term.decode("utf-8") for term in reader.lexicon(field))
                 self._spelling_words = sorted(words)
             return self._spelling_words
+
+    def ids(self, reader) -> list[str | None]:
+        """Each document number's article id (None where none is live): saved with the snapshot,
+        or read from the id postings once per commit (an older index)."""
+        with self._lazy_lock:
+            if self._ids is None:
+                ids: list[str | None] = [None] * reader.doc_count_all()
+                for term in reader.lexicon("id"):
+                    for docnum in reader.postings("id", term).all_ids():
+                        ids[docnum] = term.decode("utf-8")
+                self._ids = ids
+            return self._ids
 
     def corrector(self, reader) -> Corrector:
         """A spelling corrector for the calling thread's ``reader``."""
