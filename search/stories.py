@@ -309,18 +309,24 @@ def update_stories(
     more articles)."""
     path = generation / STATE_FILE
     tmp = generation / f".{STATE_FILE}.{os.getpid()}.tmp"
-    tmp.unlink(missing_ok=True)
+    for stale in generation.glob(f".{STATE_FILE}.*.tmp"):  # left by a run that was killed
+        stale.unlink(missing_ok=True)
     if has_state(generation):
         shutil.copyfile(path, tmp)
     elif path.is_file():
         log.info("the story state is from other rules or unreadable: regrouping every article")
     db = sqlite3.connect(tmp, isolation_level=None)
     try:
+        # a scratch copy until it replaces the state: no journal; synced once, before the swap
+        db.execute("PRAGMA journal_mode=OFF")
+        db.execute("PRAGMA synchronous=OFF")
         db.executescript(SCHEMA)
         members = load_members(db)
         carried = previous_assignment(previous) if previous else {}
         count = _update(db, members, changed, set(removed), cache_dir, carried)
         db.close()
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
         os.replace(tmp, path)
         return count
     except BaseException:
@@ -343,19 +349,20 @@ def _update(db, members: dict[str, Member], changed: Sequence[Article], removed:
         old = members.pop(article_id, None)
         if old and old.story:
             touched.add(old.story)
-    fresh_words = []
-    for article, fp in zip(changed, prints, strict=True):
-        words = _content_words(fp.words)
-        entity_terms = _entity_terms(article.entities.people, article.entities.places)
-        df.update([*words, *entity_terms])
-        fresh_words.append((words, entity_terms))
+    # document frequencies: copies of one text (one fingerprint object) count once each, worded once
+    content = {id(fp): _content_words(fp.words) for fp in {id(fp): fp for fp in prints}.values()}
+    entity_terms_of = [_entity_terms(a.entities.people, a.entities.places) for a in changed]
+    copies = Counter((id(fp), tuple(terms)) for fp, terms in zip(prints, entity_terms_of, strict=True))
+    for (fp_id, entity_terms), count in copies.items():
+        for term in (*content[fp_id], *entity_terms):
+            df[term] += count
     weights = _Weights(df, seen_n + len(changed))
     new_ids = []
     vectors: dict[tuple, dict[str, float]] = {}  # copies of a text with the same entities: one vector
-    for article, fp, (words, entity_terms) in zip(changed, prints, fresh_words, strict=True):
+    for article, fp, entity_terms in zip(changed, prints, entity_terms_of, strict=True):
         shared = (fp.key, *entity_terms)
         if shared not in vectors:
-            vectors[shared] = weights.terms(words, entity_terms)
+            vectors[shared] = weights.terms(content[id(fp)], entity_terms)
         members[article.id] = Member(
             article.id, article.date.toordinal() if article.date else 0, fp.key, fp.minhash, vectors[shared],
             list(article.entities.people), list(article.entities.places), article.title, article.site,
@@ -367,11 +374,12 @@ def _update(db, members: dict[str, Member], changed: Sequence[Article], removed:
     listed = [members[a] for a in order]
     new = np.zeros(len(listed), dtype=bool)
     new[[index[a] for a in new_ids]] = True
+    fresh = new.tolist()  # for the loops below: a list reads faster than numpy scalars
     groups = _Groups(np.array([m.day for m in listed], dtype=np.int64))
     # existing stories stay together
     by_story: dict[str, int] = {}
     for i, m in enumerate(listed):
-        if m.story and not new[i]:
+        if m.story and not fresh[i]:
             if m.story in by_story:
                 groups.union(by_story[m.story], i)
             else:
@@ -390,14 +398,14 @@ def _update(db, members: dict[str, Member], changed: Sequence[Article], removed:
         clusters[groups.find(i)].append(i)
     # clusters that hold a new member or a member of a touched story are (re)written
     changed_clusters = [c for c in clusters.values()
-                        if any(new[i] or listed[i].story in touched for i in c)]
+                        if any(fresh[i] or listed[i].story in touched for i in c)]
     held = {m.story for m in listed if m.story}
     redirects: list[tuple[str, str]] = []
     taken: set[str] = set()
     rewritten: set[str] = set()
     for cluster in sorted(changed_clusters, key=len, reverse=True):
-        old_ids = [listed[i].story for i in cluster if listed[i].story and not new[i]]
-        old_ids += [carried[listed[i].id] for i in cluster if new[i] and listed[i].id in carried]
+        old_ids = [listed[i].story for i in cluster if listed[i].story and not fresh[i]]
+        old_ids += [carried[listed[i].id] for i in cluster if fresh[i] and listed[i].id in carried]
         story = None
         if len(cluster) >= 2:
             for candidate, _ in sorted(Counter(old_ids).items(), key=lambda item: (-item[1], item[0])):
@@ -408,7 +416,7 @@ def _update(db, members: dict[str, Member], changed: Sequence[Article], removed:
             taken.add(story)
             redirects += [(old, story) for old in set(old_ids) - {story} if old in held]
         for i in cluster:
-            if listed[i].story != story or new[i]:
+            if listed[i].story != story or fresh[i]:
                 listed[i].story = story
                 rewritten.add(listed[i].id)
         if story:
@@ -430,9 +438,10 @@ def _duplicate_links(listed: list[Member], new: np.ndarray):
     to join: each copy to its representative, and near-duplicate representatives."""
     first_of_key: dict[str, int] = {}
     links = []
+    fresh = new.tolist()
     for i, m in enumerate(listed):
         if m.key in first_of_key:
-            if new[i] or new[first_of_key[m.key]]:
+            if fresh[i] or fresh[first_of_key[m.key]]:
                 links.append((first_of_key[m.key], i))
         else:
             first_of_key[m.key] = i

@@ -113,8 +113,9 @@ def _centrality(cluster: list[Member]) -> np.ndarray:
 
 
 def write_story(db, story: str, cluster: list[Member]) -> None:
-    sample = cluster if len(cluster) <= 60 else sorted(cluster, key=lambda m: m.id)[:60]
-    scores = _centrality(sample).tolist()
+    texts = list({m.key: m for m in sorted(cluster, key=lambda m: m.id, reverse=True)}.values())  # one per text
+    sample = texts if len(texts) <= 60 else sorted(texts, key=lambda m: m.id)[:60]
+    scores = _centrality(sample).tolist() if len(sample) > 1 else [0.0]
     central = max(zip(scores, sample, strict=True), key=lambda item: (item[0], item[1].title != "", item[1].id))[1]
     dated = [m.day for m in cluster if m.day]
     # oldest first; on one day the central article (the likeliest original) leads
@@ -135,8 +136,15 @@ def save(db: sqlite3.Connection, gone: set[str], rewritten: list[Member], storie
     (redirects to a retired id follow it on), and the settings. Returns the number of stories."""
     db.execute("BEGIN")
     db.executemany("DELETE FROM members WHERE id = ?", [(a,) for a in gone])
+    encoded: dict[int, str] = {}  # copies of a text share their terms vector: encoded once
+
+    def encode(value) -> str:
+        if id(value) not in encoded:
+            encoded[id(value)] = dumps(value)
+        return encoded[id(value)]
+
     db.executemany("INSERT OR REPLACE INTO members VALUES (?,?,?,?,?,?,?,?,?,?,?)", [
-        (m.id, m.story, m.day, m.key, m.minhash.tobytes(), dumps(m.terms), dumps(m.people), dumps(m.places),
+        (m.id, m.story, m.day, m.key, m.minhash.tobytes(), encode(m.terms), dumps(m.people), dumps(m.places),
          m.title, m.site, " ".join(m.figures)) for m in rewritten])
     for story, cluster in stories.items():
         if len(cluster) >= 2:
