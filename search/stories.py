@@ -4,18 +4,19 @@ Two articles are linked when
 
 * their bodies are the same words (an exact duplicate: a wire story reprinted), or
 * their MinHash signatures (:mod:`search.neardup`) estimate a Jaccard similarity of their body
-  shingles of at least :data:`~search.neardup.NEAR_THRESHOLD` (a reprint with another headline, an
-  added paragraph, a corrected figure), or
+  shingles of at least :data:`~search.neardup.NEAR_THRESHOLD` and their figures agree (a reprint
+  with another headline, an added paragraph, a rewritten lead; not a template filled in twice), or
 * they cover one event (both with at least :data:`TOP_TERMS` distinct content words: a results
   table or a dividend notice is too short to tell from the next one): published within
-  :data:`WINDOW_DAYS` of each other, their distinctive
-  terms (the article's words weighted by tf-idf, and its canonical people and places) have a
-  cosine similarity of at least :data:`EVENT_THRESHOLD`, and they share a person or place when
-  both have any (an undated article needs :data:`UNDATED_THRESHOLD`).
+  :data:`WINDOW_DAYS` of each other, their :func:`similarity` (the cosine of their distinctive
+  terms — words weighted by tf-idf, canonical people and places — plus a bonus per shared person
+  or place) is at least :data:`EVENT_THRESHOLD`, and they share a person or place when both have
+  any (undated articles: :data:`UNDATED_THRESHOLD`).
 
 A story is a connected group, except that a near-duplicate or event link never makes a story span
 more than :data:`MAX_SPAN_DAYS` (so daily coverage of one topic does not chain into one story for
-months: two OPEC meetings months apart are two stories); exact duplicates always join.
+months: two OPEC meetings months apart are two stories), and an event link joins two stories only
+if they are alike on average (:data:`LINKAGE`); exact duplicates always join.
 
 Grouping is incremental: the state of every article (signature, terms, day, entities, story) is
 kept in ``stories.sqlite`` in the index generation, so a run that adds articles only links the new
@@ -230,7 +231,7 @@ def similarity(a: Member, b: Member) -> float:
 def _link_events(groups: _Groups, members: list[Member], pairs: list[tuple[float, int, int]]) -> None:
     """Join event pairs, strongest first: dated ones within :data:`MAX_SPAN_DAYS`, undated ones
     with each other; then each group of undated articles joins the dated story it is most
-    similar to on average (all pairs of the two), if any passes :data:`EVENT_THRESHOLD`: an
+    similar to on average (all pairs of the two), if that passes :data:`EVENT_THRESHOLD`: an
     undated article has no date to keep it out of another event with the same people."""
     def alike(one: list[int], other: list[int]) -> bool:  # two stories, not a chain of look-alikes
         pairs = [(a, b) for a in one[:LINKAGE_SAMPLE] for b in other[:LINKAGE_SAMPLE]]
