@@ -72,7 +72,7 @@ FINGERPRINTED = (
     "search/postings.py",
 )
 #: ... and the story step's (search/stories.py): a change re-runs only that step on the cached index
-STORY_CODE = ("search/stories.py", "search/neardup.py")
+STORY_CODE = ("search/stories.py", "search/story_links.py", "search/story_state.py", "search/neardup.py")
 
 SCENARIOS = {
     "a_search_only": "parse + Whoosh top-10 by relevance (no facets, no snippets)",
