@@ -3,9 +3,10 @@
 Layout of an index folder::
 
     CURRENT                 name of the live generation (replaced atomically)
-    generations/<name>/     one complete Whoosh index, meta.json, and the facet cache of its
-                            latest commit (facets-<commit>.npz, see search.snapshot)
-    cache/                  caches that survive rebuilds (NER mentions)
+    generations/<name>/     one complete Whoosh index, meta.json, the facet cache of its
+                            latest commit (facets-<commit>.npz, see search.snapshot) and its
+                            stories (stories.sqlite, see search.story_state)
+    cache/                  caches that survive rebuilds (NER mentions, body signatures)
     .lock                   held by the one process writing
 
 A rebuild writes a new generation beside the live one and swaps ``CURRENT`` with
