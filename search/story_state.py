@@ -117,6 +117,10 @@ def write_story(db, story: str, cluster: list[Member]) -> None:
     sample = texts if len(texts) <= 60 else sorted(texts, key=lambda m: m.id)[:60]
     scores = _centrality(sample).tolist() if len(sample) > 1 else [0.0]
     central = max(zip(scores, sample, strict=True), key=lambda item: (item[0], item[1].title != "", item[1].id))[1]
+    # of its copies, the one whose headline shares most words with the story's other headlines
+    words = [set(m.title.lower().split()) for m in cluster]
+    central = max((m for m in cluster if m.key == central.key),
+                  key=lambda m: (sum(len(set(m.title.lower().split()) & w) for w in words), m.id))
     dated = [m.day for m in cluster if m.day]
     # oldest first; on one day the central article (the likeliest original) leads
     ordered = sorted(cluster, key=lambda m: (m.day or 10**7, m is not central, m.id))
