@@ -45,6 +45,7 @@ bench: install
 	$(BIN)/python bench/export_memory.py
 	$(BIN)/python bench/batch_search.py
 	$(BIN)/python bench/cooccurrence.py
+	$(BIN)/python bench/near_duplicates.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
