@@ -3,8 +3,10 @@ through the library, the CLI and the web, on a real index of a Reuters slice and
 stories written for these tests."""
 
 import gzip
+import html
 import json
 import random
+import re
 from pathlib import Path
 from urllib.parse import quote
 
@@ -140,6 +142,15 @@ def test_the_cli_and_the_api_say_which_mode_ran(index_dir, web_app_for):
     assert api["match"] == "all" and api["corrected"] is None and api["ignored"] == []
     page = client.get("/", query_string={"q": "cocoa prices Ghana)"}).get_data(as_text=True)
     assert "No article has all 3 words; showing the best matches" in page and "parenthesis" in page
+
+
+def test_an_article_opened_from_corrected_results_highlights_the_corrected_words(index_dir, web_app_for):
+    client = web_app_for(index_dir).test_client()
+    page = client.get("/", query_string={"q": "petrolium"}).get_data(as_text=True)
+    link = re.search(r'<h2 class="hit-title">\s*<a href="([^"]+)"', page).group(1)
+    assert "q=petroleum" in link
+    article = client.get(html.unescape(link)).get_data(as_text=True)
+    assert re.search(r"<mark[^>]*>petroleum</mark>", article, re.IGNORECASE)
 
 
 @pytest.fixture(scope="module")
