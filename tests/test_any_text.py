@@ -84,9 +84,7 @@ def test_well_formed_syntax_still_wins(ix):
 
 
 def test_queries_with_nothing_to_search_explain_why(ix):
-    with pytest.raises(QueryError, match="stop words"):
-        ix.search("may")
-    for nothing in ("\ud800", "\x00", "(", '"', "- ( ) :"):
+    for nothing in ("\ud800", "\x00", "(", '"', "- ( ) :", "a"):
         with pytest.raises(QueryError, match="no words"):
             ix.search(nothing)
 
