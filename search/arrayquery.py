@@ -56,8 +56,11 @@ _EMPTY = Scored(np.zeros(0, np.int64), np.zeros(0, np.float64))
 class Evaluator:
     """Evaluates one query for one request; not shared between threads."""
 
-    def __init__(self, postings: Postings, searcher, live: np.ndarray, days: np.ndarray, deadline: float):
+    def __init__(self, postings: Postings, searcher, live: np.ndarray, days: np.ndarray, deadline: float,
+                 bm25_idf: bool = False):
         self.postings = postings
+        #: score words with BM25's idf instead of Whoosh's (best match: :mod:`search.matching`)
+        self.bm25_idf = bm25_idf
         self.searcher = searcher  # Whoosh searcher of the same commit (phrases, fallback)
         self.live = live
         self.days = days
@@ -121,7 +124,7 @@ class Evaluator:
         if number < 0:
             return _EMPTY
         self.words.add((fieldname, word.decode("utf-8")))
-        docs, scores = field.scored(number, boost)
+        docs, scores = field.scored(number, boost, self.bm25_idf)
         return Scored(docs.astype(np.int64), scores)
 
     def _expansion(self, node: query.MultiTerm) -> Scored:
@@ -136,7 +139,7 @@ class Evaluator:
         parts = []
         for number in numbers.tolist():
             self.words.add((node.fieldname, field.terms[number].decode("utf-8")))
-            docs, scores = field.scored(number, node.boost)
+            docs, scores = field.scored(number, node.boost, self.bm25_idf)
             parts.append(Scored(docs.astype(np.int64), scores))
         return _union(parts, len(self.live))
 

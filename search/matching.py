@@ -29,6 +29,9 @@ MIN_SHOULD_MATCH = 0.1
 #: best match: a title match's weight relative to the index's title boost of 2, so a title word
 #: counts half a body word (tuned on SciFact's training claims: bench/README.md)
 TITLE_WEIGHT = 0.25
+#: best match weighs words with BM25's own idf, where a word in most articles weighs almost
+#: nothing; keyword queries keep Whoosh's (never under 1), and so its scores (bench/README.md)
+BM25_IDF = True
 #: a correction replaces the query when it finds this many times more articles
 FAR_MORE = 10
 
@@ -71,10 +74,10 @@ def plan(searcher: Searcher, text: str, deadline: float, autocorrect: bool = Tru
     result = Plan(matches, words=len(words), corrected=corrected, suggestion=suggestion, ignored=ignored)
     if len(words) >= 2 and (len(words) >= LONG_QUERY or not found):
         minimum = minimum_should_match(len(words))
-        best = searcher.matches(querywords.best_match(parsed, minimum, TITLE_WEIGHT), deadline)
+        best = _best_match(searcher, parsed, minimum, deadline)
         if not len(best.docnums) and minimum > 1:
             minimum = 1
-            best = searcher.matches(querywords.best_match(parsed, minimum, TITLE_WEIGHT), deadline)
+            best = _best_match(searcher, parsed, minimum, deadline)
         if len(best.docnums) > found:
             result.matches, result.match, result.minimum = best, "best", minimum
             have = "No article has" if not found else f"{found:,} {'article has' if found == 1 else 'articles have'}"
@@ -84,6 +87,10 @@ def plan(searcher: Searcher, text: str, deadline: float, autocorrect: bool = Tru
             )
     result.notes = [*ignored, *result.notes, *result.matches.notes]
     return result
+
+
+def _best_match(searcher: Searcher, parsed, minimum: int, deadline: float) -> Matches:
+    return searcher.matches(querywords.best_match(parsed, minimum, TITLE_WEIGHT), deadline, bm25_idf=BM25_IDF)
 
 
 def _count(searcher: Searcher, matches: Matches) -> int:

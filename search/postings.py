@@ -86,9 +86,17 @@ class FieldPostings:
         """Whoosh's ``WeightingModel.idf``, to the last bit."""
         return math.log(self.doc_count_all / (int(self.df[number]) + 1)) + 1
 
-    def scored(self, number: int, boost: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    def bm25_idf(self, number: int) -> float:
+        """BM25's own idf (Robertson–Spärck Jones, kept positive as Lucene does: ``log(1 + (N −
+        df + 0.5) / (df + 0.5))``). A word in most documents weighs almost nothing, where
+        Whoosh's idf never weighs under 1."""
+        df = int(self.df[number])
+        return math.log(1 + (self.doc_count_all - df + 0.5) / (df + 0.5))
+
+    def scored(self, number: int, boost: float = 1.0, bm25_idf: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """The documents holding term ``number`` and their BM25F scores (Whoosh's ``bm25``,
-        same operations in the same order, so the same floats)."""
+        same operations in the same order, so the same floats; with ``bm25_idf``, BM25's idf
+        instead of Whoosh's)."""
         start, stop = int(self.offsets[number]), int(self.offsets[number + 1])
         docs = self.docs[start:stop]
         tf = self.weights[start:stop].astype(np.float64)
@@ -96,7 +104,8 @@ class FieldPostings:
             scores = tf  # Whoosh's WeightScorer for unscored fields
         else:
             fl = self.lengths[docs]
-            scores = self.idf(number) * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / self.avgfl)))
+            idf = self.bm25_idf(number) if bm25_idf else self.idf(number)
+            scores = idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / self.avgfl)))
         if boost != 1.0:
             scores = scores * boost
         return docs, scores

@@ -114,6 +114,15 @@ def test_a_sentence_ranks_by_best_match(ix):
     assert ix.search(sentence.replace("?", "")).total == results.total
 
 
+def test_best_match_weighs_a_word_in_most_articles_almost_nothing(ix):
+    body = ix._current().snapshot().postings.get("body")
+    said = body.find(b"said")
+    assert body.df[said] > 0.5 * body.doc_count_all  # Reuters: nearly every story
+    assert body.bm25_idf(said) < 0.5 < 1 <= body.idf(said)  # Whoosh's idf never goes under 1
+    results = ix.search("Officials said the surveillance balloon was light and drifted")
+    assert results.match == "best" and ids(results)[0] == "w4"
+
+
 # --- auto-correct -----------------------------------------------------------------------------
 
 
