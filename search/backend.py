@@ -208,15 +208,15 @@ class Searcher:
             return query.Or([query.Term(node.fieldname, v) for v in matches])
         return node
 
-    def _evaluator(self, deadline: float | None, bm25_idf: bool = False) -> Evaluator:
+    def _evaluator(self, deadline: float | None) -> Evaluator:
         snap = self.snapshot()
         deadline = time.monotonic() + self.time_budget if deadline is None else deadline
-        return Evaluator(snap.postings, self._searcher(), snap.live, snap.days, deadline, bm25_idf)
+        return Evaluator(snap.postings, self._searcher(), snap.live, snap.days, deadline)
 
-    def matches(self, q: query.Query, deadline: float | None = None, bm25_idf: bool = False) -> Matches:
-        """Every document ``q`` matches, scored (with BM25's idf instead of Whoosh's if
-        ``bm25_idf``); raises QueryTooBroad past the deadline (default: the time budget from now)."""
-        evaluator = self._evaluator(deadline, bm25_idf)
+    def matches(self, q: query.Query, deadline: float | None = None) -> Matches:
+        """Every document ``q`` matches, scored; raises QueryTooBroad past the deadline
+        (default: the time budget from now)."""
+        evaluator = self._evaluator(deadline)
         found = evaluator.run(q)
         words = {word for field, word in evaluator.words if field in SEARCH_FIELDS}
         return Matches(found.docs, found.scores, words, evaluator.notes)

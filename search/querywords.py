@@ -8,6 +8,7 @@ from __future__ import annotations
 from whoosh import query
 from whoosh.analysis import STOP_WORDS
 
+from .arrayquery import FieldedWords
 from .documents import SEARCH_FIELDS
 
 
@@ -50,9 +51,10 @@ def _text_clauses(q: query.Query) -> tuple[list[query.Query], list[query.Query]]
 
 def best_match(q: query.Query, minimum: int, title_weight: float = 1.0) -> query.Query:
     """``q`` with its words (:func:`words_of`) made optional: a document needs ``minimum``
-    of them (Elasticsearch's ``minimum_should_match``) and scores by all it has, a title
-    match weighing ``title_weight`` times its indexed weight; excluded words (``-word``)
-    and the clauses that are not text stay required."""
+    of them (Elasticsearch's ``minimum_should_match``) and scores by all it has, as BM25F
+    (:class:`~search.arrayquery.FieldedWords`), a title occurrence weighing ``title_weight``
+    times its indexed weight; excluded words (``-word``) and the clauses that are not text
+    stay required."""
     if isinstance(q, query.AndNot):
         return query.AndNot(best_match(q.a, minimum, title_weight), q.b)
     rest = _text_clauses(q)[1]
@@ -60,7 +62,7 @@ def best_match(q: query.Query, minimum: int, title_weight: float = 1.0) -> query
         query.Or([query.Term("title", word, boost=title_weight), query.Term("body", word)])
         for word in words_of(q)
     ]
-    best = query.Or(words, minmatch=minimum)
+    best = FieldedWords(words, minmatch=minimum)
     return query.And([*rest, best]) if rest else best
 
 
