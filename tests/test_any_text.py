@@ -4,6 +4,7 @@ stories written for these tests."""
 
 import gzip
 import json
+import math
 import random
 from pathlib import Path
 from urllib.parse import quote
@@ -122,6 +123,38 @@ def test_best_match_weighs_a_word_in_most_articles_almost_nothing(ix):
     assert bm25_idf(int(body.df[said]), body.doc_count_all) < 0.5 < 1 <= body.idf(said)  # Whoosh's: never under 1
     results = ix.search("Officials said the surveillance balloon was light and drifted")
     assert results.match == "best" and ids(results)[0] == "w4"
+
+
+def test_best_match_scores_are_bm25f_computed_from_whoosh_own_statistics(ix):
+    """Each word's title and body frequencies (title at its indexed boost 2), divided by their
+    fields' length normalisation, add up and saturate once, times BM25's idf over documents with
+    the word in either field; checked against Whoosh's reader, not the arrays."""
+    sentence = "Cocoa prices rose in London after rain"
+    results = ix.search(sentence)
+    assert results.match == "best"
+    searcher = ix._current()
+    reader = searcher._searcher().reader()
+    words = searcher.query_terms(searcher.parse(sentence))
+    n = reader.doc_count_all()
+
+    def postings(field, word):
+        if (field, word) not in reader:
+            return {}
+        return dict(reader.postings(field, word).items_as("weight"))
+
+    for hit in results.hits[:5]:
+        docnum = searcher.docnum(hit.id)
+        expected = 0.0
+        for word in words:
+            per_field = {f: postings(f, word) for f in ("title", "body")}
+            df = len(set(per_field["title"]) | set(per_field["body"]))
+            tf = sum(
+                per_field[f].get(docnum, 0) / (0.25 + 0.75 * reader.doc_field_length(docnum, f) / (
+                    reader.field_length(f) / n))
+                for f in ("title", "body")
+            )
+            expected += math.log(1 + (n - df + 0.5) / (df + 0.5)) * tf * 2.2 / (tf + 1.2) if tf else 0
+        assert hit.score == pytest.approx(expected, rel=1e-4)
 
 
 # --- auto-correct -----------------------------------------------------------------------------
