@@ -151,7 +151,8 @@ class Searcher:
     def read(self, text: str) -> tuple[query.Query, list[str]]:
         """The query ``text`` stands for, read leniently (:mod:`search.lenient`), and notices of
         what was ignored or read as text. Raises QueryError only for a query with nothing to
-        search (no words, only stop words) or a wildcard too broad to run."""
+        search (no words; only stop words, in an index built before they were indexed) or a wildcard
+        too broad to run."""
         text, notes = lenient.tidy(text)
         text = _FIELD_NAME.sub(lambda m: FIELD_ALIASES.get(m.group(1).lower(), m.group(1).lower()) + ":", text)
         known = {*self.schema.names(), "date"}
