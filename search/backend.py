@@ -366,9 +366,14 @@ class Searcher:
         return int(self.base_mask(self.matches(q, deadline)).sum())
 
     def more_like(self, docnum: int, top: int) -> list[int]:
+        """Whoosh's ``more_like`` (the body's 5 key terms, Bo1), stop words aside: indexed, they
+        would be key terms of every article."""
+        searcher = self._searcher()
         text = self.stored(docnum).get("body") or ""
-        results = self._searcher().more_like(docnum, "body", text=text, top=top)
-        return [hit.docnum for hit in results]
+        terms = searcher.key_terms_from_text("body", text, numterms=5 + len(STOP_WORDS))
+        key = query.Or([query.Term("body", word, boost=weight) for word, weight in terms
+                        if word not in STOP_WORDS][:5])
+        return [hit.docnum for hit in searcher.search(key, limit=top, mask={docnum})]
 
     def facet_values(self, name: str) -> list[FacetCount]:
         snap = self.snapshot()

@@ -94,3 +94,15 @@ def test_an_index_built_without_stop_words_still_searches_and_says_what_to_run(t
         open_index(tmp_path / "ix").search("may")
     index_corpus(tmp_path / "ix", [], rebuild=True, entities=False)
     assert ids(open_index(tmp_path / "ix").search("may")) == {"s1", "s2", "s5"}
+
+
+def test_more_like_this_ignores_stop_words(tmp_path):
+    chatty = [
+        ("c1", "Harvest talk", "It may be that the rains in the north may be over, and it may be that the harvest is"
+         " in."),
+        ("c2", "Line end", "It may be the end of the line, and it is, as it may be."),
+        ("c3", "Northern harvest", "Rains in the north delayed the harvest."),
+    ]
+    index_corpus(tmp_path / "ix", [_corpus(tmp_path, chatty)], entities=False)
+    similar = [hit.id for hit in open_index(tmp_path / "ix").more_like_this("c1")]
+    assert similar == ["c3"]  # c2 shares only stop words with c1
