@@ -47,7 +47,7 @@ log = logging.getLogger("bench.relevance")
 #: ranking tries: module attributes set for one run (name -> [(module, attribute, value)]); a try
 #: that changes `documents` (the analyzer) runs on its own index of the collection
 TRIES: dict[str, list[tuple[object, str, object]]] = {
-    "title weight x0.5 (a title occurrence counts as one in the body)": [(matching, "TITLE_WEIGHT", 0.5)],
+    "title weight x0.5 (a title occurrence counts one)": [(matching, "TITLE_WEIGHT", 0.5)],
     "title weight x0.25 (issue 15's first setting)": [(matching, "TITLE_WEIGHT", 0.25)],
     "title weight x2": [(matching, "TITLE_WEIGHT", 2.0)],
     "minimum_should_match 10% (issue 15's first setting)": [(matching, "MIN_SHOULD_MATCH", 0.1)],
