@@ -25,7 +25,7 @@ index: install
 
 serve: install
 	@if [ ! -d "$(INDEX)" ]; then $(BIN)/dateline index seeds --index $(INDEX); fi
-	DATELINE_INDEX=$(INDEX) $(BIN)/gunicorn --workers $(WORKERS) --threads 4 --bind $(HOST):$(PORT) 'web:create_app()'
+	$(BIN)/dateline serve --index $(INDEX) --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
 test: install
 	$(BIN)/ruff check .

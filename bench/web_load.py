@@ -10,8 +10,10 @@ errors (any status other than 200, or a failed connection) and the server proces
     .venv/bin/python bench/web_load.py --servers gunicorn --seconds 20
     .venv/bin/python bench/web_load.py --baseline /tmp/old-checkout  # also serve an older checkout
 
-``--baseline DIR`` serves DIR's ``search``/``web`` packages with waitress, as ``dateline serve``
-did before issue 14, for a same-run comparison. The machine has 2 cores: the clients share
+Servers: ``serve`` is ``dateline serve --workers 2`` (gunicorn behind the command, as ``make
+serve`` runs it), ``gunicorn`` is gunicorn run directly on ``web:create_app()``. ``--baseline DIR``
+serves DIR's ``search``/``web`` packages with DIR's own ``dateline serve`` (waitress before this
+change: ``pip install -e '.[bench]'``), for a same-run comparison. The machine has 2 cores: the clients share
 them with the server, so the figures are what one box can do, not the server alone.
 """
 
@@ -63,7 +65,8 @@ def server_command(kind: str, index: Path, port: int, baseline: Path | None) -> 
     if kind == "baseline":
         env["PYTHONPATH"] = str(baseline)
         code = f"import sys; sys.path.insert(0, {str(baseline)!r}); " + code
-    return [sys.executable, "-c", code, "serve", "--index", str(index), "--port", str(port)], env
+    workers = ["--workers", "2"] if kind == "serve" else []  # the baseline's serve had no --workers
+    return [sys.executable, "-c", code, "serve", "--index", str(index), "--port", str(port), *workers], env
 
 
 def _tree_rss_mb(pid: int) -> float:
@@ -165,7 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--index", type=Path, default=BENCH_DIR / ".cache" / "reuters-x1",
                         help="index folder (default: query_latency.py's 1x Reuters index)")
-    parser.add_argument("--servers", default="waitress,gunicorn", help="comma-separated: waitress, gunicorn")
+    parser.add_argument("--servers", default="serve,gunicorn",
+                        help="comma-separated: serve (`dateline serve`), gunicorn (gunicorn run directly)")
     parser.add_argument("--baseline", type=Path, help="an older checkout to serve with waitress first")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--close", action="store_true", help="a new connection per request (no keep-alive): "
@@ -181,6 +185,9 @@ def main(argv: list[str] | None = None) -> int:
     queries = make_queries(CORPUS, 300, QUERY_SEED)
     fuzz = make_fuzz_queries(CORPUS, 2000, FUZZ_SEED)
     kinds = (["baseline"] if args.baseline else []) + [k.strip() for k in args.servers.split(",") if k.strip()]
+    unknown = set(kinds) - {"baseline", "serve", "gunicorn"}
+    if unknown:
+        parser.error(f"--servers: unknown {', '.join(sorted(unknown))} (choose serve, gunicorn)")
     report = {"machine": machine_info(), "parameters": {"index": str(args.index), "clients": args.clients,
               "seconds": args.seconds, "queries": 300, "mix": "alternately /api/search and / (the page)",
               "fuzz_clients": args.fuzz_clients, "keep_alive": not args.close,

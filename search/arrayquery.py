@@ -30,13 +30,19 @@ import numpy as np
 from whoosh import query
 
 from .errors import QueryTooBroad
-from .postings import FieldPostings, Postings
+from .postings import FieldPostings, Postings, bm25_idf, saturate
 
 #: most words a wildcard, prefix, fuzzy term or range expands to
 MAX_EXPANSION = 64
 MAX_FUZZY_DISTANCE = 2
 #: candidates (phrases) or postings (Whoosh fallback) between two looks at the clock
 _CHECK_EVERY = 512
+
+
+class FieldedWords(query.Or):
+    """Words each searched in several fields (an OR of one word's ``Term``s, each field's
+    weight its boost), scored as BM25F proper (:meth:`Evaluator._bm25f`): best match's words
+    (:func:`search.querywords.best_match`). Whoosh itself would score it as a plain OR."""
 
 
 @dataclass
@@ -70,6 +76,8 @@ class Evaluator:
         self._check()
         if isinstance(node, query.Phrase):
             return self._phrase(node)
+        if isinstance(node, FieldedWords):
+            return self._bm25f(node)
         if type(node) is query.And:
             return _intersect([self.run(child) for child in node.subqueries])
         if type(node) is query.Or and node.scale is None:
@@ -123,6 +131,28 @@ class Evaluator:
         self.words.add((fieldname, word.decode("utf-8")))
         docs, scores = field.scored(number, boost)
         return Scored(docs.astype(np.int64), scores)
+
+    def _bm25f(self, node: FieldedWords) -> Scored:
+        """BM25F proper: each word's occurrences in every field, length-normalised and weighted
+        by the term's boost, are added up and saturated once, with BM25's idf over the
+        documents that have the word in any field; documents need ``node.minmatch`` words."""
+        parts = []
+        for word in node.subqueries:
+            self._check()
+            fields = []
+            for term in word.subqueries:
+                field = self._field(term.fieldname)
+                text = self._to_bytes(term.fieldname, term.text)
+                number = field.find(text)
+                if number >= 0:
+                    self.words.add((term.fieldname, text.decode("utf-8")))
+                    docs, tf = field.normalized_tf(number)
+                    fields.append(Scored(docs.astype(np.int64), tf * term.boost))
+            if fields:
+                tf = _union(fields, len(self.live))
+                idf = bm25_idf(len(tf), field.doc_count_all)
+                parts.append(Scored(tf.docs, idf * saturate(tf.scores)))
+        return _union(parts, len(self.live), node.minmatch or 1)
 
     def _expansion(self, node: query.MultiTerm) -> Scored:
         """A prefix, wildcard, fuzzy term or range: its most frequent words, scored as words."""

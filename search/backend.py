@@ -24,9 +24,9 @@ from whoosh import index, qparser, query, scoring
 from whoosh.analysis import STOP_WORDS
 from whoosh.qparser.dateparse import DateParserPlugin
 
-from . import highlighting, lenient
+from . import highlighting, lenient, querywords
 from .arrayquery import Evaluator
-from .documents import SEARCH_FIELDS
+from .documents import SEARCH_FIELDS, indexes_stop_words
 from .errors import QueryError
 from .models import FACETS, FacetCount, Filters, Span
 from .snapshot import Snapshot
@@ -96,6 +96,8 @@ class Searcher:
         self._lock = threading.Lock()
         self._snapshots: dict[int, Snapshot] = {}  # by Whoosh commit generation
         self.schema = self._index.schema
+        #: False for an index built before stop words were indexed (it still searches as before)
+        self.stop_words_indexed = indexes_stop_words(self.schema)
         self._parser = self._make_parser()
 
     # whoosh searchers -------------------------------------------------------------------------
@@ -149,7 +151,8 @@ class Searcher:
     def read(self, text: str) -> tuple[query.Query, list[str]]:
         """The query ``text`` stands for, read leniently (:mod:`search.lenient`), and notices of
         what was ignored or read as text. Raises QueryError only for a query with nothing to
-        search (no words, only stop words) or a wildcard too broad to run."""
+        search (no words; only stop words, in an index built before they were indexed) or a wildcard
+        too broad to run."""
         text, notes = lenient.tidy(text)
         text = _FIELD_NAME.sub(lambda m: FIELD_ALIASES.get(m.group(1).lower(), m.group(1).lower()) + ":", text)
         known = {*self.schema.names(), "date"}
@@ -159,26 +162,30 @@ class Searcher:
             text = _FIELD_NAME.sub(lambda m: m.group(0) if m.group(1) in known else m.group(1) + " ", text)
             fields_list = ", ".join(["title", "body", "date", *FACETS])
             notes.append(f"{', '.join(unknown)} is not a field ({fields_list}): searched as a word.")
+        if text and all(word in _OPERATORS for word in text.split()):
+            raise QueryError("The query has no words to search for: AND, OR and NOT join words.")
         try:
             parsed = self._parser.parse(text)
         except Exception:  # Whoosh raises many kinds for bad syntax: read the text as words
             parsed = None
         if parsed is None or isinstance(parsed, type(query.NullQuery)):
             words = lenient.plain_words(text)
-            if any(word not in STOP_WORDS for word in words):
+            if any(word not in STOP_WORDS or self.stop_words_indexed for word in words):
                 notes.append("Part of the query is not valid syntax: its words were searched as text.")
                 parsed = self._parser.parse(" ".join(words))
                 if isinstance(parsed, type(query.NullQuery)):
-                    raise QueryError("The query has no words to search for: single letters and very common "
-                                     "words (stop words) are not indexed.")
+                    raise QueryError("The query has no words to search for: single letters are not indexed"
+                                     + ("." if self.stop_words_indexed else ", nor very common words (stop words)."))
             else:
                 words = [w for w in words if w.upper() not in _OPERATORS]
                 if words:
                     raise QueryError(
                         f"{' '.join(words)!r}: only very common words (stop words such as 'the', 'may', "
-                        "'will'), which the index leaves out; add a more specific word."
+                        "'will'), which this index leaves out (it was built before they were indexed: "
+                        "`dateline index --rebuild` indexes them); add a more specific word."
                     )
                 raise QueryError("The query has no words to search for.")
+        parsed = querywords.without_stop_words(parsed)
         for node in parsed.leaves():
             if isinstance(node, query.Wildcard | query.Prefix) and len(node.text.strip("*?")) < 2:
                 raise QueryError(
@@ -363,9 +370,14 @@ class Searcher:
         return int(self.base_mask(self.matches(q, deadline)).sum())
 
     def more_like(self, docnum: int, top: int) -> list[int]:
+        """Whoosh's ``more_like`` (the body's 5 key terms, Bo1), stop words aside: indexed, they
+        would be key terms of every article."""
+        searcher = self._searcher()
         text = self.stored(docnum).get("body") or ""
-        results = self._searcher().more_like(docnum, "body", text=text, top=top)
-        return [hit.docnum for hit in results]
+        terms = searcher.key_terms_from_text("body", text, numterms=5 + len(STOP_WORDS))
+        key = query.Or([query.Term("body", word, boost=weight) for word, weight in terms
+                        if word not in STOP_WORDS][:5])
+        return [hit.docnum for hit in searcher.search(key, limit=top, mask={docnum})]
 
     def facet_values(self, name: str) -> list[FacetCount]:
         snap = self.snapshot()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import functools
 import json
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -351,32 +353,40 @@ def entities_command(index_dir, facet, limit, as_json) -> None:
 @index_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (loopback only by default).")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=os.cpu_count() or 1, show_default="one per core", type=click.IntRange(1, 64),
+              help="Server processes (gunicorn workers, 4 threads each).")
 @click.option("--debug", is_flag=True, help="Flask's development server with the reloader.")
 @friendly_errors
-def serve_command(index_dir, host, port, debug) -> None:
-    """Serve the web search on HOST:PORT (waitress; --debug for Flask's reloader)."""
+def serve_command(index_dir, host, port, workers, debug) -> None:
+    """Serve the web search on HOST:PORT (gunicorn; --debug for Flask's reloader)."""
     from web import create_app
 
     if debug and host not in {"127.0.0.1", "localhost", "::1"}:
         raise click.UsageError("--debug runs Werkzeug's debugger, which executes code typed in the browser: "
                                "use it on 127.0.0.1 only.")
     open_index(index_dir)  # fail now, with a clear message, if there is no index
-    app = create_app({"INDEX_PATH": str(index_dir)})
+    config = {"INDEX_PATH": str(index_dir)}
     if debug:
         click.echo(f"Dateline serving {index_dir} on http://{host}:{port}/", err=True)
-        app.run(host=host, port=port, debug=True)  # Werkzeug names a port in use itself
+        create_app(config).run(host=host, port=port, debug=True)  # Werkzeug names a port in use itself
         return
-    import waitress
+    from web import server
 
     try:
-        server = waitress.create_server(app, host=host, port=port, threads=8, ident="dateline")
+        sock = server.listen(host, port)
     except OSError as error:
-        raise click.ClickException(
-            f"Cannot serve on {host}:{port}: {error.strerror or error}. Stop the program using the port, "
-            f"or choose another one with --port (e.g. --port {port + 1 if port < 65535 else 8000})."
-        ) from None
-    click.echo(f"Dateline serving {index_dir} on http://{host}:{port}/", err=True)
-    server.run()
+        # create_server appends "(while attempting to bind on address ...)" to the reason
+        reason = (error.strerror or str(error)).split(" (while attempting")[0]
+        advice = (
+            f"Stop the program using the port, or choose another one with --port (e.g. --port "
+            f"{port + 1 if port < 65535 else 8000})." if error.errno == errno.EADDRINUSE
+            else "Give --host an address of this machine (127.0.0.1 for this machine only, 0.0.0.0 for all)."
+        )
+        raise click.ClickException(f"Cannot serve on {host}:{port}: {reason}. {advice}") from None
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"Dateline serving {index_dir} on http://{shown}:{port}/ ({workers} "
+               f"{'worker' if workers == 1 else 'workers'})", err=True)
+    server.serve(config, sock, workers)
 
 
 from . import cli_stories  # noqa: E402,F401  (registers `dateline stories` on main)

@@ -13,7 +13,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from whoosh import fields, index
-from whoosh.analysis import RegexTokenizer, StemmingAnalyzer
+from whoosh.analysis import STOP_WORDS, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+from whoosh.lang import porter2
 
 from .models import FACETS, Article, Entities
 
@@ -35,8 +36,27 @@ SEARCH_FIELDS = ("title", "body")
 ARRAY_FIELDS = (*SEARCH_FIELDS, *FACETS)
 
 
+#: stemmer of titles and bodies (Porter2, Snowball's English: bench/README.md)
+STEM = porter2.stem
+#: shortest word indexed (single letters and digits are not)
+MIN_WORD = 2
+
+
+def text_analyzer():
+    """Titles and bodies: words, lower-cased, stemmed. Stop words are indexed, unstemmed, so
+    that a query of only stop words (``may``, "to be or not to be") can be searched; queries
+    drop them otherwise (:func:`search.querywords.without_stop_words`)."""
+    return (RegexTokenizer() | LowercaseFilter() | StopFilter(stoplist=None, minsize=MIN_WORD)
+            | StemFilter(stemfn=STEM, ignore=STOP_WORDS))
+
+
+def indexes_stop_words(schema: fields.Schema) -> bool:
+    """Whether an index's bodies hold stop words: indexes built before issue 15 left them out."""
+    return not any(isinstance(part, StopFilter) and part.stops for part in schema["body"].analyzer.items)
+
+
 def make_schema() -> fields.Schema:
-    stem = StemmingAnalyzer()
+    stem = text_analyzer()
     schema = fields.Schema(
         id=fields.ID(stored=True, unique=True),
         path=fields.STORED,

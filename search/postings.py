@@ -44,6 +44,18 @@ _FORMAT_VERSION = 1
 _LENGTH_TABLE = np.array([0.0] + [float(byte_to_length(b)) for b in range(1, 256)], dtype=np.float64)
 
 
+def bm25_idf(df: int, documents: int) -> float:
+    """BM25's own idf (Robertson–Spärck Jones, kept positive as Lucene does): a word in most
+    documents weighs almost nothing, where Whoosh's idf (:meth:`FieldPostings.idf`) never
+    weighs under 1."""
+    return math.log(1 + (documents - df + 0.5) / (df + 0.5))
+
+
+def saturate(tf: np.ndarray) -> np.ndarray:
+    """BM25's term-frequency saturation ``tf · (k1 + 1) / (tf + k1)`` of normalised frequencies."""
+    return (tf * (K1 + 1)) / (tf + K1)
+
+
 def folder_name(generation: int) -> str:
     return f"postings-{generation}"
 
@@ -85,6 +97,14 @@ class FieldPostings:
     def idf(self, number: int) -> float:
         """Whoosh's ``WeightingModel.idf``, to the last bit."""
         return math.log(self.doc_count_all / (int(self.df[number]) + 1)) + 1
+
+    def normalized_tf(self, number: int) -> tuple[np.ndarray, np.ndarray]:
+        """The documents holding term ``number`` and its frequency in each (times the field's
+        boost), divided by BM25's length normalisation ``(1 − b) + b · length / average``."""
+        start, stop = int(self.offsets[number]), int(self.offsets[number + 1])
+        docs = self.docs[start:stop]
+        tf = self.weights[start:stop].astype(np.float64)
+        return docs, tf / ((1 - B) + B * self.lengths[docs] / self.avgfl)
 
     def scored(self, number: int, boost: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
         """The documents holding term ``number`` and their BM25F scores (Whoosh's ``bm25``,

@@ -156,6 +156,12 @@ def test_serve_on_a_port_in_use_says_so_in_one_line(seed_index):
     assert len(lines) == 1 and f"127.0.0.1:{port}" in lines[0] and "--port" in lines[0], result.output
 
 
+def test_serve_on_an_address_of_another_machine_names_the_option(seed_index):
+    result = run("serve", "--host", "192.0.2.1", "--index", seed_index)  # TEST-NET-1: never assigned
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "Cannot serve on 192.0.2.1:5000" in result.output and "--host" in result.output, result.output
+
+
 def test_search_help_tells_the_default_sort_of_an_empty_query(seed_index):
     help_text = " ".join(run("search", "--help").output.split())
     assert "[default: relevance; newest first for an empty QUERY]" in help_text

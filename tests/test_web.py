@@ -518,14 +518,20 @@ def _parent_pid(stat: Path) -> int | None:
         return None
 
 
-def test_the_production_server_serves_with_several_workers(web_index):
-    """`make serve` runs gunicorn with a worker per core: two workers answer the API and the page."""
+@pytest.mark.parametrize("command", ["dateline serve", "gunicorn"])
+def test_the_production_server_serves_with_several_workers(web_index, command):
+    """`make serve` (`dateline serve`) and gunicorn run directly: two workers answer the API and the page."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    gunicorn = Path(sys.executable).parent / "gunicorn"
+    bin_dir = Path(sys.executable).parent
+    if command == "gunicorn":
+        args = [str(bin_dir / "gunicorn"), "--workers", "2", "--threads", "2", "--bind", f"127.0.0.1:{port}",
+                "web:create_app()"]
+    else:
+        args = [str(bin_dir / "dateline"), "serve", "--workers", "2", "--port", str(port), "--index", str(web_index)]
     server = subprocess.Popen(
-        [str(gunicorn), "--workers", "2", "--threads", "2", "--bind", f"127.0.0.1:{port}", "web:create_app()"],
+        args,
         env={**os.environ, "DATELINE_INDEX": str(web_index)},
         cwd=Path(__file__).resolve().parent.parent,
         stderr=subprocess.PIPE,
@@ -539,7 +545,7 @@ def test_the_production_server_serves_with_several_workers(web_index):
                 break
             except OSError:
                 assert server.poll() is None, server.stderr.read().decode()
-                assert time.monotonic() < deadline, "gunicorn did not answer within 30 s"
+                assert time.monotonic() < deadline, f"{command} did not answer within 30 s"
                 time.sleep(0.2)
         assert data["total"] > 0
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/?q=talks", timeout=5) as response:
@@ -552,6 +558,7 @@ def test_the_production_server_serves_with_several_workers(web_index):
     finally:
         server.terminate()
         server.wait(timeout=30)
+    assert server.returncode == 0 and b"Traceback" not in server.stderr.read()
 
 
 @pytest.mark.parametrize("value", ["two", "0", "-1", "1e9"])
