@@ -12,7 +12,11 @@ corpus's own category codes as people and places (no NER run: see bench/README.m
 3. scores them with ``bench/neardup/score.py``: weighted precision, recall and F1 of near-duplicate
    pairs (gold ``exact``/``near``) and of story pairs (gold ``exact``/``near``/``same-event``), with
    how many judged same-event pairs the stories join and how many ``different`` pairs they join;
-4. checks that every group of articles with identical bodies (263 groups) is inside one story.
+4. checks that every group of articles with identical bodies (263 groups) is inside one story;
+5. runs the story step again on the judged pairs' articles and their context (every article the
+   first run put in a story with one of them), once with the category codes and once with the
+   product's own entity pass (``search.entity_pass.annotate``: spaCy NER through the mention
+   cache in ``bench/.cache/ner``, then corpus-wide resolution), and scores story pairs of both.
 
     .venv/bin/python bench/near_duplicates.py            # ~2 min; bench/results/near_duplicates.json
 """
@@ -41,6 +45,7 @@ from machine import load_average, machine  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpora" / "reuters21578.jsonl.gz"
 RESULTS = BENCH_DIR / "results" / "near_duplicates.json"
+NER_CACHE = BENCH_DIR / ".cache" / "ner"
 SAMPLE = BENCH_DIR / "neardup"
 log = logging.getLogger("bench.near_duplicates")
 
@@ -136,9 +141,57 @@ def run_stories(articles: list) -> tuple[dict[str, str], list[tuple[str, str]], 
     return assigned, stories.near_duplicate_pairs(list(members.values())), seconds
 
 
+def story_pairs_of(assigned: dict[str, str]) -> tuple[dict[str, list[int]], set[tuple[int, int]]]:
+    groups = defaultdict(list)
+    for article_id, story in assigned.items():
+        groups[story].append(int(article_id))
+    return groups, {(x, y) for ids in groups.values() for x in ids for y in ids if x < y}
+
+
+def with_real_entities(articles: list, cache_dir: Path) -> list:
+    """Copies of ``articles`` whose entities come from the product's entity pass (NER and
+    resolution over these articles, as ``dateline index`` would on a corpus of them)."""
+    import copy
+
+    from search.entity_pass import annotate
+    from search.models import Entities
+
+    copies = [copy.copy(a) for a in articles]
+    for article in copies:
+        article.entities = Entities()
+    annotate(copies, [], cache_dir, None)
+    return copies
+
+
+def entity_comparison(articles: list, sample: list[dict], gold: dict, assigned: dict[str, str],
+                      cache_dir: Path) -> dict:
+    """Story scores on the judged articles and their context, category codes against real entities."""
+    judged_ids = {str(p[k]) for p in sample for k in ("a", "b")}
+    stories_of_judged = {assigned[i] for i in judged_ids if i in assigned}
+    context_ids = judged_ids | {i for i, s in assigned.items() if s in stories_of_judged}
+    context = [a for a in articles if a.id in context_ids]
+    log.info("context: %d articles (%d judged); entity pass", len(context), len(judged_ids & context_ids))
+    started = time.perf_counter()
+    real = with_real_entities(context, cache_dir)
+    ner_seconds = time.perf_counter() - started
+    out = {"context_articles": len(context), "entity_pass_seconds": round(ner_seconds, 1), "runs": {}}
+    for name, run in (("category codes", context), ("real entities", real)):
+        found, _near, _seconds = run_stories(run)
+        _groups, pairs = story_pairs_of(found)
+        joined = Counter(gold[(p["a"], p["b"])] for p in sample if (p["a"], p["b"]) in pairs)
+        out["runs"][name] = {
+            "stories": judged.score(sample, gold, pairs, judged.POSITIVE["story"])["all"],
+            "joins_by_gold_label": {label: joined[label] for label in judged.LABELS},
+        }
+    with_orgs = sum(1 for a in real if a.entities.orgs)
+    out["articles_with_orgs"] = with_orgs
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--ner-cache", type=Path, default=NER_CACHE, help="mention cache of the entity pass")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     load_at_start = load_average()
@@ -153,10 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     assigned, near, seconds = run_stories(articles)
 
     near_pairs = {(min(int(a), int(b)), max(int(a), int(b))) for a, b in near}
-    groups = defaultdict(list)
-    for article_id, story in assigned.items():
-        groups[story].append(int(article_id))
-    story_pairs = {(x, y) for ids in groups.values() for x in ids for y in ids if x < y}
+    groups, story_pairs = story_pairs_of(assigned)
     scores = {
         "near_duplicates": judged.score(sample, gold, near_pairs, judged.POSITIVE["near"]),
         "stories": judged.score(sample, gold, story_pairs, judged.POSITIVE["story"]),
@@ -188,6 +238,7 @@ def main(argv: list[str] | None = None) -> int:
         "exact_duplicate_groups": {"groups": len(exact_groups), "articles": sum(map(len, exact_groups)),
                                    "in_one_story": grouped},
     }
+    report["entities_on_context"] = entity_comparison(articles, sample, gold, assigned, args.ner_cache)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=1), encoding="utf-8")
 
@@ -205,6 +256,13 @@ def main(argv: list[str] | None = None) -> int:
                   f"{judged.fmt(row['f1']):>6}")
     print(f"\nstories join, of the judged pairs: {report['story_joins_by_gold_label']}")
     print(f"exact-duplicate groups inside one story: {grouped} of {len(exact_groups)}")
+    comparison = report["entities_on_context"]
+    print(f"\nstories on the judged articles and their context ({comparison['context_articles']:,} articles, "
+          f"entity pass {comparison['entity_pass_seconds']} s):")
+    for name, run in comparison["runs"].items():
+        row = run["stories"]
+        print(f"  {name:16} P {judged.fmt(row['precision'])}  R {judged.fmt(row['recall'])}  "
+              f"F1 {judged.fmt(row['f1'])}  joins {run['joins_by_gold_label']}")
     return 0
 
 

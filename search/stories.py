@@ -11,7 +11,8 @@ Two articles are linked when
   tell from the next one), published within ``WINDOW_DAYS`` of each other, with a ``similarity``
   (the cosine of their distinctive terms — words weighted by tf-idf, canonical people and places
   — plus a bonus per shared person or place) of at least ``EVENT_THRESHOLD``, and sharing a
-  person or place when both have any (undated articles: ``UNDATED_THRESHOLD``).
+  person or place when both have any, and an organisation when both name any (undated articles:
+  ``UNDATED_THRESHOLD``).
 
 A story is a connected group, except that a near-duplicate or event link never makes a story span
 more than ``MAX_SPAN_DAYS`` (so daily coverage of one topic does not chain into one story for
@@ -66,7 +67,7 @@ __all__ = ["STATE_FILE", "connect_readonly", "has_state", "near_duplicate_pairs"
 log = logging.getLogger(__name__)
 
 #: bump when the grouping rules change: an index with another revision is regrouped from scratch
-REVISION = 3
+REVISION = 4
 # the step the indexer runs --------------------------------------------------------------------
 
 def has_state(generation: Path) -> bool:
@@ -155,7 +156,7 @@ def _update(db, members: dict[str, Member], changed: Sequence[Article], removed:
         members[article.id] = Member(
             article.id, article.date.toordinal() if article.date else 0, fp.key, fp.minhash, vectors[shared],
             list(article.entities.people), list(article.entities.places), article.title, article.site,
-            figures=fp.figures)
+            figures=fp.figures, orgs=list(article.entities.orgs))
         new_ids.append(article.id)
 
     order = list(members)

@@ -131,7 +131,8 @@ def _reports(member: Member) -> bool:
 
 def event_pairs(members: list[Member], new: np.ndarray) -> list[tuple[float, int, int]]:
     """(cosine, i, j) of members within the window whose distinctive terms pass the threshold,
-    at least one of them new."""
+    at least one of them new; two that both name people or places must share one, and two that
+    both name organisations must share one."""
     vocabulary: dict[str, int] = {}
     rows, cols, vals = [], [], []
     for i, m in enumerate(members):
@@ -167,6 +168,8 @@ def event_pairs(members: list[Member], new: np.ndarray) -> list[tuple[float, int
         shared = _shared(a, b)
         if has_entities and not shared:
             continue
+        if a.orgs and b.orgs and not set(a.orgs) & set(b.orgs):
+            continue  # one event's reports name the same company or body; two companies' results do not
         score = text_score + ENTITY_BONUS * min(shared, BONUS_ENTITIES)
         if score >= (EVENT_THRESHOLD if a.day and b.day else UNDATED_THRESHOLD):
             result.append((score, i, j))

@@ -37,13 +37,14 @@ class Member:
     site: str | None
     story: str | None = None
     figures: list[str] = field(default_factory=list)
+    orgs: list[str] = field(default_factory=list)  # canonical organisations: same-event links need one shared
 
 
 # the state file -------------------------------------------------------------------------------
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS members (id TEXT PRIMARY KEY, story TEXT, day INTEGER, key TEXT, minhash BLOB,
-    terms TEXT, people TEXT, places TEXT, title TEXT, site TEXT, figures TEXT) WITHOUT ROWID;
+    terms TEXT, people TEXT, places TEXT, title TEXT, site TEXT, figures TEXT, orgs TEXT) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS stories (id TEXT PRIMARY KEY, label_id TEXT, label TEXT, size INTEGER, first INTEGER,
     last INTEGER, sources TEXT, people TEXT, places TEXT, members TEXT) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS redirects (old TEXT PRIMARY KEY, new TEXT) WITHOUT ROWID;
@@ -63,10 +64,12 @@ def connect_readonly(path: Path) -> sqlite3.Connection:
 
 def load_members(db: sqlite3.Connection) -> dict[str, Member]:
     members = {}
-    rows = db.execute("SELECT id, story, day, key, minhash, terms, people, places, title, site, figures FROM members")
-    for id_, story, day, key, blob, terms, people, places, title, site, figures in rows:
+    rows = db.execute(
+        "SELECT id, story, day, key, minhash, terms, people, places, title, site, figures, orgs FROM members")
+    for id_, story, day, key, blob, terms, people, places, title, site, figures, orgs in rows:
         members[id_] = Member(id_, day, key, np.frombuffer(blob, dtype=np.uint32).copy(), json.loads(terms),
-                              json.loads(people), json.loads(places), title, site, story, figures.split())
+                              json.loads(people), json.loads(places), title, site, story, figures.split(),
+                              json.loads(orgs))
     return members
 
 
@@ -147,9 +150,9 @@ def save(db: sqlite3.Connection, gone: set[str], rewritten: list[Member], storie
             encoded[id(value)] = dumps(value)
         return encoded[id(value)]
 
-    db.executemany("INSERT OR REPLACE INTO members VALUES (?,?,?,?,?,?,?,?,?,?,?)", [
+    db.executemany("INSERT OR REPLACE INTO members VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", [
         (m.id, m.story, m.day, m.key, m.minhash.tobytes(), encode(m.terms), dumps(m.people), dumps(m.places),
-         m.title, m.site, " ".join(m.figures)) for m in rewritten])
+         m.title, m.site, " ".join(m.figures), dumps(m.orgs)) for m in rewritten])
     for story, cluster in stories.items():
         if len(cluster) >= 2:
             write_story(db, story, cluster)

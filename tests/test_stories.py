@@ -59,6 +59,18 @@ def test_same_people_other_event_is_another_story(story_index, seeds_dir):
     assert _story_of(index, "stories/unrelated-same-day") == {"stories/unrelated-same-day"}
 
 
+def test_same_event_links_need_a_shared_organisation(tmp_path):
+    """Two companies' same-day results in one template (same places, same wording, other figures)
+    are two stories; two outlets' differently worded reports of one company's recall are one."""
+    index_corpus(tmp_path / "ix", [Path(__file__).parent / "data" / "story_orgs"], entities=True)
+    index = open_index(tmp_path / "ix")
+    assert _story_of(index, "earnings-halvorsen") == {"earnings-halvorsen"}
+    assert _story_of(index, "earnings-brackwater") == {"earnings-brackwater"}
+    assert _story_of(index, "recall-a") == {"recall-a", "recall-b"}
+    story = index.story_of("recall-a")
+    assert "Rockford" in story.places
+
+
 def test_reprints_and_updates_join_the_wire_story(story_index):
     index = open_index(story_index)
     thames = {"stories/wire-thames", "stories/reprint-thames-headline", "stories/reprint-thames-extra",
