@@ -16,6 +16,7 @@ Steps 2 and 3 need no NER run, so changing the rules or the aliases file re-uses
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.metadata
 import logging
@@ -24,6 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .compute import InProcess, Pool
 from .errors import InputError
 from .models import Article
 
@@ -153,12 +155,14 @@ def mentions_for(
     cache: MentionCache | None,
     progress: Callable[[int], None] | None = None,
     batch_size: int = 32,
+    pool: Pool | None = None,
 ) -> dict[str, list[Mention]]:
     """Mentions of each article, keyed by ``article.content_hash``; cached texts are not re-run.
 
     The cache is keyed by the hash of the text NER reads (:func:`text_key`), not the raw-file
     hash: a cleaner change then misses instead of serving offsets into a different text.
     ``progress`` is called with the number of articles finished since its last call.
+    ``pool`` is where NER runs (:mod:`search.compute`); in this process by default.
     """
     texts: dict[str, str] = {}
     for article in articles:
@@ -171,9 +175,10 @@ def mentions_for(
     misses = [h for h in keys if h not in result]
     log.info("NER: %d cached, %d to run", len(result), len(misses))
     step = max(batch_size * 8, 1)  # store in slices so an interrupted run keeps its progress
-    for i in range(0, len(misses), step):
-        batch = misses[i:i + step]
-        found = find_mentions([texts[h] for h in batch], batch_size=batch_size)
+    slices = [misses[i:i + step] for i in range(0, len(misses), step)]
+    run = functools.partial(find_mentions, batch_size=batch_size)
+    found_slices = (pool or InProcess()).map(run, ([texts[h] for h in batch] for batch in slices))
+    for batch, found in zip(slices, found_slices, strict=True):
         result.update(zip(batch, found, strict=True))
         if cache is not None:
             cache.put_many({keys[h]: mentions for h, mentions in zip(batch, found, strict=True)})
