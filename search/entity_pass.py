@@ -59,7 +59,7 @@ def annotate(
     finally:
         cache.close()
     aliases = load_aliases(aliases_path) if aliases_path else None
-    resolution = resolve_entities([(a, mentions[a.content_hash]) for a in articles], aliases)
+    resolution = resolve_entities([(a, mentions[a.content_hash]) for a in articles], aliases, pool)
 
     for article in changed:
         article.entities = resolution.per_article[article.id]
