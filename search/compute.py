@@ -14,10 +14,13 @@ worker processes are spawned, never forked, so they import Dateline like any oth
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import itertools
 import logging
 import multiprocessing
 import os
+import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -31,6 +34,7 @@ log = logging.getLogger(__name__)
 OPTION = "--cluster"
 #: how long to wait for a scheduler to answer, or to come back
 CONNECT_TIMEOUT = "10s"
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 class ClusterError(InputError):
@@ -43,6 +47,31 @@ class Pool(Protocol):
     def map(self, fn: Callable[[Any], Any], batches: Iterable[Any]) -> Iterator[Any]: ...
 
     def close(self) -> None: ...
+
+
+def die_with_parent() -> None:
+    """Have Linux kill this (worker) process when its parent dies: a ``dateline index`` that is
+    killed (SIGKILL included) must not leave workers waiting for work forever."""
+    with contextlib.suppress(OSError, AttributeError):  # not Linux: workers end with their queues
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    parent = multiprocessing.parent_process()
+    if parent is not None and os.getppid() != parent.pid:  # it died while this one was starting
+        os._exit(1)
+
+
+class DiesWithParent(int):
+    """A number that, unpickled in a spawned process, first calls :func:`die_with_parent` there.
+
+    For worker processes started by a library (Whoosh's sub-writers), which takes no initializer:
+    pass it as one of their numeric arguments."""
+
+    def __reduce__(self):
+        return _unpickle_dying_with_parent, (int(self),)
+
+
+def _unpickle_dying_with_parent(value: int) -> int:
+    die_with_parent()
+    return value
 
 
 def batched(items: Iterable[Any], size: int) -> Iterator[list]:
@@ -93,7 +122,8 @@ class LocalProcesses:
 
     def __init__(self, workers: int | None = None):
         self.workers = workers or usable_cores()
-        self._executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+        self._executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                             initializer=die_with_parent)
         self._ordered = _Ordered(self._executor.submit, 2 * self.workers)
 
     def map(self, fn: Callable[[Any], Any], batches: Iterable[Any]) -> Iterator[Any]:

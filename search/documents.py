@@ -15,6 +15,7 @@ from pathlib import Path
 from whoosh import fields, index
 from whoosh.analysis import RegexTokenizer, StemmingAnalyzer
 
+from .compute import DiesWithParent
 from .models import FACETS, Article, Entities
 
 #: One value per line: entity names keep their spaces, commas and case.
@@ -129,9 +130,10 @@ class Writer:
         self._added = 0
         if procs > 1 and self._fresh:
             # Whoosh's own parallel writer: documents go in batches to ``procs`` spawned processes,
-            # each writing its own segment (kept as they are: no merge at commit)
+            # each writing its own segment (kept as they are: no merge at commit); they end with
+            # this process even when it is killed (DiesWithParent)
             self._writer = self._index.writer(procs=procs, multisegment=True, start_method="spawn",
-                                              limitmb=limitmb, compound=False)
+                                              limitmb=DiesWithParent(limitmb), compound=False)
         else:
             self._writer = self._index.writer(limitmb=limitmb, compound=False)
         for name, field in make_schema().items():  # fields added since the index was made
