@@ -236,9 +236,31 @@ def _changed_articles(
 ) -> Iterator[Article]:
     """The new and changed articles of ``roots``, cleaned on ``pool``, in corpus order; counts
     the rest in ``stats`` and the ids that stay in ``seen``."""
+
+    def records_to_clean() -> Iterator[SourceRecord]:
+        read: set[str] = set()
+        bar = progress_bar(expected, "reading")
+        with bar:
+            for item in ingest.iter_records(roots):
+                bar.update()
+                if isinstance(item, Skipped):
+                    log.info("skipped %s: %s", item.path, item.reason)  # the summary groups them by reason
+                    stats.skipped.append(item)
+                    if item.unreadable:  # keep what the index has from it rather than remove it
+                        seen.update(_articles_from(sources, item.path))
+                    continue
+                if item.id in read:
+                    stats.skipped.append(Skipped(item.path, f"duplicate id {item.id!r}: kept the first"))
+                    continue
+                read.add(item.id)
+                if item.id in sources and sources[item.id][0] == item.content_hash:
+                    stats.unchanged += 1
+                    seen.add(item.id)
+                    continue
+                yield item
+
     batch = CLEANING_BATCH if pool.workers > 1 else 1
-    records = _records_to_clean(roots, sources, stats, seen, expected)
-    for cleaned in pool.map(extract_batch, batched(records, batch)):
+    for cleaned in pool.map(extract_batch, batched(records_to_clean(), batch)):
         for article in cleaned:
             if isinstance(article, Skipped):
                 stats.skipped.append(article)
@@ -250,36 +272,6 @@ def _changed_articles(
                 stats.added += 1
             capitals.add(article.body)
             yield article
-
-
-def _records_to_clean(
-    roots: Sequence[CorpusRoot],
-    sources: dict[str, tuple[str, str]],
-    stats: IndexStats,
-    seen: set[str],
-    expected: int,
-) -> Iterator[SourceRecord]:
-    """The records of ``roots`` that are new or changed; the rest counted in ``stats``."""
-    read: set[str] = set()
-    bar = progress_bar(expected, "reading")
-    with bar:
-        for item in ingest.iter_records(roots):
-            bar.update()
-            if isinstance(item, Skipped):
-                log.info("skipped %s: %s", item.path, item.reason)  # the summary groups them by reason
-                stats.skipped.append(item)
-                if item.unreadable:  # keep what the index has from it rather than remove it
-                    seen.update(_articles_from(sources, item.path))
-                continue
-            if item.id in read:
-                stats.skipped.append(Skipped(item.path, f"duplicate id {item.id!r}: kept the first"))
-                continue
-            read.add(item.id)
-            if item.id in sources and sources[item.id][0] == item.content_hash:
-                stats.unchanged += 1
-                seen.add(item.id)
-                continue
-            yield item
 
 
 def _calling(callback: Callable[[Article], None], articles: Iterable[Article]) -> Iterator[Article]:
