@@ -1,31 +1,42 @@
-"""NER throughput of `dateline index` on Reuters-21578: cold (empty mention cache) and warm.
+"""Indexing throughput of `dateline index` on Reuters-21578, with and without NER, and NER alone
+in the same run (the ratio is what the shared machine cannot blur).
 
-The warm run is a full ``--rebuild`` over the same articles with the cache kept: it must run
-no NER at all, which this benchmark checks by counting calls into spaCy.
+Runs, one after the other in this process, on the same articles:
+
+* ``cold``: a first build with entities (empty mention cache);
+* ``NER alone``: :func:`search.entities.find_mentions` over the same texts, on the same kind of
+  pool the indexer uses (one spawned process per core, model loading included) — the ceiling a
+  build with entities can reach; ``--ner-one`` adds it in this one process;
+* ``warm``: ``--rebuild`` with the mention cache kept (it must send no text to spaCy: counted);
+* ``no entities``: ``--rebuild --no-entities``;
+* ``cluster`` (``--cluster local:2``): the cold build again on a Dask LocalCluster, fresh cache;
+* ``SQLite FTS5``: the same titles and bodies into an FTS5 table, the peer's floor.
 
     .venv/bin/python bench/ner.py                # 2,000 articles
-    .venv/bin/python bench/ner.py --limit 0      # all 19,043 articles with text (~10 min)
+    .venv/bin/python bench/ner.py --limit 0      # all 19,043 articles with text
 
-Prints a table and writes bench/results/ner.json.
+Prints a table and writes bench/results/ner.json (date, machine, load average per run).
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import gzip
 import json
 import logging
-import os
-import platform
 import resource
+import sqlite3
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import spacy
+from machine import load_average, machine
 
 from search import entities, index_corpus
+from search.compute import InProcess, LocalProcesses
 from search.entities import article_text
 from search.extract import extract_article
 from search.ingest import iter_records
@@ -54,80 +65,129 @@ def subset(limit: int, folder: Path) -> Path:
     return target
 
 
-def count_words(corpus: Path) -> tuple[int, int]:
-    articles = [extract_article(r) for r in iter_records([corpus]) if isinstance(r, SourceRecord)]
-    return len(articles), sum(len(article_text(a).split()) for a in articles)
+def ner_texts(corpus: Path) -> list[str]:
+    return [article_text(extract_article(r)) for r in iter_records([corpus]) if isinstance(r, SourceRecord)]
+
+
+def ner_alone(texts: list[str], pool) -> None:
+    """NER over ``texts`` in the indexer's slices (``mentions_for``), on ``pool``."""
+    step = 32 * 8
+    run = functools.partial(entities.find_mentions, batch_size=32)
+    for _ in pool.map(run, (texts[i:i + step] for i in range(0, len(texts), step))):
+        pass
+
+
+def fts5(corpus: Path, folder: Path) -> None:
+    db = sqlite3.connect(folder / "fts5.sqlite")
+    db.execute("CREATE VIRTUAL TABLE docs USING fts5(title, body, tokenize='porter unicode61')")
+    with open(corpus, encoding="utf-8") as lines:
+        rows = ((r.get("title") or "", r.get("body") or "") for r in map(json.loads, lines))
+        db.executemany("INSERT INTO docs VALUES (?, ?)", rows)
+    db.commit()
+    db.close()
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--limit", type=int, default=2000, help="articles (0: all with text)")
+    parser.add_argument("--ner-one", action="store_true", help="also time NER alone in one process")
+    parser.add_argument("--cluster", metavar="ADDRESS", help="also a cold build on this cluster (e.g. local:2)")
+    parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
     if not REUTERS.exists():
         print(f"{REUTERS} is absent: this benchmark needs the shared Reuters corpus beside the checkout.")
         return 2
+    started_load = load_average()
 
-    calls = {"texts": 0}
-    real_find = entities.find_mentions
+    sent = _TextsSentToNer()
 
-    def counting_find(texts, *a, **k):
-        calls["texts"] += len(texts)
-        return real_find(texts, *a, **k)
-
-    entities.find_mentions = counting_find
+    runs: list[dict] = []
     with tempfile.TemporaryDirectory() as tmp:
-        corpus = subset(args.limit, Path(tmp))
-        articles, words = count_words(corpus)
-        log.info("%d articles, %d words", articles, words)
-        index_dir = Path(tmp) / "ix"
+        folder = Path(tmp)
+        corpus = subset(args.limit, folder)
+        texts = ner_texts(corpus)
+        articles, words = len(texts), sum(len(t.split()) for t in texts)
 
-        start = time.perf_counter()
-        cold = index_corpus(index_dir, [corpus])
-        cold_s = time.perf_counter() - start
-        cold_calls = calls["texts"]
+        def timed(name: str, work) -> dict:
+            load = load_average()
+            start = time.perf_counter()
+            result = work()
+            seconds = time.perf_counter() - start
+            row = {"run": name, "seconds": round(seconds, 2), "articles_per_s": round(articles / seconds, 1),
+                   "words_per_s": round(words / seconds), "load_average": [load, load_average()]}
+            runs.append(row)
+            print(f"  {name}: {seconds:.1f} s", file=sys.stderr, flush=True)
+            return result if result is not None else row
 
-        calls["texts"] = 0
-        start = time.perf_counter()
-        warm = index_corpus(index_dir, [corpus], rebuild=True)
-        warm_s = time.perf_counter() - start
-        warm_calls = calls["texts"]
+        index_dir = folder / "ix"
+        cold = timed("cold index (entities, empty cache)", lambda: index_corpus(index_dir, [corpus]))
 
-        texts = [article_text(extract_article(r)) for r in iter_records([corpus]) if isinstance(r, SourceRecord)]
-        start = time.perf_counter()
-        entities.find_mentions(texts)
-        ner_s = time.perf_counter() - start
+        def pooled():
+            pool = LocalProcesses()
+            try:
+                ner_alone(texts, pool)
+            finally:
+                pool.close()
 
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    rows = [
-        ("cold index (NER + everything)", cold_s, words / cold_s, cold_calls),
-        ("warm --rebuild (cache kept)", warm_s, words / warm_s, warm_calls),
-        ("NER alone (find_mentions)", ner_s, words / ner_s, len(texts)),
-    ]
-    print(f"Reuters-21578, {articles:,} articles, {words:,} words; spaCy {spacy.__version__}, "
-          f"{entities.PIPELINE_VERSION}")
-    print(f"{'run':<32} {'seconds':>9} {'words/s':>10} {'texts sent to NER':>18}")
-    for name, seconds, rate, sent in rows:
-        print(f"{name:<32} {seconds:>9.1f} {rate:>10,.0f} {sent:>18,}")
-    print(f"peak RSS {rss_mb:,.0f} MB")
+        timed(f"NER alone ({LocalProcesses().workers} processes)", pooled)
+        if args.ner_one:
+            entities.get_nlp()  # loading counted in the pooled run too: load it before the clock here
+            timed("NER alone (1 process)", lambda: ner_alone(texts, InProcess()))
+        sent.count = 0
+        warm = timed("warm --rebuild (mention cache)", lambda: index_corpus(index_dir, [corpus], rebuild=True))
+        warm_sent = sent.count
+        timed("--rebuild --no-entities", lambda: index_corpus(index_dir, [corpus], rebuild=True, entities=False))
+        if args.cluster:
+            timed(f"cold index --cluster {args.cluster}",
+                  lambda: index_corpus(folder / "ix-cluster", [corpus], cluster=args.cluster))
+        timed("SQLite FTS5 (peer, no cleaning)", lambda: fts5(corpus, folder))
+
     assert cold.total == warm.total == articles, (cold.total, warm.total, articles)
-    if warm_calls:
-        print(f"FAIL: the warm rebuild sent {warm_calls} texts to NER")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    ratio = runs[0]["words_per_s"] / runs[1]["words_per_s"]
+    print(f"Reuters-21578, {articles:,} articles, {words:,} words; spaCy {spacy.__version__}, "
+          f"{entities.PIPELINE_VERSION}; load average {started_load} at the start")
+    print(f"{'run':<40} {'seconds':>8} {'articles/s':>11} {'words/s':>9}  load")
+    for r in runs:
+        print(f"{r['run']:<40} {r['seconds']:>8.1f} {r['articles_per_s']:>11,.1f} {r['words_per_s']:>9,}  "
+              f"{r['load_average'][0][0]:.1f}-{r['load_average'][1][0]:.1f}")
+    print(f"cold build / NER alone (same run): {ratio:.2f} of NER's words/s")
+    print(f"texts the warm rebuild sent to spaCy: {warm_sent}")
+    print(f"peak RSS: this process {rss_mb:,.0f} MB, largest child {children_mb:,.0f} MB")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({
         "benchmark": "ner",
-        "date": time.strftime("%Y-%m-%d"),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "machine": machine(started_load),
         "spacy": spacy.__version__,
         "pipeline": entities.PIPELINE_VERSION,
         "articles": articles,
         "words": words,
-        "runs": [{"run": n, "seconds": round(s, 2), "words_per_s": round(r), "texts_to_ner": c}
-                 for n, s, r, c in rows],
-        "warm_rebuild_ran_ner": bool(warm_calls),
-        "peak_rss_mb": round(rss_mb),
+        "runs": runs,
+        "cold_over_ner_alone": round(ratio, 3),
+        "warm_rebuild_texts_to_ner": warm_sent,
+        "peak_rss_mb": {"self": round(rss_mb), "largest_child": round(children_mb)},
     }, indent=2) + "\n", encoding="utf-8")
-    return 1 if warm_calls else 0
+    return 1 if warm_sent else 0
+
+
+class _TextsSentToNer(logging.Handler):
+    """Counts the texts the indexer sends to NER, wherever they run, from its log line
+    ("NER: %d cached, %d to run")."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+        logger = logging.getLogger("search.entities")
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+        logger.addHandler(self)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.msg.startswith("NER:"):
+            self.count += record.args[1]
 
 
 if __name__ == "__main__":

@@ -80,15 +80,19 @@ def main(verbose: int) -> None:
               "Unset: as the index was last built.")
 @click.option("--aliases", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="Entity aliases file (default: the one used last time, else aliases.toml beside the corpus).")
+@click.option("--cluster", metavar="ADDRESS",
+              help="Clean and run NER on a Dask cluster: its scheduler's address (tcp://HOST:8786), "
+              "or local:N for N worker processes on this machine. The index is written here.")
 @json_option
 @friendly_errors
-def index_command(paths, index_dir, remove, rebuild, entities, aliases, as_json) -> None:
+def index_command(paths, index_dir, remove, rebuild, entities, aliases, cluster, as_json) -> None:
     """Add PATHS (folders or files) to the index and bring it up to date; incremental unless --rebuild.
 
     The index remembers its folders: every run scans them all, so indexing a second folder adds
     it to the first. With no PATHS, the folders already indexed are scanned again.
     """
-    stats = index_corpus(index_dir, paths, remove=remove, rebuild=rebuild, entities=entities, aliases=aliases)
+    stats = index_corpus(index_dir, paths, remove=remove, rebuild=rebuild, entities=entities, aliases=aliases,
+                         cluster=cluster)
     if as_json:
         _dump(stats)
         return

@@ -16,6 +16,7 @@ from whoosh import fields, index
 from whoosh.analysis import STOP_WORDS, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 from whoosh.lang import porter2
 
+from .compute import DiesWithParent
 from .models import FACETS, Article, Entities
 
 #: One value per line: entity names keep their spaces, commas and case.
@@ -143,15 +144,28 @@ class Writer:
     killed before that leaves the previous commit intact.
     """
 
-    def __init__(self, directory: Path, limitmb: int = 256):
+    def __init__(self, directory: Path, limitmb: int = 256, procs: int = 1):
         self._index = index.open_dir(str(directory))
-        self._writer = self._index.writer(limitmb=limitmb, compound=False)
+        self._fresh = self._index.is_empty()
+        self._added = 0
+        if procs > 1 and self._fresh:
+            # Whoosh's own parallel writer: documents go in batches to ``procs`` spawned processes,
+            # each writing its own segment (kept as they are: no merge at commit); they end with
+            # this process even when it is killed (DiesWithParent)
+            self._writer = self._index.writer(procs=procs, multisegment=True, start_method="spawn",
+                                              limitmb=DiesWithParent(limitmb), compound=False)
+        else:
+            self._writer = self._index.writer(limitmb=limitmb, compound=False)
         for name, field in make_schema().items():  # fields added since the index was made
             if name not in self._index.schema:
                 self._writer.add_field(name, field)
 
     def put(self, article: Article) -> None:
-        self._writer.update_document(**article_to_document(article))
+        if self._fresh:  # nothing to replace: no lookup of an earlier copy
+            self._writer.add_document(**article_to_document(article))
+        else:
+            self._writer.update_document(**article_to_document(article))
+        self._added += 1
 
     def delete(self, article_id: str) -> None:
         self._writer.delete_by_term("id", article_id)
@@ -159,6 +173,11 @@ class Writer:
     def commit(self) -> None:
         self._writer.commit(merge=True)
         self._index.close()
+        if self._fresh:
+            # a sub-writer whose segment did not come back in time is dropped by Whoosh silently
+            written = doc_count(Path(self._index.storage.folder))
+            if written != self._added:
+                raise RuntimeError(f"the index writer kept {written} of {self._added} articles")
 
     def cancel(self) -> None:
         self._writer.cancel()

@@ -34,8 +34,12 @@ def dedupe_key(paragraph: str) -> str:
     return " ".join(_WORD.findall(unicodedata.normalize("NFKC", paragraph).casefold()))
 
 
+def _has_digit(word: str) -> bool:
+    return any(map(str.isdigit, word))
+
+
 def _containment(a: list[str], words_b: set[str], pairs_b: set[tuple[str, str]]) -> tuple[float, float]:
-    if not a or any(w not in words_b for w in a if any(c.isdigit() for c in w)):
+    if not a or any(w not in words_b for w in a if _has_digit(w)):
         return 0.0, 0.0  # a different figure is a different fact
     words = sum(w in words_b for w in a) / len(a)
     pairs_a = list(itertools.pairwise(a))
@@ -61,7 +65,7 @@ def is_contained(short: str, long: str) -> bool:
 def is_table_row(paragraph: str) -> bool:
     """A line of figures ("Revs 291.8 mln vs 151.1 mln"), not prose."""
     words = paragraph.split()
-    figures = sum(any(c.isdigit() for c in w) for w in words)
+    figures = sum(map(_has_digit, words))
     return bool(words) and figures / len(words) >= 0.3 and not SENTENCE_END.search(paragraph)
 
 
@@ -138,6 +142,8 @@ def drop_duplicates(paragraphs: list[str]) -> tuple[list[int], list[Dropped]]:
             if source is not None:
                 dropped[i] = ("contained in", source)
             continue
+        # each distinct word of ``words`` missing from another paragraph is at least one missing word
+        missing_allowed = (1 - CONTAINMENT_WORDS) * len(words)
         for j, other in enumerate(tokens):
             # verbatim repeats were judged above
             if j == i or j in dropped or other == words:
@@ -145,6 +151,8 @@ def drop_duplicates(paragraphs: list[str]) -> tuple[list[int], list[Dropped]]:
             # the fuller paragraph wins; of two equally long ones, the earlier; one list line does
             # not give way to another
             if len(other) > len(words) or (len(other) == len(words) and j < i):
+                if len(sets[i] - sets[j]) > missing_allowed:
+                    continue  # more distinct words missing than the word share allows: cheap to tell
                 word_share, pair_share = _containment(words, sets[j], pairs[j])
                 contained = word_share >= CONTAINMENT_WORDS and pair_share >= CONTAINMENT_BIGRAMS
                 if contained and not (list_like(i) and list_like(j)):

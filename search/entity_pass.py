@@ -15,6 +15,7 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
+from .compute import Pool
 from .entities import PIPELINE_VERSION, mentions_for
 from .entity_aliases import load_aliases
 from .entity_resolve import RESOLUTION_REVISION, resolve_entities, surface_forms_by_facet
@@ -37,10 +38,15 @@ def fingerprint(aliases_path: Path | None) -> str:
 
 
 def annotate(
-    changed: Sequence[Article], unchanged: Sequence[Article], cache_dir: Path, aliases_path: Path | None
+    changed: Sequence[Article],
+    unchanged: Sequence[Article],
+    cache_dir: Path,
+    aliases_path: Path | None,
+    pool: Pool | None = None,
 ) -> tuple[list[Article], dict]:
     """Set ``entities`` on every changed article; return the unchanged ones whose entities moved,
-    and the surface forms seen per canonical entity (for ``dateline entities``)."""
+    and the surface forms seen per canonical entity (for ``dateline entities``). NER runs on
+    ``pool`` (:mod:`search.compute`), in this process by default."""
     articles = [*changed, *unchanged]
     cache_dir.mkdir(parents=True, exist_ok=True)
     cache = MentionCache(cache_dir / "mentions.sqlite")
@@ -48,12 +54,12 @@ def annotate(
     bar = progress_bar(len(articles), "entities")
     try:
         with bar:
-            mentions = mentions_for(articles, cache, progress=bar.update)
+            mentions = mentions_for(articles, cache, progress=bar.update, pool=pool)
         cache.prune()  # rows of older pipeline versions can never hit again
     finally:
         cache.close()
     aliases = load_aliases(aliases_path) if aliases_path else None
-    resolution = resolve_entities([(a, mentions[a.content_hash]) for a in articles], aliases)
+    resolution = resolve_entities([(a, mentions[a.content_hash]) for a in articles], aliases, pool)
 
     for article in changed:
         article.entities = resolution.per_article[article.id]

@@ -29,11 +29,13 @@ Resolution is corpus-wide and works on evidence counted over the corpus
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .compute import InProcess, Pool, batched
 from .dates import resolve_date_mention, sentence_around
 from .entities import Mention, article_text
 from .entity_aliases import Aliases
@@ -66,6 +68,8 @@ from .models import Article, Entities
 
 #: Bump when a rule here changes what the facets hold: an index built with other rules re-resolves.
 RESOLUTION_REVISION = 3
+#: articles parsed by a worker at once (one task)
+PARSE_BATCH = 256
 
 
 @dataclass
@@ -123,6 +127,22 @@ def _parse(article: Article, mentions: Sequence[Mention], aliases: Aliases) -> _
     if dateline := _dateline(text, article.title):
         items = [dateline, *(i for i in items if i.start >= dateline.end or i.end <= dateline.start)]
     return _Doc(article, text, items, dates)
+
+
+def parse_batch(docs: list[tuple[Article, list[Mention]]], aliases: Aliases) -> list[tuple[list[Item], list[str]]]:
+    """The per-article step of :func:`resolve_entities` (mentions cleaned, organisation names by
+    shape, mentioned dates): each article's items and dates, the unit of work sent to a worker."""
+    return [(doc.items, doc.dates) for doc in (_parse(article, mentions, aliases) for article, mentions in docs)]
+
+
+def _parse_all(docs: Sequence[tuple[Article, list[Mention]]], aliases: Aliases, pool: Pool) -> list[_Doc]:
+    batches = list(batched(docs, PARSE_BATCH))
+    parsed = []
+    for batch, results in zip(batches, pool.map(functools.partial(parse_batch, aliases=aliases), batches),
+                              strict=True):
+        parsed.extend(_Doc(article, article_text(article), items, dates)
+                      for (article, _), (items, dates) in zip(batch, results, strict=True))
+    return parsed
 
 
 def _type_votes(parsed: list[_Doc]) -> TypeVotes:
@@ -264,15 +284,16 @@ def _word_evidence(parsed: list[_Doc]) -> tuple[Counter[str], Counter[str]]:
 
 
 def resolve_entities(
-    docs: Sequence[tuple[Article, list[Mention]]], aliases: Aliases | None = None
+    docs: Sequence[tuple[Article, list[Mention]]], aliases: Aliases | None = None, pool: Pool | None = None
 ) -> Resolution:
     """Canonical entities for every article of a corpus (rules: this module's and
     :mod:`search.entity_people`'s docstrings).
 
-    Pure and fast: re-applying an edited aliases file needs only this, not NER.
+    Pure and fast: re-applying an edited aliases file needs only this, not NER. The per-article
+    first step runs on ``pool`` (:mod:`search.compute`) when given; the corpus-wide rest here.
     """
     aliases = aliases or Aliases()
-    parsed = [_parse(article, mentions, aliases) for article, mentions in docs]
+    parsed = _parse_all(docs, aliases, pool or InProcess())
     places = {i.name.casefold() for d in parsed for i in d.items if i.facet == "place"}
     for doc in parsed:
         doc.items = [i for i in doc.items if not (i.facet in ("person", "place") and is_place_pair(i.name, places))]

@@ -114,6 +114,11 @@ def article_or_reason(record: SourceRecord) -> Article | Skipped:
     return article
 
 
+def extract_batch(records: list[SourceRecord]) -> list[Article | Skipped]:
+    """:func:`article_or_reason` of each record: the unit of cleaning work sent to a worker."""
+    return [article_or_reason(record) for record in records]
+
+
 def dateline_place(dateline: str | None) -> str | None:
     """The place of a wire dateline ("SALVADOR, Feb 26 -" -> "Salvador")."""
     if not dateline:

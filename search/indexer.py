@@ -11,17 +11,18 @@ from __future__ import annotations
 import logging
 import shutil
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from . import documents, ingest, snapshot, stories
+from .compute import DaskCluster, InProcess, LocalProcesses, Pool, batched, usable_cores
 from .errors import InputError
-from .extract import article_or_reason
-from .models import Article, CorpusRoot, IndexStats, Skipped
+from .extract import extract_batch
+from .models import Article, CorpusRoot, IndexStats, Skipped, SourceRecord
 from .progress import progress_bar
 from .roots import check_present, plan_roots, roots_from_meta, roots_to_meta
 from .store import IndexFolder, read_meta, write_meta
-from .titlecase import merge_acronyms
+from .titlecase import AcronymEvidence
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,7 @@ def index_corpus(
     entities: bool | None = None,
     aliases: Path | None = None,
     on_article: Callable[[Article], None] | None = None,
+    cluster: str | None = None,
 ) -> IndexStats:
     """Add ``paths`` to the folders the index holds and bring it up to date with all of them.
 
@@ -52,21 +54,26 @@ def index_corpus(
     rest, so indexing a second folder adds it. An article no longer found under them is removed;
     a whole folder only when asked, with ``remove``. ``entities`` and ``aliases`` left unset
     keep what the index was last built with (entities on for a new index; the aliases file
-    beside the corpus when none was given).
+    beside the corpus when none was given). ``cluster`` is a Dask scheduler address (or
+    ``local:N``) that cleaning and NER are sent to (:mod:`search.compute`).
     """
     started = time.monotonic()
     folder = IndexFolder(index_dir)
     folder.check_usable()
     ingest.check_paths(paths)  # before anything is made on disk for them
+    workers = DaskCluster(cluster) if cluster else None  # an unusable address stops here, before any disk work
     made_folder = not folder.root.exists()
     try:
         with folder.write_lock():
             folder.remove_orphans()  # generations of runs that were killed
-            stats = _index_locked(folder, paths, remove, rebuild, entities, aliases, on_article)
+            stats = _index_locked(folder, paths, remove, rebuild, entities, aliases, on_article, workers)
     except BaseException:
         if made_folder and not folder.exists():
             shutil.rmtree(folder.root, ignore_errors=True)  # leave nothing behind but an index
         raise
+    finally:
+        if workers is not None:
+            workers.close()
     stats.seconds = time.monotonic() - started
     return stats
 
@@ -79,6 +86,7 @@ def _index_locked(
     entities: bool | None,
     aliases: Path | None,
     on_article: Callable[[Article], None] | None,
+    cluster: DaskCluster | None,
 ) -> IndexStats:
     in_place = folder.exists() and not rebuild
     meta = read_meta(folder.current()) if folder.exists() else {}
@@ -107,7 +115,7 @@ def _index_locked(
             "updated": time.strftime("%Y-%m-%dT%H:%M:%S"),
         }
         stats = _update(target, plan.roots, sources if in_place else None, entities, aliases, folder,
-                        on_article, settings)
+                        on_article, settings, cluster)
         if not in_place:
             folder.publish(target)
     except BaseException:
@@ -120,6 +128,12 @@ def _index_locked(
     return stats
 
 
+#: records cleaned by a worker at once (one task); in this process, one at a time
+CLEANING_BATCH = 64
+#: fewest articles for which local worker processes (NER) or Whoosh's parallel writer pay their start-up
+PARALLEL_MIN = 500
+
+
 def _update(
     target: Path,
     roots: Sequence[CorpusRoot],
@@ -129,92 +143,88 @@ def _update(
     folder: IndexFolder,
     on_article: Callable[[Article], None] | None,
     settings: dict,
+    cluster: DaskCluster | None,
 ) -> IndexStats:
     """Bring ``target`` up to date with ``roots``: ``sources`` are its articles (id -> content
-    hash, source path), None when it is a new generation."""
+    hash, source path), None when it is a new generation. Cleaning and NER run on ``cluster``
+    when given, else in worker processes for a large corpus; the index and the mention cache are
+    written here."""
     stats = IndexStats()
     in_place = sources is not None
     sources = sources or {}
-    stored = {article_id: content_hash for article_id, (content_hash, _) in sources.items()}
-    read: set[str] = set()
-    seen: set[str] = set()  # ids that stay in the index
-    changed: list[Article] = []
-
-    bar = progress_bar(ingest.count_records(roots), "reading")
-    with bar:
-        for item in ingest.iter_records(roots):
-            bar.update()
-            if isinstance(item, Skipped):
-                log.info("skipped %s: %s", item.path, item.reason)  # the summary groups them by reason
-                stats.skipped.append(item)
-                if item.unreadable:  # keep what the index has from it rather than remove it
-                    seen.update(_articles_from(sources, item.path))
-                continue
-            if item.id in read:
-                stats.skipped.append(Skipped(item.path, f"duplicate id {item.id!r}: kept the first"))
-                continue
-            read.add(item.id)
-            if stored.get(item.id) == item.content_hash:
-                stats.unchanged += 1
-                seen.add(item.id)
-                continue
-            article = article_or_reason(item)
-            if isinstance(article, Skipped):
-                stats.skipped.append(article)
-                continue
-            seen.add(item.id)
-            if item.id in stored:
-                stats.updated += 1
-            else:
-                stats.added += 1
-            changed.append(article)
-            if on_article:
-                on_article(article)
-    removed = sorted(set(stored) - seen)
-    stats.removed = len(removed)
-
-    meta: dict = {}
-    refreshed: list[Article] = []
-    if with_entities:
-        from .entity_pass import annotate, fingerprint  # spaCy loads only when entities are wanted
-
-        # nothing added, updated or removed, same aliases and rules: nothing to re-resolve
-        previous, settings["entity_fingerprint"] = settings.get("entity_fingerprint"), fingerprint(aliases)
-    if with_entities and (changed or removed or not in_place or previous != settings["entity_fingerprint"]):
-        changed_ids = {a.id for a in changed}
-        unchanged = [
-            a for a in (documents.iter_articles(target) if in_place else ())
-            if a.id in seen and a.id not in changed_ids
-        ]
-        refreshed, meta = annotate(changed, unchanged, folder.cache_dir, aliases)
-
-    story_articles = [*changed, *refreshed]
-    if in_place and not stories.has_state(target):  # an index made before stories: group all its articles
-        ids = {a.id for a in story_articles}
-        story_articles += [a for a in documents.iter_articles(target) if a.id in seen and a.id not in ids]
-    if in_place and not (changed or refreshed or removed or story_articles):
-        # nothing to write: the index, its facet cache and the entities stand as they are
-        write_meta(target, {**settings, **meta})
-        stats.total = documents.doc_count(target)
-        return stats
-    writer = documents.Writer(target)
+    expected = ingest.count_records(roots)
+    pool = cluster or (LocalProcesses() if expected >= PARALLEL_MIN and usable_cores() > 1 else InProcess())
     try:
-        bar = progress_bar(len(changed) + len(refreshed), "indexing")
+        return _update_with(target, roots, sources, in_place, with_entities, aliases, folder, on_article,
+                            settings, pool, stats, expected)
+    finally:
+        if pool is not cluster:
+            pool.close()
+
+
+def _update_with(
+    target: Path,
+    roots: Sequence[CorpusRoot],
+    sources: dict[str, tuple[str, str]],
+    in_place: bool,
+    with_entities: bool,
+    aliases: Path | None,
+    folder: IndexFolder,
+    on_article: Callable[[Article], None] | None,
+    settings: dict,
+    pool: Pool,
+    stats: IndexStats,
+    expected: int,
+) -> IndexStats:
+    seen: set[str] = set()  # ids that stay in the index
+    capitals = AcronymEvidence()  # of the new and changed articles' text
+    articles = _changed_articles(roots, sources, stats, seen, capitals, pool, expected)
+    if on_article:
+        articles = _calling(on_article, articles)
+
+    if with_entities or in_place:
+        changed = list(articles)
+        refreshed = []
+        meta: dict = {}
+        if with_entities:
+            changed, refreshed, meta = _entities(target, changed, sources, seen, in_place, aliases, folder,
+                                                 settings, pool)
+        removed = sorted(set(sources) - seen)
+        story_articles = [*changed, *refreshed]
+        if in_place and not stories.has_state(target):  # an index made before stories: group all its articles
+            ids = {a.id for a in story_articles}
+            story_articles += [a for a in documents.iter_articles(target) if a.id in seen and a.id not in ids]
+        if in_place and not (changed or refreshed or removed or story_articles):
+            # nothing to write: the index, its facet cache and the entities stand as they are
+            write_meta(target, {**settings, **meta})
+            stats.total = documents.doc_count(target)
+            return stats
+        to_write: Iterable[Article] = [*changed, *refreshed]
+        count: int | None = len(changed) + len(refreshed)
+    else:  # a new generation without entities: articles stream from the reader to the writer
+        meta, removed, count = {}, [], None
+        story_articles = []  # the story step needs them all at the end (search.stories is not streamed)
+        to_write = _calling(story_articles.append, articles)
+
+    parallel = (expected if count is None else count) >= PARALLEL_MIN
+    writer = documents.Writer(target, procs=usable_cores() if parallel else 1)
+    try:
+        bar = progress_bar(count, "indexing")
         with bar:
-            for article in [*changed, *refreshed]:
+            for article in to_write:
                 writer.put(article)
                 bar.update()
         for article_id in removed:
             writer.delete(article_id)
+        stats.removed = len(removed)
         # capitals in the new articles' text: how headlines sent in capitals are shown
         known = settings.get("acronyms", []) if in_place else []  # a rebuild starts afresh
-        acronyms = merge_acronyms(known, (a.body for a in changed))
         # near-duplicates and stories of the new and changed articles (search.stories)
         stories.update_stories(target, story_articles, removed, folder.cache_dir,
                                previous=None if in_place or not folder.exists() else folder.current())
         # the settings go down before the commit: a crash between the two leaves the next run
         # with the new roots over the old articles, which it then brings up to date
-        write_meta(target, {**settings, **meta, "acronyms": acronyms})
+        write_meta(target, {**settings, **meta, "acronyms": capitals.merge(known)})
         writer.commit()
     except BaseException:
         writer.cancel()
@@ -222,6 +232,90 @@ def _update(
     snapshot.save_snapshot(target)
     stats.total = documents.doc_count(target)
     return stats
+
+
+def _changed_articles(
+    roots: Sequence[CorpusRoot],
+    sources: dict[str, tuple[str, str]],
+    stats: IndexStats,
+    seen: set[str],
+    capitals: AcronymEvidence,
+    pool: Pool,
+    expected: int,
+) -> Iterator[Article]:
+    """The new and changed articles of ``roots``, cleaned on ``pool``, in corpus order; counts
+    the rest in ``stats`` and the ids that stay in ``seen``."""
+
+    def records_to_clean() -> Iterator[SourceRecord]:
+        read: set[str] = set()
+        bar = progress_bar(expected, "reading")
+        with bar:
+            for item in ingest.iter_records(roots):
+                bar.update()
+                if isinstance(item, Skipped):
+                    log.info("skipped %s: %s", item.path, item.reason)  # the summary groups them by reason
+                    stats.skipped.append(item)
+                    if item.unreadable:  # keep what the index has from it rather than remove it
+                        seen.update(_articles_from(sources, item.path))
+                    continue
+                if item.id in read:
+                    stats.skipped.append(Skipped(item.path, f"duplicate id {item.id!r}: kept the first"))
+                    continue
+                read.add(item.id)
+                if item.id in sources and sources[item.id][0] == item.content_hash:
+                    stats.unchanged += 1
+                    seen.add(item.id)
+                    continue
+                yield item
+
+    batch = CLEANING_BATCH if pool.workers > 1 else 1
+    for cleaned in pool.map(extract_batch, batched(records_to_clean(), batch)):
+        for article in cleaned:
+            if isinstance(article, Skipped):
+                stats.skipped.append(article)
+                continue
+            seen.add(article.id)
+            if article.id in sources:
+                stats.updated += 1
+            else:
+                stats.added += 1
+            capitals.add(article.body)
+            yield article
+
+
+def _calling(callback: Callable[[Article], None], articles: Iterable[Article]) -> Iterator[Article]:
+    for article in articles:
+        callback(article)
+        yield article
+
+
+def _entities(
+    target: Path,
+    changed: list[Article],
+    sources: dict[str, tuple[str, str]],
+    seen: set[str],
+    in_place: bool,
+    aliases: Path | None,
+    folder: IndexFolder,
+    settings: dict,
+    pool: Pool,
+) -> tuple[list[Article], list[Article], dict]:
+    """Entities of the changed articles, and the unchanged ones whose entities moved (to rewrite)."""
+    from .entity_pass import annotate, fingerprint  # spaCy loads only when entities are wanted
+
+    # nothing added, updated or removed, same aliases and rules: nothing to re-resolve
+    previous, settings["entity_fingerprint"] = settings.get("entity_fingerprint"), fingerprint(aliases)
+    removed = set(sources) - seen
+    if not (changed or removed or not in_place or previous != settings["entity_fingerprint"]):
+        return changed, [], {}
+    changed_ids = {a.id for a in changed}
+    unchanged = [
+        a for a in (documents.iter_articles(target) if in_place else ())
+        if a.id in seen and a.id not in changed_ids
+    ]
+
+    refreshed, meta = annotate(changed, unchanged, folder.cache_dir, aliases, pool)
+    return changed, refreshed, meta
 
 
 def _articles_from(sources: dict[str, tuple[str, str]], path: str) -> set[str]:

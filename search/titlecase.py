@@ -97,24 +97,53 @@ def _case_of(word: str, forms: dict[str, Counter], acronyms: frozenset[str] | se
     return word.capitalize()
 
 
-def acronym_evidence(texts: Iterable[str]) -> tuple[set[str], set[str]]:
-    """(words written in capitals more often than not, words seen more often otherwise), both
-    lower-cased, over ``texts``; texts written wholly in capitals say nothing and are passed over."""
-    capitals: Counter = Counter()
-    other: Counter = Counter()
-    for text in texts:
+class AcronymEvidence:
+    """Counts, text by text, how often each word is written in capitals and otherwise; texts
+    written wholly in capitals say nothing and are passed over. The indexer adds each new
+    article's text as it goes by, so the texts need not be held."""
+
+    def __init__(self) -> None:
+        self._all: Counter = Counter()  # lower-cased words, however written
+        self._capitals: Counter = Counter()
+
+    def add(self, text: str) -> None:
         if not text or is_shouting(text):
-            continue
-        for match in _TOKEN.finditer(text):
-            word = match.group(0)
-            if word.startswith("<") or sum(c.isalpha() for c in word) < 2:
+            return
+        words = _TOKEN.findall(text)
+        self._all.update(map(str.lower, words))
+        self._capitals.update([word.lower() for word in words if word.isupper()])
+
+    def sets(self) -> tuple[set[str], set[str]]:
+        """(words written in capitals more often than not, words seen more often otherwise), lower-cased;
+        tickers and words of fewer than two letters say nothing."""
+        acronyms, other = set(), set()
+        for word, count in self._all.items():
+            if word[0] == "<" or len(word) < 2 or (not word.isalpha() and sum(map(str.isalpha, word)) < 2):
                 continue
-            (capitals if word.isupper() else other)[word.lower()] += 1
-    acronyms = {word for word, count in capitals.items() if count > other[word]}
-    return acronyms, set(other) - acronyms
+            capitals = self._capitals[word]
+            if capitals > count - capitals:
+                acronyms.add(word)
+            elif count > capitals:
+                other.add(word)
+        return acronyms, other
+
+    def merge(self, known: Iterable[str]) -> list[str]:
+        """``known`` acronyms updated with this evidence, sorted."""
+        acronyms, not_acronyms = self.sets()
+        return sorted((set(known) - not_acronyms) | acronyms)
+
+
+def acronym_evidence(texts: Iterable[str]) -> tuple[set[str], set[str]]:
+    """:meth:`AcronymEvidence.sets` over ``texts``."""
+    evidence = AcronymEvidence()
+    for text in texts:
+        evidence.add(text)
+    return evidence.sets()
 
 
 def merge_acronyms(known: Iterable[str], texts: Iterable[str]) -> list[str]:
     """``known`` acronyms updated with the evidence of ``texts`` (new articles), sorted."""
-    acronyms, not_acronyms = acronym_evidence(texts)
-    return sorted((set(known) - not_acronyms) | acronyms)
+    evidence = AcronymEvidence()
+    for text in texts:
+        evidence.add(text)
+    return evidence.merge(known)

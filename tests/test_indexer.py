@@ -9,6 +9,7 @@ import textwrap
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 from search import InputError, index_corpus, open_index
@@ -107,9 +108,16 @@ def test_sigkill_during_rebuild_leaves_the_previous_index_serving(tmp_path, corp
     while len(list(generations.iterdir())) < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
     time.sleep(0.5)
+    # its worker processes (cleaning, Whoosh's sub-writers) have started
+    while len(psutil.Process(process.pid).children()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    workers = psutil.Process(process.pid).children(recursive=True)
     assert process.poll() is None, "the rebuild finished before it could be killed"
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
+    # and none of them outlives it, waiting for work forever
+    _, alive = psutil.wait_procs(workers, timeout=10)
+    assert len(workers) >= 2 and not alive, alive
 
     assert IndexFolder(index_dir).current_name() == before
     index = open_index(index_dir)
