@@ -6,6 +6,7 @@ incremental updates, the signature cache, collapsing, and the CLI."""
 from __future__ import annotations
 
 import gzip
+import html as html_module
 import json
 import re
 import shutil
@@ -280,6 +281,16 @@ def test_web_story_pages_and_api(story_index, tmp_path):
     assert folded["collapsed"] and folded["stories"] == 1 and folded["pages"] == 1
     assert client.get("/api/search?q=Thames").get_json()["collapsed"] is False  # the API's default
     assert 'href="/story/' in client.get("/article/stories/update-thames").get_data(as_text=True)
+
+
+def test_the_pages_json_link_gives_the_results_the_page_shows(story_index):
+    from web import create_app
+
+    client = create_app({"INDEX_PATH": str(story_index), "TESTING": True}).test_client()
+    for page, collapsed in (("/?q=Thames", True), ("/?q=Thames&collapse=0", False)):
+        html = client.get(page).get_data(as_text=True)
+        link = re.search(r'<a href="([^"]*)">These results as JSON</a>', html).group(1)
+        assert client.get(html_module.unescape(link)).get_json()["collapsed"] is collapsed, link
 
 
 def test_web_redirects_a_merged_story(tmp_path):
