@@ -14,29 +14,26 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from . import backend, cooccur, documents, matching
+from . import backend, cooccur, matching
+from .articleread import MAX_QUERY_CHARS, ArticleAPI, article_hit, corpus_acronyms
 from .errors import QueryError
 from .models import (
     FACETS,
     SORTS,
-    Article,
     BatchRow,
     CoOccurrence,
-    EntityInfo,
     Filters,
     Hit,
     IndexInfo,
     SearchResults,
-    Span,
 )
 from .roots import roots_from_meta
-from .store import META, IndexFolder, read_meta
+from .store import IndexFolder, read_meta
 from .storyread import StoryAPI
 from .titlecase import display_title
 
 log = logging.getLogger(__name__)
 
-MAX_QUERY_CHARS = 1000
 MAX_PER_PAGE = 100
 MAX_RESULTS = 10_000  # deepest result a page may reach
 _MENTIONED_KEY = re.compile(r"\d{4}-\d{2}(?:-\d{2})?", re.ASCII)
@@ -44,7 +41,7 @@ _MENTIONED_KEY = re.compile(r"\d{4}-\d{2}(?:-\d{2})?", re.ASCII)
 RECHECK_SECONDS = 1.0
 
 
-class NewsIndex(StoryAPI):
+class NewsIndex(StoryAPI, ArticleAPI):
     """A searchable index. Safe to share between threads; follows rebuilds by itself. Its story
     methods (``stories``, ``story``, ``story_of``) are in :mod:`search.storyread`."""
 
@@ -152,7 +149,7 @@ class NewsIndex(StoryAPI):
         if start < (collapsed.stories if collapsed else total):
             ranked = searcher.ranked(matches, collapsed.mask if collapsed else final, sort, start, stop)
             hits = [
-                _hit(searcher, docnum, score, matches.words if matches else set(), snippet_chars=200)
+                article_hit(searcher, docnum, score, matches.words if matches else set(), snippet_chars=200)
                 for docnum, score in zip(ranked.docnums, ranked.scores, strict=True)
             ]
             self._attach_stories(searcher, hits, ranked.docnums, collapsed)
@@ -189,7 +186,7 @@ class NewsIndex(StoryAPI):
         return _within(searcher, plan.matches if plan else None, filters)
 
     def _display_title(self, searcher: backend.Searcher, title: str) -> str:
-        return display_title(title, "", _acronyms(searcher.directory))
+        return display_title(title, "", corpus_acronyms(searcher.directory))
 
     def iter_results(
         self,
@@ -224,7 +221,7 @@ class NewsIndex(StoryAPI):
         for start in range(0, total, batch):
             ranked = searcher.ranked(matches, final, sort, start, min(start + batch, total))
             for docnum, score in zip(ranked.docnums, ranked.scores, strict=True):
-                yield _hit(searcher, docnum, score, words, snippet_chars=200)
+                yield article_hit(searcher, docnum, score, words, snippet_chars=200)
 
     def batch(self, queries: list[str], filters: Filters | None = None) -> list[BatchRow]:
         """For each query, the number of articles it matches within ``filters`` and the first and
@@ -287,97 +284,6 @@ class NewsIndex(StoryAPI):
         result = cooccur.cooccurrence(snap.facets, snap.days, facet, value_id, within, limit)
         result.took_ms = round((time.perf_counter() - started) * 1000, 2)
         return result
-
-    # articles --------------------------------------------------------------------------------
-
-    def get(self, article_id: str) -> Article | None:
-        searcher = self._current()
-        docnum = searcher.docnum(article_id)
-        if docnum is None:
-            return None
-        return _for_display(documents.document_to_article(searcher.stored(docnum)), searcher.directory)
-
-    def highlight(self, article: Article, query: str) -> tuple[list[Span], list[list[Span]]]:
-        """The article's title and paragraphs with the query's words marked."""
-        plain = ([Span(article.title)], [[Span(p)] for p in article.paragraphs])
-        query = (query or "").strip()
-        if not query or len(query) > MAX_QUERY_CHARS:
-            return plain
-        searcher = self._current()
-        try:
-            parsed = searcher.parse(query)
-        except QueryError:
-            return plain
-        try:
-            terms = searcher.query_terms(parsed)
-        except QueryError:
-            return plain
-        return (
-            searcher.highlight_whole(terms, article.title),
-            [searcher.highlight_whole(terms, p) for p in article.paragraphs],
-        )
-
-    def more_like_this(self, article_id: str, limit: int = 5) -> list[Hit]:
-        searcher = self._current()
-        docnum = searcher.docnum(article_id)
-        if docnum is None:
-            return []
-        return [_hit(searcher, other, None, set(), snippet_chars=160) for other in searcher.more_like(docnum, limit)]
-
-    def entities(self, facet: str | None = None) -> list[EntityInfo]:
-        """Canonical entities with article counts and the surface forms merged into them."""
-        if facet is not None and facet not in FACETS:
-            raise QueryError(f"Unknown entity type {facet!r}: use one of {', '.join(FACETS)}.")
-        searcher = self._current()
-        forms = read_meta(searcher.directory).get("surface_forms", {})
-        result = []
-        for name in [facet] if facet else FACETS:
-            for count in searcher.facet_values(name):
-                aliases = sorted(set(forms.get(name, {}).get(count.value, [])) - {count.value})
-                result.append(EntityInfo(name, count.value, count.count, aliases))
-        return result
-
-
-def _for_display(article: Article, generation: Path) -> Article:
-    """The article as shown: a headline sent in capitals in title case (stored text unchanged)."""
-    return dataclasses.replace(article, title=display_title(article.title, article.body, _acronyms(generation)))
-
-
-_acronyms_cache: dict[Path, tuple[int, frozenset[str]]] = {}
-_acronyms_lock = threading.Lock()
-
-
-def _acronyms(generation: Path) -> frozenset[str]:
-    """The corpus's acronyms (see :mod:`search.titlecase`), read again when the index's
-    settings file changes (an incremental update rewrites it in the same generation)."""
-    try:
-        stamp = (generation / META).stat().st_mtime_ns
-    except FileNotFoundError:
-        return frozenset()
-    with _acronyms_lock:
-        cached = _acronyms_cache.get(generation)
-        if cached is None or cached[0] != stamp:
-            cached = _acronyms_cache[generation] = (stamp, frozenset(read_meta(generation).get("acronyms", [])))
-            for old in list(_acronyms_cache)[:-4]:  # a long-running server sees many rebuilds
-                del _acronyms_cache[old]
-        return cached[1]
-
-
-def _hit(searcher: backend.Searcher, docnum: int, score: float | None, terms: set[str], snippet_chars: int) -> Hit:
-    article = _for_display(documents.document_to_article(searcher.stored(docnum)), searcher.directory)
-    return Hit(
-        id=article.id,
-        title=article.title,
-        date=article.date,
-        source=article.site,
-        url=article.url,
-        score=score,
-        snippet=searcher.snippet(terms, article.body, size=snippet_chars),
-        people=article.entities.people,
-        dateline=article.dateline,
-        orgs=article.entities.orgs,
-        places=article.entities.places,
-    )
 
 
 def _check_params(query: str, sort: str, page: int, per_page: int) -> None:
