@@ -7,12 +7,9 @@ hands it to gunicorn as ``fd://N``; the forked workers inherit it.
 
 from __future__ import annotations
 
-import logging
 import socket
 
 from gunicorn.app.base import BaseApplication
-
-log = logging.getLogger(__name__)
 
 #: threads per worker: a request spends part of its time outside the GIL (numpy, file reads)
 THREADS = 4
