@@ -59,21 +59,6 @@ def die_with_parent() -> None:
         os._exit(1)
 
 
-class DiesWithParent(int):
-    """A number that, unpickled in a spawned process, first calls :func:`die_with_parent` there.
-
-    For worker processes started by a library (Whoosh's sub-writers), which takes no initializer:
-    pass it as one of their numeric arguments."""
-
-    def __reduce__(self):
-        return _unpickle_dying_with_parent, (int(self),)
-
-
-def _unpickle_dying_with_parent(value: int) -> int:
-    die_with_parent()
-    return value
-
-
 def batched(items: Iterable[Any], size: int) -> Iterator[list]:
     """Lists of ``size`` items (the last one shorter): ``itertools.batched`` of Python 3.12."""
     iterator = iter(items)

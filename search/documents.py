@@ -16,8 +16,9 @@ from whoosh import fields, index
 from whoosh.analysis import STOP_WORDS, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 from whoosh.lang import porter2
 
-from .compute import DiesWithParent
+from .bulkwrite import BulkWriter
 from .models import FACETS, Article, Entities
+from .postings import Postings
 
 #: One value per line: entity names keep their spaces, commas and case.
 _LINE_ANALYZER = RegexTokenizer(r"[^\n]+")
@@ -140,25 +141,23 @@ def create(directory: Path) -> None:
 class Writer:
     """Adds, replaces and deletes articles; nothing is visible to readers before :meth:`commit`.
 
-    Whoosh writes a commit's table of contents to a temporary file and renames it, so a process
-    killed before that leaves the previous commit intact.
+    A new index is written in bulk (:class:`search.bulkwrite.BulkWriter`: the same segments,
+    without Whoosh's per-posting Python); an existing one is updated with Whoosh's own writer.
+    Either way the commit writes a table of contents to a temporary file and renames it, so a
+    process killed before that leaves the previous commit intact.
     """
 
-    def __init__(self, directory: Path, limitmb: int = 256, procs: int = 1):
+    def __init__(self, directory: Path, limitmb: int = 256):
         self._index = index.open_dir(str(directory))
         self._fresh = self._index.is_empty()
         self._added = 0
-        if procs > 1 and self._fresh:
-            # Whoosh's own parallel writer: documents go in batches to ``procs`` spawned processes,
-            # each writing its own segment (kept as they are: no merge at commit); they end with
-            # this process even when it is killed (DiesWithParent)
-            self._writer = self._index.writer(procs=procs, multisegment=True, start_method="spawn",
-                                              limitmb=DiesWithParent(limitmb), compound=False)
+        if self._fresh:
+            self._writer = BulkWriter(self._index, arrays=ARRAY_FIELDS)
         else:
             self._writer = self._index.writer(limitmb=limitmb, compound=False)
-        for name, field in make_schema().items():  # fields added since the index was made
-            if name not in self._index.schema:
-                self._writer.add_field(name, field)
+            for name, field in make_schema().items():  # fields added since the index was made
+                if name not in self._index.schema:
+                    self._writer.add_field(name, field)
 
     def put(self, article: Article) -> None:
         if self._fresh:  # nothing to replace: no lookup of an earlier copy
@@ -168,20 +167,24 @@ class Writer:
         self._added += 1
 
     def delete(self, article_id: str) -> None:
-        self._writer.delete_by_term("id", article_id)
+        if not self._fresh:  # a new index holds nothing to delete
+            self._writer.delete_by_term("id", article_id)
 
     def commit(self) -> None:
-        self._writer.commit(merge=True)
-        self._index.close()
         if self._fresh:
-            # a sub-writer whose segment did not come back in time is dropped by Whoosh silently
-            written = doc_count(Path(self._index.storage.folder))
-            if written != self._added:
-                raise RuntimeError(f"the index writer kept {written} of {self._added} articles")
+            self._writer.commit()
+        else:
+            self._writer.commit(merge=True)
+        self._index.close()
 
     def cancel(self) -> None:
         self._writer.cancel()
         self._index.close()
+
+    def postings(self) -> Postings | None:
+        """After :meth:`commit`, the postings arrays of a new index (None after an update: they
+        are read back from the index)."""
+        return self._writer.postings() if self._fresh else None
 
 
 def stored_sources(directory: Path) -> dict[str, tuple[str, str]]:

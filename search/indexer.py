@@ -206,8 +206,7 @@ def _update_with(
         story_articles = []  # the story step needs them all at the end (search.stories is not streamed)
         to_write = _calling(story_articles.append, articles)
 
-    parallel = (expected if count is None else count) >= PARALLEL_MIN
-    writer = documents.Writer(target, procs=usable_cores() if parallel else 1)
+    writer = documents.Writer(target)
     try:
         bar = progress_bar(count, "indexing")
         with bar:
@@ -229,7 +228,7 @@ def _update_with(
     except BaseException:
         writer.cancel()
         raise
-    snapshot.save_snapshot(target)
+    snapshot.save_snapshot(target, writer.postings())
     stats.total = documents.doc_count(target)
     return stats
 

@@ -189,6 +189,49 @@ class Postings:
         return cls(fields)
 
 
+@dataclass
+class SegmentPostings:
+    """One field's postings in one segment as it is written (:mod:`search.bulkwrite`): terms in
+    byte order, where each term's postings start, segment-local document numbers."""
+
+    terms: list[bytes]
+    bounds: np.ndarray  # int64, len(terms) + 1
+    docs: np.ndarray  # int32
+    weights: np.ndarray  # float32
+    lengths: np.ndarray | None  # float64 per document of the segment (scored fields)
+
+
+def merge_segments(parts: list[tuple[int, SegmentPostings]], size: int, scorable: bool,
+                   total_length: int) -> FieldPostings:
+    """A field's arrays over segments written one after the other (``parts``: each segment's first
+    document number and postings; a segment without the field has none): what :meth:`Postings.build`
+    reads from a new index without deletions."""
+    terms = sorted(set().union(*(part.terms for _, part in parts)))
+    number = {term: i for i, term in enumerate(terms)}
+    ranks = [np.repeat(np.array([number[t] for t in part.terms], dtype=np.int64), np.diff(part.bounds))
+             for _, part in parts]
+    by_term = np.concatenate(ranks) if ranks else np.zeros(0, np.int64)
+    order = np.argsort(by_term, kind="stable")  # segments are in document order: so stay the documents
+    docs = np.concatenate([part.docs + base for base, part in parts]) if parts else np.zeros(0, np.int32)
+    weights = np.concatenate([part.weights for _, part in parts]) if parts else np.zeros(0, np.float32)
+    counts = np.bincount(by_term, minlength=len(terms))
+    lengths = None
+    if scorable:
+        lengths = np.zeros(size, dtype=np.float64)
+        for base, part in parts:
+            lengths[base:base + len(part.lengths)] = part.lengths
+    return FieldPostings(
+        terms=np.array(terms, dtype=bytes) if terms else np.zeros(0, dtype="S1"),
+        offsets=np.concatenate(([0], np.cumsum(counts))).astype(np.int64),
+        docs=docs[order].astype(np.int32),
+        weights=weights[order].astype(np.float32),
+        df=counts.astype(np.int32),
+        lengths=lengths,
+        avgfl=(total_length / (size or 1)) or 1,
+        doc_count_all=size,
+    )
+
+
 def _block_arrays(matcher) -> tuple[np.ndarray, np.ndarray]:
     """Every (id, weight) of a leaf matcher, a block at a time where the codec allows."""
     if isinstance(matcher, FilterMatcher):  # deletions: filtered afterwards with the live mask

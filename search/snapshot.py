@@ -31,15 +31,15 @@ def _snapshot_name(generation: int) -> str:
     return f"facets-{generation}.npz"
 
 
-def save_snapshot(directory: Path) -> None:
-    """Precompute the facet cache and postings arrays of the index's latest commit, and drop
-    older ones."""
+def save_snapshot(directory: Path, postings: Postings | None = None) -> None:
+    """Precompute the facet cache and postings arrays of the index's latest commit (``postings``
+    when the writer kept them), and drop older ones."""
     ix = index.open_dir(str(directory))
     try:
         reader = ix.reader()
         try:
             generation = reader.generation()
-            snapshot = Snapshot(reader)
+            snapshot = Snapshot(reader, postings=postings)
             snapshot.save(directory / _snapshot_name(generation), reader)
             snapshot.postings.save(directory / folder_name(generation))
         finally:
@@ -74,15 +74,19 @@ class Snapshot:
     loads them in milliseconds; without a matching file (an older index) they are built here.
     """
 
-    def __init__(self, reader, directory: Path | None = None):
+    def __init__(self, reader, directory: Path | None = None, postings: Postings | None = None):
         self._spelling_words: list[str] | None = None
         self._ids: list[str | None] | None = None
         self._lazy_lock = threading.Lock()
         path = directory / _snapshot_name(reader.generation()) if directory else None
-        if not (path and path.exists() and self._load(path, reader.doc_count_all())):
-            self._build(reader)
-        saved = Postings.load(directory / folder_name(reader.generation()), self.size) if directory else None
-        self.postings = saved or Postings.build(reader, list(ARRAY_FIELDS), self.live)
+        loaded = bool(path and path.exists() and self._load(path, reader.doc_count_all()))
+        if not loaded:
+            self._build_live_and_days(reader)
+        if postings is None and directory:
+            postings = Postings.load(directory / folder_name(reader.generation()), self.size)
+        self.postings = postings or Postings.build(reader, list(ARRAY_FIELDS), self.live)
+        if not loaded:
+            self.facets = {name: _facet_arrays(self.postings.get(name)) for name in FACETS}
 
     def save(self, path: Path, reader) -> None:
         arrays = {"live": self.live, "days": self.days, "spelling": np.array(self._words(reader), dtype=str),
@@ -120,24 +124,11 @@ class Snapshot:
         self.size, self.live, self.days, self.facets = size, live, days, facets
         return True
 
-    def _build(self, reader) -> None:
+    def _build_live_and_days(self, reader) -> None:
         n = reader.doc_count_all()
         self.size = n
         self.live = np.zeros(n, dtype=bool)
         self.live[np.fromiter(reader.all_doc_ids(), dtype=np.int64)] = True
-        self.facets: dict[str, FacetArrays] = {}
-        for name in FACETS:
-            values, docs, ids = [], [], []
-            for term in reader.lexicon(name):
-                postings = np.fromiter(reader.postings(name, term).all_ids(), dtype=np.int32)
-                docs.append(postings)
-                ids.append(np.full(len(postings), len(values), dtype=np.int32))
-                values.append(term.decode("utf-8"))
-            self.facets[name] = FacetArrays(
-                values,
-                np.concatenate(docs) if docs else np.zeros(0, np.int32),
-                np.concatenate(ids) if ids else np.zeros(0, np.int32),
-            )
         # Day ordinal per document, 0 when the date is unknown.
         self.days = np.zeros(n, dtype=np.int32)
         for leaf, offset in reader.leaf_readers():
@@ -178,6 +169,16 @@ class Snapshot:
     def corrector(self, reader) -> Corrector:
         """A spelling corrector for the calling thread's ``reader``."""
         return Corrector(self._words(reader), reader)
+
+
+def _facet_arrays(postings) -> FacetArrays:
+    """A facet's (document, value) pairs: its postings arrays, whose documents are the live ones."""
+    if postings is None:  # an index made before the field existed
+        return FacetArrays([], np.zeros(0, np.int32), np.zeros(0, np.int32))
+    counts = np.diff(postings.offsets)
+    return FacetArrays([term.decode("utf-8") for term in postings.terms.tolist()],
+                       np.asarray(postings.docs, dtype=np.int32),
+                       np.repeat(np.arange(len(counts), dtype=np.int32), counts))
 
 
 class Corrector(spelling.ListCorrector):

@@ -24,11 +24,14 @@ SMALL_WORDS = frozenset(
 
 #: a ticker in angle brackets ("<SRD>", "<PASB.O>"), kept as it is, or a word ("U.S", "AT&T")
 _TOKEN = re.compile(r"<[^<>\s]+>|[\w'’]+(?:[.&-][\w'’]+)*")
+_ASCII_LOWER = re.compile(r"[a-z]")
 _VOWELS = frozenset("AEIOUYaeiouy")
 
 
 def is_shouting(text: str) -> bool:
     """True when ``text`` has letters and none of them is lower case."""
+    if _ASCII_LOWER.search(text):  # the common answer, without a Python loop over a whole body
+        return False
     letters = [c for c in text if c.isalpha()]
     return len(letters) > 1 and not any(c.islower() for c in letters)
 

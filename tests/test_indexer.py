@@ -108,7 +108,7 @@ def test_sigkill_during_rebuild_leaves_the_previous_index_serving(tmp_path, corp
     while len(list(generations.iterdir())) < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
     time.sleep(0.5)
-    # its worker processes (cleaning, Whoosh's sub-writers) have started
+    # its worker processes (cleaning) have started
     while len(psutil.Process(process.pid).children()) < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
     workers = psutil.Process(process.pid).children(recursive=True)
@@ -181,7 +181,7 @@ def test_facet_cache_is_saved_per_commit_and_loaded_by_readers(corpus, tmp_path,
     def no_build(self, reader):
         raise AssertionError("a reader rebuilt the facet cache although the indexer saved it")
 
-    monkeypatch.setattr(snapshot.Snapshot, "_build", no_build)
+    monkeypatch.setattr(snapshot.Snapshot, "_build_live_and_days", no_build)
     index = open_index(index_dir)
     assert index.search("").total == 6
     assert {c.value for c in index.search("").facets["contributor"]} >= {"Philip Wang", "Nectar Gan"}

@@ -1,0 +1,365 @@
+"""A new index written in bulk: Whoosh segments without Whoosh's per-posting writer.
+
+Whoosh's writer is pure Python per token and per posting: each word goes through a chain of
+generator filters, each posting through a sorting pool and then one ``add_posting`` call, and
+titles and bodies are analysed a second time for the spelling word list. At Reuters scale that
+was ~4.7 ms of CPU an article, two thirds of a build without entities (``bench/README.md``).
+
+:class:`BulkWriter` writes the same segments for a new, empty index:
+
+* titles and bodies are analysed once by :func:`text_postings`, which gives what the schema's
+  analyser and ``Positions`` format give (same words, positions, weights, encoded values; the
+  tests compare them on real and adversarial text) from one regular-expression pass, and the
+  spelling words from the same pass;
+* postings are gathered as flat arrays per field and, at the end of a segment, sorted once with
+  numpy and handed to Whoosh's own codec a block at a time (its block and term-table formats are
+  used as they are, so any Whoosh reader reads the result);
+* stored fields, field lengths and columns go through Whoosh's per-document writer as before.
+
+A segment is closed every :data:`SEGMENT_POSTINGS` postings, so memory stays bounded however
+large the corpus. Updating an existing index keeps Whoosh's own writer (:class:`search.documents.Writer`).
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from array import array
+from collections.abc import Sequence
+from functools import lru_cache
+from pickle import dumps
+
+import numpy as np
+from whoosh import fields
+from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+from whoosh.analysis.tokenizers import default_pattern
+from whoosh.codec import default_codec
+from whoosh.codec.whoosh3 import COMPRESSION_MIN_SIZE, WHOOSH3_HEADER_MAGIC, W3TermInfo
+from whoosh.formats import Positions
+from whoosh.index import TOC, FileIndex, LockError, clean_files
+from whoosh.system import pack_ushort
+from whoosh.util.numeric import length_to_byte
+
+from .postings import Postings, SegmentPostings, merge_segments
+
+#: Whoosh's default ``RegexTokenizer`` pattern, and the same with its group made non-capturing,
+#: so that ``findall`` returns whole matches
+_WORD_PATTERN = default_pattern.pattern
+_WORD = re.compile(_WORD_PATTERN.replace("(\\.?", "(?:\\.?"), re.UNICODE)
+
+#: postings held before a segment is written out (~30 bytes each: ~250 MB)
+SEGMENT_POSTINGS = 8_000_000
+
+
+class FastTextField:
+    """What a text field's analyser and ``Positions`` format make of a text, in one pass.
+
+    Only for the analyser :func:`search.documents.text_analyzer` builds — Whoosh's default
+    word pattern, lower-casing, a minimum word size, a stemmer with words it leaves alone — and
+    made from that analyser's own settings (:meth:`for_field`), so the two cannot drift apart.
+    """
+
+    def __init__(self, field: fields.FieldType, min_word: int, stem, unstemmed: frozenset[str]):
+        self._boost = field.format.field_boost
+        self._encode = field.format.encode
+        self._min = min_word
+        self._stem = lru_cache(maxsize=200_000)(stem)
+        self._unstemmed = unstemmed
+        self._single: dict[int, bytes] = {}  # a position -> its encoding as a one-position list
+
+    @classmethod
+    def for_field(cls, field: fields.FieldType) -> FastTextField | None:
+        """The fast path for ``field``, or None when its analyser is not of the supported shape."""
+        parts = getattr(field.analyzer, "items", ())
+        if not (type(field.format) is Positions and len(parts) == 4 and _WORD.groups == 0):
+            return None
+        tokenizer, lower, stops, stemmer = parts
+        if not (type(tokenizer) is RegexTokenizer and tokenizer.expression.pattern == _WORD_PATTERN
+                and not tokenizer.gaps and type(lower) is LowercaseFilter
+                and type(stops) is StopFilter and not stops.stops and stops.max is None and stops.renumber
+                and type(stemmer) is StemFilter and not stemmer.lang):
+            return None
+        return cls(field, stops.min, stemmer.stemfn, frozenset(stemmer.ignore))
+
+    def postings(self, text: str) -> tuple[list[tuple[bytes, int, float, bytes]], int, set[str]]:
+        """``(term, frequency, weight, encoded positions)`` per distinct term, the field length
+        (words kept), and the unstemmed words (for spelling)."""
+        words = [w.lower() for w in _WORD.findall(text)]
+        positions: dict[str, list[int]] = {}
+        pos = None
+        stem, unstemmed, shortest = self._stem, self._unstemmed, self._min
+        for number, word in enumerate(words):
+            if len(word) < shortest:
+                continue
+            # Whoosh's StopFilter renumbers: the first word kept keeps its place, the rest follow it
+            pos = number if pos is None else pos + 1
+            term = word if word in unstemmed else stem(word)
+            if term in positions:
+                positions[term].append(pos)
+            else:
+                positions[term] = [pos]
+        boost, encode, single = self._boost, self._encode, self._single
+        items = [(term.encode("utf-8"), len(poses), float(len(poses)) * boost,
+                  (single.get(poses[0]) or single.setdefault(poses[0], encode(poses))) if len(poses) == 1
+                  else encode(poses))
+                 for term, poses in positions.items()]
+        kept = sum(len(p) for p in positions.values())
+        spelling = {w for w in words if len(w) >= shortest}
+        return items, kept, spelling
+
+
+class _FieldPostings:
+    """One field's postings of the current segment, as flat arrays in document order."""
+
+    __slots__ = ("docs", "term_ids", "tids", "values", "weights")
+
+    def __init__(self) -> None:
+        self.term_ids: dict[bytes, int] = {}
+        self.docs = array("I")
+        self.tids = array("I")
+        self.weights = array("f")
+        self.values: list[bytes] = []
+
+    def add(self, docnum: int, items) -> None:
+        term_ids, docs, tids, weights, values = self.term_ids, self.docs, self.tids, self.weights, self.values
+        for term, _, weight, value in items:
+            tid = term_ids.get(term)
+            if tid is None:
+                tid = term_ids[term] = len(term_ids)
+            docs.append(docnum)
+            tids.append(tid)
+            weights.append(weight)
+            values.append(value)
+
+    def add_terms(self, terms) -> None:
+        """Terms without postings of their own (spelling words): one posting on document 0."""
+        for term in terms:
+            if term not in self.term_ids:
+                self.term_ids[term] = len(self.term_ids)
+                self.docs.append(0)
+                self.tids.append(self.term_ids[term])
+                self.weights.append(1.0)
+                self.values.append(b"")
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def sorted(self) -> tuple[list[bytes], np.ndarray, list[int]]:
+        """The terms in byte order; the postings' order by term (document order within a term);
+        where each term's postings start in that order."""
+        terms = sorted(self.term_ids)
+        rank = np.empty(len(terms), dtype=np.int64)
+        rank[[self.term_ids[t] for t in terms]] = np.arange(len(terms))
+        by_term = rank[np.frombuffer(self.tids, dtype=np.uint32)]
+        order = np.argsort(by_term, kind="stable")
+        bounds = np.concatenate(([0], np.cumsum(np.bincount(by_term, minlength=len(terms)))))
+        return terms, order, bounds.tolist()
+
+
+class BulkWriter:
+    """Writes the documents of a new, empty index as one or more segments; nothing is visible
+    to readers before :meth:`commit` writes the table of contents."""
+
+    def __init__(self, ix: FileIndex, arrays: Sequence[str] = ()):
+        """``arrays``: fields whose postings arrays (:mod:`search.postings`) are kept as they are
+        written, for :meth:`postings` (instead of reading them back after the commit)."""
+        self._lock = ix.lock("WRITELOCK")
+        if not self._lock.acquire(False):
+            raise LockError("the index is being written by another writer")
+        toc = ix._read_toc()
+        if toc.segments:
+            self._lock.release()
+            raise ValueError("BulkWriter writes new indexes only")
+        self.schema = toc.schema
+        self._generation = toc.generation + 1
+        self._storage = ix.storage
+        self._indexname = ix.indexname
+        self._codec = default_codec()
+        self._fast = {name: fast for name, field in self.schema.items()
+                      if field.indexed and (fast := FastTextField.for_field(field))}
+        self._segments: list = []
+        self._arrays = {name: [] for name in arrays if name in self.schema and self.schema[name].indexed}
+        self._length_totals = dict.fromkeys(self._arrays, 0)
+        self._size = 0  # documents in the segments written
+        self._start_segment()
+
+    def _start_segment(self) -> None:
+        self._segment = self._codec.new_segment(self._storage, self._indexname)
+        self._perdoc = self._codec.per_document_writer(self._storage, self._segment)
+        self._postings: dict[str, _FieldPostings] = {}
+        self._docnum = 0
+        self._held = 0
+
+    def _field(self, name: str) -> _FieldPostings:
+        if name not in self._postings:
+            self._postings[name] = _FieldPostings()
+        return self._postings[name]
+
+    def add_document(self, **values) -> None:
+        """As Whoosh's ``SegmentWriter.add_document`` (without boosts, vectors or ``_stored_``)."""
+        perdoc, docnum, schema = self._perdoc, self._docnum, self.schema
+        perdoc.start_doc(docnum)
+        for name in sorted(values):
+            value = values[name]
+            if value is None:
+                continue
+            field = schema[name]
+            length = 0
+            if field.indexed:
+                if name in self._fast:
+                    items, kept, spelling = self._fast[name].postings(value)
+                    if field.scorable:
+                        length = kept
+                    if field.separate_spelling():
+                        self._field(field.spelling_fieldname(name)).add_terms(w.encode("utf-8") for w in spelling)
+                else:
+                    items = list(field.index(value))
+                    if field.scorable:
+                        length = sum(freq for _, freq, _, _ in items)
+                self._field(name).add(docnum, items)
+                self._held += len(items)
+                if name in self._length_totals:
+                    self._length_totals[name] += length
+            perdoc.add_field(name, field, value if field.stored else None, length)
+            if field.column_type:
+                perdoc.add_column_value(name, field.column_type, field.to_column_value(value))
+        perdoc.finish_doc()
+        self._docnum += 1
+        if self._held >= SEGMENT_POSTINGS:
+            self._finish_segment()
+            self._start_segment()
+
+    def _finish_segment(self) -> None:
+        if not self._docnum:
+            return
+        self._perdoc.close()
+        self._segment.set_doc_count(self._docnum)
+        lengths = self._codec.per_document_reader(self._storage, self._segment)
+        writer = self._codec.field_writer(self._storage, self._segment)
+        try:
+            for name in sorted(self._postings):
+                part = _write_field(writer, name, self.schema[name], self._postings.pop(name), lengths)
+                if name in self._arrays:
+                    self._arrays[name].append((self._size, part))
+        finally:
+            writer.close()
+            lengths.close()
+        self._segments.append(self._segment)
+        self._size += self._docnum
+
+    def commit(self) -> None:
+        try:
+            self._finish_segment()
+            TOC(self.schema, self._segments, self._generation).write(self._storage, self._indexname)
+            clean_files(self._storage, self._indexname, self._generation, self._segments)
+        finally:
+            self._lock.release()
+
+    def postings(self) -> Postings:
+        """After :meth:`commit`: the postings arrays of the ``arrays`` fields, as
+        :meth:`search.postings.Postings.build` would read them from the new index."""
+        return Postings({name: merge_segments(parts, self._size, self.schema[name].scorable, self._length_totals[name])
+                         for name, parts in self._arrays.items()})
+
+    def cancel(self) -> None:
+        """Give up: nothing was published (the files written so far are left to the caller,
+        which removes the new generation)."""
+        if not self._perdoc.is_closed:
+            self._perdoc.close()
+        self._lock.release()
+
+
+def _write_field(writer, name: str, field: fields.FieldType, postings: _FieldPostings, lengths) -> SegmentPostings:
+    """A field's terms and postings, in the blocks and term table of Whoosh's codec; returned
+    as arrays too."""
+    writer.start_field(name, field)
+    prefix = pack_ushort(writer._fieldid)
+    codec = writer._codec
+    block = _BlockWriter(writer._postfile, codec._blocklimit, codec._compression, field.format.fixed_value_size())
+    terms, order, bounds = postings.sorted()
+    sorted_docs = np.frombuffer(postings.docs, dtype=np.uint32)[order]
+    docs = sorted_docs.tolist()
+    sorted_weights = np.frombuffer(postings.weights, dtype=np.float32)[order]
+    weights = sorted_weights.tolist()
+    values = [postings.values[i] for i in order.tolist()]
+    doc_lengths, stored = None, None
+    if field.scorable:  # the lengths as Whoosh stores them (one byte per document, decoded)
+        length_of = lengths.doc_field_length_reader(name)
+        stored = np.array([length_of(d) or 0 for d in range(lengths.doc_count_all())], dtype=np.int64)
+        doc_lengths = stored[sorted_docs].tolist()
+    add = writer._tindex.add
+    for number, term in enumerate(terms):
+        start, end = bounds[number], bounds[number + 1]
+        info = block.write(docs[start:end], weights[start:end], values[start:end],
+                           doc_lengths[start:end] if doc_lengths else None)
+        add(prefix + term, info.to_bytes())
+    writer.finish_field()
+    return SegmentPostings(terms, np.array(bounds, dtype=np.int64), sorted_docs.astype(np.int32), sorted_weights,
+                           None if stored is None else stored.astype(np.float64))
+
+
+class _BlockWriter:
+    """A term's postings as ``W3PostingsWriter`` writes them (``whoosh.codec.whoosh3``): blocks of
+    ``blocklimit`` postings, each a pickled (id deltas, weights, values) tuple, compressed from
+    ``COMPRESSION_MIN_SIZE`` bytes, after a pickled block summary. Same bytes, one call a term
+    instead of one a posting (the tests read both indexes back and compare every posting)."""
+
+    def __init__(self, postfile, blocklimit: int, compression: int, fixed_size: int | None):
+        self._file = postfile
+        self._limit = blocklimit
+        self._compression = compression
+        self._fixed = fixed_size
+
+    def write(self, ids: list[int], weights: list[float], values: list[bytes], lengths: list[int] | None) -> W3TermInfo:
+        info = W3TermInfo()
+        postfile = self._file
+        start = postfile.tell()
+        postfile.write(WHOOSH3_HEADER_MAGIC)
+        count = len(ids)
+        for first in range(0, count, self._limit):
+            last = first + self._limit
+            block_ids, block_weights = ids[first:last], weights[first:last]
+            block_values = [v for v in values[first:last] if v]
+            known = [n for n in lengths[first:last] if n] if lengths else ()
+            shortest = min(known) if known else None
+            longest = max(known) if known else 0
+            heaviest = max(0, max(block_weights))
+            # the term's totals, as W3TermInfo.add_block
+            info._weight += sum(block_weights)
+            info._df += len(block_ids)
+            info._minlength = shortest if info._minlength is None else min(info._minlength, shortest)
+            info._maxlength = max(info._maxlength, longest)
+            info._maxweight = max(info._maxweight, heaviest)
+            if info._minid is None:
+                info._minid = block_ids[0]
+            info._maxid = block_ids[-1]
+            data = dumps((_deltas(block_ids), _mini_weights(block_weights), self._mini_values(block_values)), 2)
+            compression = self._compression if len(data) >= COMPRESSION_MIN_SIZE else 0
+            if compression:
+                data = zlib.compress(data, compression)
+            summary = dumps((len(block_ids), block_ids[-1], heaviest, compression,
+                             length_to_byte(shortest), length_to_byte(longest)), 2)
+            size = len(summary) + len(data)
+            postfile.write_int(-size if last >= count else size)
+            postfile.write(summary)
+            postfile.write(data)
+        info.set_extent(start, postfile.tell() - start)
+        return info
+
+    def _mini_values(self, values: list[bytes]):
+        if self._fixed is None or self._fixed < 0:
+            return tuple(values)
+        return None if self._fixed == 0 else b"".join(values)
+
+
+def _deltas(ids: list[int]) -> tuple[int, ...]:
+    return tuple(b - a for a, b in zip([0, *ids[:-1]], ids, strict=True))
+
+
+def _mini_weights(weights: list[float]):
+    first = weights[0]
+    if first == 1.0 and all(w == 1.0 for w in weights):
+        return None
+    if all(w == first for w in weights):
+        return first
+    return tuple(weights)

@@ -1,0 +1,246 @@
+"""The bulk writer makes the index Whoosh's own writer makes: same terms, postings, term
+statistics, stored fields, lengths and columns (read back through Whoosh), on real articles."""
+
+import gzip
+import itertools
+import json
+
+import numpy as np
+import pytest
+from whoosh import index
+
+from search import bulkwrite, documents
+from search.bulkwrite import BulkWriter, FastTextField
+from search.extract import extract_article
+from search.ingest import iter_records
+from search.models import FACETS, SourceRecord
+from search.postings import Postings
+from search.snapshot import Snapshot
+
+#: text that stresses the tokenizer, lower-casing and position numbering
+HARD_TEXTS = [
+    "",
+    "a",
+    "I am a b c d e",  # single letters dropped, positions renumbered from the first kept word
+    "x Hello hello HELLO world",  # the first kept word keeps its place (1), the rest follow
+    "3.141 big-time under_score e.g. U.S. a.b.c. ..dots.. 1,000,000 $5.50 *star* wild*card",
+    "ΟΔΥΣΣΕΥΣ ΣΙΣΥΦΟΣ σοφός Σ",  # Greek capital sigma lowers differently at the end of a word
+    "İstanbul İİ ǅemal ß STRASSE ﬁnance Ǆ",  # characters whose lower case is longer or special
+    "naïve café coöperate résumé e\u0301te\u0301",  # precomposed and combining accents
+    "日本語のテキスト 中文 한국어 עברית العربية",
+    "emoji 😀 sign ™ ① ² ½ Ⅻ",
+    "the of and to be or not to be may will",  # stop words: indexed unstemmed
+    "running runs ran runner generously generous generation",
+    "tab\tnew\nline\r\nnbsp\u00a0zero\u200bwidth",
+]
+
+
+def reuters_articles(reuters_path, folder, count):
+    corpus = folder / "reuters.jsonl"
+    with gzip.open(reuters_path, "rt", encoding="utf-8") as source:
+        kept = [line for line in itertools.islice(source, count * 2) if json.loads(line).get("body")][:count]
+    corpus.write_text("".join(kept), encoding="utf-8")
+    return [extract_article(r) for r in iter_records([corpus]) if isinstance(r, SourceRecord)]
+
+
+def generated(number, title, body):
+    return extract_article(SourceRecord(id=f"g{number}", path="gen.jsonl", kind="json", text=body,
+                                        content_hash=f"h{number}", meta={"title": title}))
+
+
+def seed_articles(seeds_dir):
+    return [extract_article(r) for r in iter_records([seeds_dir]) if isinstance(r, SourceRecord)]
+
+
+def whoosh_view(directory):
+    """Everything a reader can see of an index, in comparable form."""
+    ix = index.open_dir(str(directory))
+    reader = ix.reader()
+    try:
+        terms = {}
+        for field, term in reader.all_terms():
+            if field.startswith("spell_"):  # the spelling word list: its words are what counts
+                terms[field, term] = True
+                continue
+            info = reader.term_info(field, term)
+            matcher = reader.postings(field, term)
+            postings = []
+            while matcher.is_active():
+                postings.append((matcher.id(), matcher.weight(), matcher.value()))
+                matcher.next()
+            terms[field, term] = (info.weight(), info.doc_frequency(), info.min_length(), info.max_length(),
+                                  info.max_weight(), info.min_id(), info.max_id(), postings)
+        size = reader.doc_count_all()
+        return {
+            "count": size,
+            "terms": terms,
+            "stored": list(reader.all_stored_fields()),
+            "lengths": {f: [reader.doc_field_length(d, f) for d in range(size)] for f in ("title", "body")},
+            "totals": {f: reader.field_length(f) for f in ("title", "body")},
+            "dates": list(reader.column_reader("date", translate=False)) if reader.has_column("date") else [],
+        }
+    finally:
+        reader.close()
+        ix.close()
+
+
+def write_with_whoosh(directory, articles):
+    documents.create(directory)
+    ix = index.open_dir(str(directory))
+    writer = ix.writer(compound=False)
+    for article in articles:
+        writer.add_document(**documents.article_to_document(article))
+    writer.commit()
+    ix.close()
+
+
+def write_in_bulk(directory, articles):
+    documents.create(directory)
+    writer = documents.Writer(directory)
+    for article in articles:
+        writer.put(article)
+    writer.commit()
+
+
+def assert_same_index(tmp_path, articles):
+    write_with_whoosh(tmp_path / "whoosh", articles)
+    write_in_bulk(tmp_path / "bulk", articles)
+    expected, got = whoosh_view(tmp_path / "whoosh"), whoosh_view(tmp_path / "bulk")
+    assert got["count"] == expected["count"] == len(articles)
+    assert set(got["terms"]) == set(expected["terms"])
+    differing = [key for key in expected["terms"] if expected["terms"][key] != got["terms"][key]]
+    assert not differing, differing[:5]
+    assert got == expected
+
+
+def test_same_index_as_whoosh_on_the_seeds(tmp_path, seeds_dir):
+    assert_same_index(tmp_path, seed_articles(seeds_dir))
+
+
+def test_same_index_as_whoosh_on_reuters(tmp_path, reuters_path):
+    # 400 wire articles: numbers, tables, capitals, terms in many documents (several blocks)
+    articles = reuters_articles(reuters_path, tmp_path, 400)
+    assert_same_index(tmp_path, articles)
+
+
+def test_terms_in_more_documents_than_a_block_holds(tmp_path, seeds_dir):
+    base = seed_articles(seeds_dir)[0]
+    articles = []
+    for number in range(300):  # "common" in all 300 (three blocks of 128), "rare<n>" in one each
+        articles.append(generated(number, f"Common title {number}", f"common words and rare{number} ones. "
+                                  + base.body[:200]))
+    assert_same_index(tmp_path, articles)
+
+
+@pytest.mark.parametrize("text", HARD_TEXTS)
+def test_fast_analysis_is_the_analysers(text):
+    schema = documents.make_schema()
+    for name in documents.SEARCH_FIELDS:
+        field = schema[name]
+        fast = FastTextField.for_field(field)
+        assert fast is not None
+        items, length, spelling = fast.postings(text)
+        expected = sorted(field.index(text))
+        assert sorted(items) == expected
+        assert length == sum(freq for _, freq, _, _ in expected)
+        assert spelling == set(field.spellable_words(text))
+
+
+def test_hard_texts_index_as_whoosh_indexes_them(tmp_path):
+    articles = [generated(n, text[:40] or "untitled", text or "empty") for n, text in enumerate(HARD_TEXTS)]
+    assert_same_index(tmp_path, articles)
+
+
+def test_other_analysers_are_left_to_whoosh():
+    from whoosh import fields
+    from whoosh.analysis import StandardAnalyzer
+
+    assert FastTextField.for_field(fields.TEXT(analyzer=StandardAnalyzer())) is None
+    assert FastTextField.for_field(fields.KEYWORD()) is None
+
+
+def test_a_large_build_is_written_as_several_segments(tmp_path, seeds_dir, monkeypatch):
+    articles = seed_articles(seeds_dir)
+    monkeypatch.setattr(bulkwrite, "SEGMENT_POSTINGS", 200)  # a segment every few articles
+    write_in_bulk(tmp_path / "bulk", articles)
+    ix = index.open_dir(str(tmp_path / "bulk"))
+    try:
+        assert len(ix._segments()) > 2
+    finally:
+        ix.close()
+    monkeypatch.setattr(bulkwrite, "SEGMENT_POSTINGS", 10**9)
+    write_with_whoosh(tmp_path / "whoosh", articles)
+    many, one = whoosh_view(tmp_path / "bulk"), whoosh_view(tmp_path / "whoosh")
+    # segments renumber nothing: the same documents, stored fields and lengths in the same order,
+    # and every term finds the same documents
+    assert many["stored"] == one["stored"] and many["lengths"] == one["lengths"]
+    assert {k: [p[:2] for p in v[7]] for k, v in many["terms"].items() if v is not True} == \
+        {k: [p[:2] for p in v[7]] for k, v in one["terms"].items() if v is not True}
+
+
+def test_a_cancelled_bulk_write_publishes_nothing(tmp_path, seeds_dir):
+    documents.create(tmp_path / "ix")
+    writer = documents.Writer(tmp_path / "ix")
+    for article in seed_articles(seeds_dir):
+        writer.put(article)
+    writer.cancel()
+    assert documents.doc_count(tmp_path / "ix") == 0
+    write_in_bulk(tmp_path / "ix2", seed_articles(seeds_dir))  # and the lock was let go
+    writer = documents.Writer(tmp_path / "ix2")  # an existing index: Whoosh's writer
+    assert not isinstance(writer._writer, BulkWriter)
+    writer.cancel()
+
+
+def with_facets(articles):
+    """The articles with entity facets: shared, per-article and multi-valued ones."""
+    from search.models import Entities
+
+    for number, article in enumerate(articles):
+        article.entities = Entities(people=["Ann Lee", f"Person {number % 7}"], orgs=[f"Org {number % 3}"],
+                                    places=["Paris"] if number % 2 else [], mentioned_dates=[])
+    return articles
+
+
+def arrays_equal(a, b):
+    assert set(a.fields) == set(b.fields)
+    for name in a.fields:
+        x, y = a.fields[name], b.fields[name]
+        for part in ("terms", "offsets", "docs", "weights", "df"):
+            assert np.array_equal(getattr(x, part), getattr(y, part)), (name, part)
+            assert getattr(x, part).dtype == getattr(y, part).dtype, (name, part)
+        assert (x.lengths is None) == (y.lengths is None), name
+        if x.lengths is not None:
+            assert np.array_equal(x.lengths, y.lengths), name
+        assert x.avgfl == pytest.approx(y.avgfl, rel=1e-12) and x.doc_count_all == y.doc_count_all, name
+
+
+@pytest.mark.parametrize("segment_postings", [10**9, 300])
+def test_postings_arrays_kept_while_writing_are_those_read_back(tmp_path, seeds_dir, monkeypatch, segment_postings):
+    monkeypatch.setattr(bulkwrite, "SEGMENT_POSTINGS", segment_postings)
+    articles = with_facets(seed_articles(seeds_dir) + [generated(n, f"Title {n}", f"body words {n} common")
+                                                       for n in range(40)])
+    documents.create(tmp_path / "ix")
+    writer = documents.Writer(tmp_path / "ix")
+    for article in articles:
+        writer.put(article)
+    writer.commit()
+    kept = writer.postings()
+    ix = index.open_dir(str(tmp_path / "ix"))
+    try:
+        reader = ix.reader()
+        assert (len(ix._segments()) > 1) == (segment_postings < 10**9)
+        read = Postings.build(reader, list(documents.ARRAY_FIELDS), np.ones(reader.doc_count_all(), dtype=bool))
+        arrays_equal(kept, read)
+        # and the facet pairs made from them are those the facet postings give
+        snapshot = Snapshot(reader, postings=kept)
+        for name in FACETS:
+            expected = [(term.decode("utf-8"), sorted(reader.postings(name, term).all_ids()))
+                        for term in reader.lexicon(name)]
+            facet = snapshot.facets[name]
+            got = [(value, sorted(facet.docs[facet.value_ids == number].tolist()))
+                   for number, value in enumerate(facet.values)]
+            assert got == expected, name
+        assert snapshot.facets["person"].find("ann lee") is not None
+        reader.close()
+    finally:
+        ix.close()
