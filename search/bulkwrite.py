@@ -22,12 +22,13 @@ large the corpus. Updating an existing index keeps Whoosh's own writer (:class:`
 
 from __future__ import annotations
 
+import pickle
 import re
 import zlib
 from array import array
 from collections.abc import Sequence
 from functools import lru_cache
-from pickle import dumps
+from typing import NamedTuple
 
 import numpy as np
 from whoosh import fields
@@ -81,9 +82,7 @@ class FastTextField:
             return None
         return cls(field, stops.min, stemmer.stemfn, frozenset(stemmer.ignore))
 
-    def postings(self, text: str) -> tuple[list[tuple[bytes, int, float, bytes]], int, set[str]]:
-        """``(term, frequency, weight, encoded positions)`` per distinct term, the field length
-        (words kept), and the unstemmed words (for spelling)."""
+    def analyse(self, text: str) -> Analysed:
         words = [w.lower() for w in _WORD.findall(text)]
         positions: dict[str, list[int]] = {}
         pos = None
@@ -98,14 +97,44 @@ class FastTextField:
                 positions[term].append(pos)
             else:
                 positions[term] = [pos]
-        boost, encode, single = self._boost, self._encode, self._single
-        items = [(term.encode("utf-8"), len(poses), float(len(poses)) * boost,
-                  (single.get(poses[0]) or single.setdefault(poses[0], encode(poses))) if len(poses) == 1
-                  else encode(poses))
-                 for term, poses in positions.items()]
-        kept = sum(len(p) for p in positions.values())
-        spelling = {w for w in words if len(w) >= shortest}
-        return items, kept, spelling
+        encode, single = self._encode, self._single
+        counts = [len(poses) for poses in positions.values()]
+        return Analysed(
+            terms=[term.encode("utf-8") for term in positions],
+            weights=array("f", [count * self._boost for count in counts]),
+            values=[(single.get(poses[0]) or single.setdefault(poses[0], encode(poses))) if len(poses) == 1
+                    else encode(poses) for poses in positions.values()],
+            length=sum(counts),
+            spelling=list({w.encode("utf-8") for w in words if len(w) >= shortest}),
+        )
+
+
+class Analysed(NamedTuple):
+    """A text as a fast field indexes it: one entry per distinct term, in parallel lists."""
+
+    terms: list[bytes]
+    weights: array  # float32: frequency times the field's boost
+    values: list[bytes]  # encoded positions
+    length: int  # words kept (the field length)
+    spelling: list[bytes]  # the unstemmed words
+
+
+def text_key(text: str) -> tuple[int, int]:
+    """Tells a text from another one (length and CRC) without carrying it."""
+    return len(text), zlib.crc32(text.encode("utf-8", "surrogatepass"))
+
+
+def analyse_texts(fast_fields: dict[str, FastTextField], values: dict[str, str]) -> bytes:
+    """The analysis of a document's fast text fields, made ahead and pickled for
+    :meth:`BulkWriter.add_document` (a worker's work, so that the writing process does less)."""
+    return pickle.dumps({name: (text_key(value), fast_fields[name].analyse(value))
+                         for name, value in values.items() if name in fast_fields and value is not None},
+                        pickle.HIGHEST_PROTOCOL)
+
+
+def fast_fields(schema: fields.Schema) -> dict[str, FastTextField]:
+    """The schema's fields that :class:`FastTextField` analyses."""
+    return {name: fast for name, field in schema.items() if field.indexed and (fast := FastTextField.for_field(field))}
 
 
 class _FieldPostings:
@@ -130,6 +159,17 @@ class _FieldPostings:
             tids.append(tid)
             weights.append(weight)
             values.append(value)
+
+    def add_analysed(self, docnum: int, analysed: Analysed) -> None:
+        term_ids, tids = self.term_ids, self.tids
+        for term in analysed.terms:
+            tid = term_ids.get(term)
+            if tid is None:
+                tid = term_ids[term] = len(term_ids)
+            tids.append(tid)
+        self.docs.extend(array("I", [docnum]) * len(analysed.terms))
+        self.weights.extend(analysed.weights)
+        self.values.extend(analysed.values)
 
     def add_terms(self, terms) -> None:
         """Terms without postings of their own (spelling words): one posting on document 0."""
@@ -175,8 +215,7 @@ class BulkWriter:
         self._storage = ix.storage
         self._indexname = ix.indexname
         self._codec = default_codec()
-        self._fast = {name: fast for name, field in self.schema.items()
-                      if field.indexed and (fast := FastTextField.for_field(field))}
+        self._fast = fast_fields(self.schema)
         self._segments: list = []
         self._arrays = {name: [] for name in arrays if name in self.schema and self.schema[name].indexed}
         self._length_totals = dict.fromkeys(self._arrays, 0)
@@ -195,8 +234,10 @@ class BulkWriter:
             self._postings[name] = _FieldPostings()
         return self._postings[name]
 
-    def add_document(self, **values) -> None:
-        """As Whoosh's ``SegmentWriter.add_document`` (without boosts, vectors or ``_stored_``)."""
+    def add_document(self, values: dict, analysed: dict | None = None) -> None:
+        """As Whoosh's ``SegmentWriter.add_document`` (without boosts, vectors or ``_stored_``).
+        ``analysed``: texts analysed ahead by :func:`analyse_texts` (on a worker), used where
+        they are the document's."""
         perdoc, docnum, schema = self._perdoc, self._docnum, self.schema
         perdoc.start_doc(docnum)
         for name in sorted(values):
@@ -207,17 +248,21 @@ class BulkWriter:
             length = 0
             if field.indexed:
                 if name in self._fast:
-                    items, kept, spelling = self._fast[name].postings(value)
+                    ready = analysed.get(name) if analysed else None
+                    done = ready[1] if ready and ready[0] == text_key(value) else self._fast[name].analyse(value)
                     if field.scorable:
-                        length = kept
+                        length = done.length
                     if field.separate_spelling():
-                        self._field(field.spelling_fieldname(name)).add_terms(w.encode("utf-8") for w in spelling)
+                        self._field(field.spelling_fieldname(name)).add_terms(done.spelling)
+                    self._field(name).add_analysed(docnum, done)
+                    count = len(done.terms)
                 else:
                     items = list(field.index(value))
                     if field.scorable:
                         length = sum(freq for _, freq, _, _ in items)
-                self._field(name).add(docnum, items)
-                self._held += len(items)
+                    self._field(name).add(docnum, items)
+                    count = len(items)
+                self._held += count
                 if name in self._length_totals:
                     self._length_totals[name] += length
             perdoc.add_field(name, field, value if field.stored else None, length)
@@ -333,11 +378,11 @@ class _BlockWriter:
             if info._minid is None:
                 info._minid = block_ids[0]
             info._maxid = block_ids[-1]
-            data = dumps((_deltas(block_ids), _mini_weights(block_weights), self._mini_values(block_values)), 2)
+            data = pickle.dumps((_deltas(block_ids), _mini_weights(block_weights), self._mini_values(block_values)), 2)
             compression = self._compression if len(data) >= COMPRESSION_MIN_SIZE else 0
             if compression:
                 data = zlib.compress(data, compression)
-            summary = dumps((len(block_ids), block_ids[-1], heaviest, compression,
+            summary = pickle.dumps((len(block_ids), block_ids[-1], heaviest, compression,
                              length_to_byte(shortest), length_to_byte(longest)), 2)
             size = len(summary) + len(data)
             postfile.write_int(-size if last >= count else size)

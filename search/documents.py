@@ -9,6 +9,8 @@ instead of copying the whole index into memory (``../shared/NOTES.md``).
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import pickle
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -16,7 +18,7 @@ from whoosh import fields, index
 from whoosh.analysis import STOP_WORDS, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 from whoosh.lang import porter2
 
-from .bulkwrite import BulkWriter
+from .bulkwrite import BulkWriter, analyse_texts, fast_fields
 from .models import FACETS, Article, Entities
 from .postings import Postings
 
@@ -133,6 +135,17 @@ def document_to_article(stored: dict) -> Article:
     )
 
 
+@functools.cache
+def _fast_fields() -> dict:
+    return fast_fields(make_schema())
+
+
+def analyse(article: Article) -> bytes:
+    """The title and body analysed as a new index's writer needs them (:func:`search.bulkwrite.analyse_texts`),
+    to be done where the article is cleaned."""
+    return analyse_texts(_fast_fields(), {"title": article.title, "body": article.body})
+
+
 def create(directory: Path) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     index.create_in(str(directory), make_schema())
@@ -150,7 +163,7 @@ class Writer:
     def __init__(self, directory: Path, limitmb: int = 256):
         self._index = index.open_dir(str(directory))
         self._fresh = self._index.is_empty()
-        self._added = 0
+        self._ids: list[str] = []  # of a new index, in document order
         if self._fresh:
             self._writer = BulkWriter(self._index, arrays=ARRAY_FIELDS)
         else:
@@ -159,12 +172,13 @@ class Writer:
                 if name not in self._index.schema:
                     self._writer.add_field(name, field)
 
-    def put(self, article: Article) -> None:
+    def put(self, article: Article, analysed: bytes | None = None) -> None:
+        """``analysed``: :func:`analyse` of the article, made ahead (used by a new index's writer)."""
         if self._fresh:  # nothing to replace: no lookup of an earlier copy
-            self._writer.add_document(**article_to_document(article))
+            self._ids.append(article.id)
+            self._writer.add_document(article_to_document(article), pickle.loads(analysed) if analysed else None)
         else:
             self._writer.update_document(**article_to_document(article))
-        self._added += 1
 
     def delete(self, article_id: str) -> None:
         if not self._fresh:  # a new index holds nothing to delete
@@ -181,10 +195,10 @@ class Writer:
         self._writer.cancel()
         self._index.close()
 
-    def postings(self) -> Postings | None:
-        """After :meth:`commit`, the postings arrays of a new index (None after an update: they
-        are read back from the index)."""
-        return self._writer.postings() if self._fresh else None
+    def arrays(self) -> tuple[Postings, list[str]] | None:
+        """After :meth:`commit`, a new index's postings arrays and article ids in document order
+        (None after an update: they are read back from the index)."""
+        return (self._writer.postings(), self._ids) if self._fresh else None
 
 
 def stored_sources(directory: Path) -> dict[str, tuple[str, str]]:

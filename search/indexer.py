@@ -178,7 +178,9 @@ def _update_with(
 ) -> IndexStats:
     seen: set[str] = set()  # ids that stay in the index
     capitals = AcronymEvidence()  # of the new and changed articles' text
-    articles = _changed_articles(roots, sources, stats, seen, capitals, pool, expected)
+    # a new index's titles and bodies are analysed by the cleaning workers (search.bulkwrite)
+    analysed: dict[str, bytes] | None = {} if not in_place and pool.workers > 1 else None
+    articles = _changed_articles(roots, sources, stats, seen, capitals, pool, expected, analysed)
     if on_article:
         articles = _calling(on_article, articles)
 
@@ -211,7 +213,7 @@ def _update_with(
         bar = progress_bar(count, "indexing")
         with bar:
             for article in to_write:
-                writer.put(article)
+                writer.put(article, analysed.pop(article.id, None) if analysed else None)
                 bar.update()
         for article_id in removed:
             writer.delete(article_id)
@@ -228,7 +230,7 @@ def _update_with(
     except BaseException:
         writer.cancel()
         raise
-    snapshot.save_snapshot(target, writer.postings())
+    snapshot.save_snapshot(target, writer.arrays())
     stats.total = documents.doc_count(target)
     return stats
 
@@ -241,9 +243,11 @@ def _changed_articles(
     capitals: AcronymEvidence,
     pool: Pool,
     expected: int,
+    analysed: dict[str, bytes] | None = None,
 ) -> Iterator[Article]:
     """The new and changed articles of ``roots``, cleaned on ``pool``, in corpus order; counts
-    the rest in ``stats`` and the ids that stay in ``seen``."""
+    the rest in ``stats`` and the ids that stay in ``seen``. With ``analysed``, the pool also
+    analyses each article's texts for the writer (:func:`search.documents.analyse`), kept there by id."""
 
     def records_to_clean() -> Iterator[SourceRecord]:
         read: set[str] = set()
@@ -268,8 +272,11 @@ def _changed_articles(
                 yield item
 
     batch = CLEANING_BATCH if pool.workers > 1 else 1
-    for cleaned in pool.map(extract_batch, batched(records_to_clean(), batch)):
+    work = extract_batch if analysed is None else clean_and_analyse
+    for cleaned in pool.map(work, batched(records_to_clean(), batch)):
         for article in cleaned:
+            if isinstance(article, tuple):
+                article, analysed[article.id] = article
             if isinstance(article, Skipped):
                 stats.skipped.append(article)
                 continue
@@ -280,6 +287,12 @@ def _changed_articles(
                 stats.added += 1
             capitals.add(article.body)
             yield article
+
+
+def clean_and_analyse(records: list[SourceRecord]) -> list[tuple[Article, bytes] | Skipped]:
+    """A worker's unit of work for a new index: each record cleaned, and the article's texts
+    analysed for the writer."""
+    return [(item, documents.analyse(item)) if isinstance(item, Article) else item for item in extract_batch(records)]
 
 
 def _calling(callback: Callable[[Article], None], articles: Iterable[Article]) -> Iterator[Article]:

@@ -31,15 +31,17 @@ def _snapshot_name(generation: int) -> str:
     return f"facets-{generation}.npz"
 
 
-def save_snapshot(directory: Path, postings: Postings | None = None) -> None:
-    """Precompute the facet cache and postings arrays of the index's latest commit (``postings``
-    when the writer kept them), and drop older ones."""
+def save_snapshot(directory: Path, written: tuple[Postings, list[str]] | None = None) -> None:
+    """Precompute the facet cache and postings arrays of the index's latest commit, and drop
+    older ones. ``written``: the postings arrays and article ids of a new index, as its writer
+    kept them (else they are read from the index)."""
     ix = index.open_dir(str(directory))
     try:
         reader = ix.reader()
         try:
             generation = reader.generation()
-            snapshot = Snapshot(reader, postings=postings)
+            snapshot = Snapshot(reader, postings=written[0] if written else None,
+                                ids=written[1] if written else None)
             snapshot.save(directory / _snapshot_name(generation), reader)
             snapshot.postings.save(directory / folder_name(generation))
         finally:
@@ -74,9 +76,10 @@ class Snapshot:
     loads them in milliseconds; without a matching file (an older index) they are built here.
     """
 
-    def __init__(self, reader, directory: Path | None = None, postings: Postings | None = None):
+    def __init__(self, reader, directory: Path | None = None, postings: Postings | None = None,
+                 ids: list[str] | None = None):
         self._spelling_words: list[str] | None = None
-        self._ids: list[str | None] | None = None
+        self._ids: list[str | None] | None = list(ids) if ids is not None else None
         self._lazy_lock = threading.Lock()
         path = directory / _snapshot_name(reader.generation()) if directory else None
         loaded = bool(path and path.exists() and self._load(path, reader.doc_count_all()))

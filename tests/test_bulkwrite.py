@@ -4,6 +4,7 @@ statistics, stored fields, lengths and columns (read back through Whoosh), on re
 import gzip
 import itertools
 import json
+import pickle
 
 import numpy as np
 import pytest
@@ -139,11 +140,13 @@ def test_fast_analysis_is_the_analysers(text):
         field = schema[name]
         fast = FastTextField.for_field(field)
         assert fast is not None
-        items, length, spelling = fast.postings(text)
-        expected = sorted(field.index(text))
-        assert sorted(items) == expected
-        assert length == sum(freq for _, freq, _, _ in expected)
-        assert spelling == set(field.spellable_words(text))
+        done = fast.analyse(text)
+        expected = sorted(field.index(text))  # (term, frequency, weight, encoded positions)
+        boost = field.format.field_boost
+        assert sorted(zip(done.terms, [round(w / boost) for w in done.weights], done.weights, done.values,
+                          strict=True)) == expected
+        assert done.length == sum(freq for _, freq, _, _ in expected)
+        assert sorted(done.spelling) == [w.encode("utf-8") for w in field.spellable_words(text)]
 
 
 def test_hard_texts_index_as_whoosh_indexes_them(tmp_path):
@@ -224,13 +227,14 @@ def test_postings_arrays_kept_while_writing_are_those_read_back(tmp_path, seeds_
     for article in articles:
         writer.put(article)
     writer.commit()
-    kept = writer.postings()
+    kept, ids = writer.arrays()
     ix = index.open_dir(str(tmp_path / "ix"))
     try:
         reader = ix.reader()
         assert (len(ix._segments()) > 1) == (segment_postings < 10**9)
         read = Postings.build(reader, list(documents.ARRAY_FIELDS), np.ones(reader.doc_count_all(), dtype=bool))
         arrays_equal(kept, read)
+        assert ids == [a.id for a in articles]
         # and the facet pairs made from them are those the facet postings give
         snapshot = Snapshot(reader, postings=kept)
         for name in FACETS:
@@ -243,4 +247,56 @@ def test_postings_arrays_kept_while_writing_are_those_read_back(tmp_path, seeds_
         assert snapshot.facets["person"].find("ann lee") is not None
         reader.close()
     finally:
+        ix.close()
+
+
+def test_texts_analysed_by_the_cleaning_workers_give_the_same_index(tmp_path, seeds_dir, monkeypatch):
+    from search import indexer
+    from search.store import IndexFolder
+
+    index_corpus = indexer.index_corpus
+    index_corpus(tmp_path / "here", [seeds_dir], entities=False)  # a few articles: cleaned in this process
+    monkeypatch.setattr(indexer, "PARALLEL_MIN", 1)
+    analysed_ahead = []
+    put = documents.Writer.put
+
+    def noting_put(self, article, analysed=None):
+        analysed_ahead.append(analysed)
+        put(self, article, analysed)
+
+    monkeypatch.setattr(documents.Writer, "put", noting_put)
+    index_corpus(tmp_path / "workers", [seeds_dir], entities=False)  # on two spawned worker processes
+    assert analysed_ahead and all(analysed_ahead)  # every article came with its analysis
+    here = whoosh_view(IndexFolder(tmp_path / "here").current())
+    there = whoosh_view(IndexFolder(tmp_path / "workers").current())
+    assert here == there
+
+
+def test_an_analysis_of_other_text_is_not_used(tmp_path):
+    documents.create(tmp_path / "ix")
+    ix = index.open_dir(str(tmp_path / "ix"))
+    writer = BulkWriter(ix)
+    stale = bulkwrite.analyse_texts(bulkwrite.fast_fields(writer.schema), {"body": "zeppelins over the harbour"})
+    writer.add_document({"id": "a", "title": "Balloons", "body": "balloons over the harbour"}, pickle.loads(stale))
+    writer.commit()
+    with ix.searcher() as searcher:
+        assert set(searcher.lexicon("body")) == {b"balloon", b"harbour", b"over", b"the"}
+    ix.close()
+
+
+def test_a_new_index_saves_the_ids_its_writer_kept(tmp_path, seeds_dir):
+    from search import indexer
+    from search.snapshot import Snapshot
+    from search.store import IndexFolder
+
+    indexer.index_corpus(tmp_path / "ix", [seeds_dir], entities=False)
+    generation = IndexFolder(tmp_path / "ix").current()
+    ix = index.open_dir(str(generation))
+    reader = ix.reader()
+    try:
+        saved = Snapshot(reader, generation).ids(reader)
+        read = Snapshot(reader).ids(reader)  # no directory: read from the id postings
+        assert saved == read and len(saved) == reader.doc_count_all() and all(saved)
+    finally:
+        reader.close()
         ix.close()
