@@ -39,6 +39,7 @@ bench: install
 	$(BIN)/python bench/query_latency.py
 	$(BIN)/python bench/web_load.py
 	$(BIN)/python bench/ner.py
+	$(BIN)/python bench/writer.py
 	$(BIN)/python bench/relevance.py
 	$(BIN)/python bench/entities.py
 	$(BIN)/python bench/html_extraction.py
