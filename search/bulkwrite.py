@@ -24,10 +24,12 @@ from __future__ import annotations
 
 import pickle
 import re
+import shutil
 import zlib
 from array import array
 from collections.abc import Sequence
 from functools import lru_cache
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
@@ -271,10 +273,10 @@ class BulkWriter:
         perdoc.finish_doc()
         self._docnum += 1
         if self._held >= SEGMENT_POSTINGS:
-            self._finish_segment()
+            self._finish_segment(last=False)
             self._start_segment()
 
-    def _finish_segment(self) -> None:
+    def _finish_segment(self, last: bool) -> None:
         if not self._docnum:
             return
         self._perdoc.close()
@@ -285,6 +287,8 @@ class BulkWriter:
             for name in sorted(self._postings):
                 part = _write_field(writer, name, self.schema[name], self._postings.pop(name), lengths)
                 if name in self._arrays:
+                    if not last:  # held on disk until the commit merges them
+                        part.spill(self._spill_dir() / f"{len(self._segments)}-{name}.npz")
                     self._arrays[name].append((self._size, part))
         finally:
             writer.close()
@@ -294,7 +298,7 @@ class BulkWriter:
 
     def commit(self) -> None:
         try:
-            self._finish_segment()
+            self._finish_segment(last=True)
             TOC(self.schema, self._segments, self._generation).write(self._storage, self._indexname)
             clean_files(self._storage, self._indexname, self._generation, self._segments)
         finally:
@@ -303,14 +307,24 @@ class BulkWriter:
     def postings(self) -> Postings:
         """After :meth:`commit`: the postings arrays of the ``arrays`` fields, as
         :meth:`search.postings.Postings.build` would read them from the new index."""
-        return Postings({name: merge_segments(parts, self._size, self.schema[name].scorable, self._length_totals[name])
-                         for name, parts in self._arrays.items()})
+        try:
+            return Postings({name: merge_segments(parts, self._size, self.schema[name].scorable,
+                                                  self._length_totals[name])
+                             for name, parts in self._arrays.items()})
+        finally:
+            shutil.rmtree(self._spill_dir(), ignore_errors=True)
+
+    def _spill_dir(self) -> Path:
+        folder = Path(self._storage.folder) / ".bulk-arrays"
+        folder.mkdir(exist_ok=True)
+        return folder
 
     def cancel(self) -> None:
         """Give up: nothing was published (the files written so far are left to the caller,
         which removes the new generation)."""
         if not self._perdoc.is_closed:
             self._perdoc.close()
+        shutil.rmtree(self._spill_dir(), ignore_errors=True)
         self._lock.release()
 
 
@@ -323,20 +337,19 @@ def _write_field(writer, name: str, field: fields.FieldType, postings: _FieldPos
     block = _BlockWriter(writer._postfile, codec._blocklimit, codec._compression, field.format.fixed_value_size())
     terms, order, bounds = postings.sorted()
     sorted_docs = np.frombuffer(postings.docs, dtype=np.uint32)[order]
-    docs = sorted_docs.tolist()
     sorted_weights = np.frombuffer(postings.weights, dtype=np.float32)[order]
-    weights = sorted_weights.tolist()
-    values = [postings.values[i] for i in order.tolist()]
-    doc_lengths, stored = None, None
+    values = postings.values
+    stored = None
     if field.scorable:  # the lengths as Whoosh stores them (one byte per document, decoded)
         length_of = lengths.doc_field_length_reader(name)
         stored = np.array([length_of(d) or 0 for d in range(lengths.doc_count_all())], dtype=np.int64)
-        doc_lengths = stored[sorted_docs].tolist()
     add = writer._tindex.add
-    for number, term in enumerate(terms):
+    for number, term in enumerate(terms):  # a term at a time: no Python list of every posting
         start, end = bounds[number], bounds[number + 1]
-        info = block.write(docs[start:end], weights[start:end], values[start:end],
-                           doc_lengths[start:end] if doc_lengths else None)
+        docs = sorted_docs[start:end]
+        info = block.write(docs.tolist(), sorted_weights[start:end].tolist(),
+                           [values[i] for i in order[start:end].tolist()],
+                           stored[docs].tolist() if stored is not None else None)
         add(prefix + term, info.to_bytes())
     writer.finish_field()
     return SegmentPostings(terms, np.array(bounds, dtype=np.int64), sorted_docs.astype(np.int32), sorted_weights,

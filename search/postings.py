@@ -192,39 +192,62 @@ class Postings:
 @dataclass
 class SegmentPostings:
     """One field's postings in one segment as it is written (:mod:`search.bulkwrite`): terms in
-    byte order, where each term's postings start, segment-local document numbers."""
+    byte order, where each term's postings start, segment-local document numbers. A large build
+    spills the arrays of its earlier segments to disk (:meth:`spill`) until they are merged."""
 
     terms: list[bytes]
     bounds: np.ndarray  # int64, len(terms) + 1
-    docs: np.ndarray  # int32
-    weights: np.ndarray  # float32
+    docs: np.ndarray | None  # int32
+    weights: np.ndarray | None  # float32
     lengths: np.ndarray | None  # float64 per document of the segment (scored fields)
+    spilled: Path | None = None
+
+    def spill(self, path: Path) -> None:
+        """Keep the arrays in ``path`` (a ``.npz`` file) instead of in memory."""
+        arrays = {"docs": self.docs, "weights": self.weights}
+        if self.lengths is not None:
+            arrays["lengths"] = self.lengths
+        np.savez(path, **arrays)
+        self.docs = self.weights = self.lengths = None
+        self.spilled = path
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        if self.spilled is None:
+            return self.docs, self.weights, self.lengths
+        with np.load(self.spilled, allow_pickle=False) as data:
+            return data["docs"], data["weights"], data["lengths"] if "lengths" in data.files else None
 
 
 def merge_segments(parts: list[tuple[int, SegmentPostings]], size: int, scorable: bool,
                    total_length: int) -> FieldPostings:
     """A field's arrays over segments written one after the other (``parts``: each segment's first
     document number and postings; a segment without the field has none): what :meth:`Postings.build`
-    reads from a new index without deletions."""
+    reads from a new index without deletions. One segment's arrays are in memory at a time."""
     terms = sorted(set().union(*(part.terms for _, part in parts)))
     number = {term: i for i, term in enumerate(terms)}
-    ranks = [np.repeat(np.array([number[t] for t in part.terms], dtype=np.int64), np.diff(part.bounds))
-             for _, part in parts]
-    by_term = np.concatenate(ranks) if ranks else np.zeros(0, np.int64)
-    order = np.argsort(by_term, kind="stable")  # segments are in document order: so stay the documents
-    docs = np.concatenate([part.docs + base for base, part in parts]) if parts else np.zeros(0, np.int32)
-    weights = np.concatenate([part.weights for _, part in parts]) if parts else np.zeros(0, np.float32)
-    counts = np.bincount(by_term, minlength=len(terms))
-    lengths = None
-    if scorable:
-        lengths = np.zeros(size, dtype=np.float64)
-        for base, part in parts:
-            lengths[base:base + len(part.lengths)] = part.lengths
+    ranks = [np.array([number[t] for t in part.terms], dtype=np.int64) for _, part in parts]
+    counts = np.zeros(len(terms), dtype=np.int64)
+    for (_, part), rank in zip(parts, ranks, strict=True):
+        counts[rank] += np.diff(part.bounds)  # a term once per segment: no repeated index
+    offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+    docs = np.empty(offsets[-1], dtype=np.int32)
+    weights = np.empty(offsets[-1], dtype=np.float32)
+    lengths = np.zeros(size, dtype=np.float64) if scorable else None
+    cursor = offsets[:-1].copy()  # where each term's next postings go: segments in document order
+    for (base, part), rank in zip(parts, ranks, strict=True):
+        part_docs, part_weights, part_lengths = part.arrays()
+        per_term = np.diff(part.bounds)
+        to = np.repeat(cursor[rank] - part.bounds[:-1], per_term) + np.arange(len(part_docs))
+        docs[to] = part_docs + base
+        weights[to] = part_weights
+        cursor[rank] += per_term
+        if lengths is not None and part_lengths is not None:
+            lengths[base:base + len(part_lengths)] = part_lengths
     return FieldPostings(
         terms=np.array(terms, dtype=bytes) if terms else np.zeros(0, dtype="S1"),
-        offsets=np.concatenate(([0], np.cumsum(counts))).astype(np.int64),
-        docs=docs[order].astype(np.int32),
-        weights=weights[order].astype(np.float32),
+        offsets=offsets,
+        docs=docs,
+        weights=weights,
         df=counts.astype(np.int32),
         lengths=lengths,
         avgfl=(total_length / (size or 1)) or 1,

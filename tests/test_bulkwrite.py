@@ -15,7 +15,7 @@ from search.bulkwrite import BulkWriter, FastTextField
 from search.extract import extract_article
 from search.ingest import iter_records
 from search.models import FACETS, SourceRecord
-from search.postings import Postings
+from search.postings import Postings, SegmentPostings
 from search.snapshot import Snapshot
 
 #: text that stresses the tokenizer, lower-casing and position numbering
@@ -222,12 +222,18 @@ def test_postings_arrays_kept_while_writing_are_those_read_back(tmp_path, seeds_
     monkeypatch.setattr(bulkwrite, "SEGMENT_POSTINGS", segment_postings)
     articles = with_facets(seed_articles(seeds_dir) + [generated(n, f"Title {n}", f"body words {n} common")
                                                        for n in range(40)])
+    spilled = []
+    spill = SegmentPostings.spill
+    monkeypatch.setattr(SegmentPostings, "spill", lambda self, path: spilled.append(path) or spill(self, path))
     documents.create(tmp_path / "ix")
     writer = documents.Writer(tmp_path / "ix")
     for article in articles:
         writer.put(article)
     writer.commit()
     kept, ids = writer.arrays()
+    # the arrays of all but the last segment waited on disk, and are gone
+    assert bool(spilled) == (segment_postings < 10**9)
+    assert not (tmp_path / "ix" / ".bulk-arrays").exists()
     ix = index.open_dir(str(tmp_path / "ix"))
     try:
         reader = ix.reader()
