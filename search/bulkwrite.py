@@ -222,6 +222,7 @@ class BulkWriter:
         self._arrays = {name: [] for name in arrays if name in self.schema and self.schema[name].indexed}
         self._length_totals = dict.fromkeys(self._arrays, 0)
         self._size = 0  # documents in the segments written
+        self._spill = Path(self._storage.folder) / ".bulk-arrays"  # earlier segments' postings arrays
         self._start_segment()
 
     def _start_segment(self) -> None:
@@ -288,7 +289,8 @@ class BulkWriter:
                 part = _write_field(writer, name, self.schema[name], self._postings.pop(name), lengths)
                 if name in self._arrays:
                     if not last:  # held on disk until the commit merges them
-                        part.spill(self._spill_dir() / f"{len(self._segments)}-{name}.npz")
+                        self._spill.mkdir(exist_ok=True)
+                        part.spill(self._spill / f"{len(self._segments)}-{name}.npz")
                     self._arrays[name].append((self._size, part))
         finally:
             writer.close()
@@ -302,6 +304,7 @@ class BulkWriter:
             TOC(self.schema, self._segments, self._generation).write(self._storage, self._indexname)
             clean_files(self._storage, self._indexname, self._generation, self._segments)
         finally:
+            self._remove_scratch()
             self._lock.release()
 
     def postings(self) -> Postings:
@@ -312,20 +315,20 @@ class BulkWriter:
                                                   self._length_totals[name])
                              for name, parts in self._arrays.items()})
         finally:
-            shutil.rmtree(self._spill_dir(), ignore_errors=True)
-
-    def _spill_dir(self) -> Path:
-        folder = Path(self._storage.folder) / ".bulk-arrays"
-        folder.mkdir(exist_ok=True)
-        return folder
+            shutil.rmtree(self._spill, ignore_errors=True)
 
     def cancel(self) -> None:
         """Give up: nothing was published (the files written so far are left to the caller,
         which removes the new generation)."""
         if not self._perdoc.is_closed:
             self._perdoc.close()
-        shutil.rmtree(self._spill_dir(), ignore_errors=True)
+        self._remove_scratch()
+        shutil.rmtree(self._spill, ignore_errors=True)
         self._lock.release()
+
+    def _remove_scratch(self) -> None:
+        """The per-document writer's column scratch folder (as Whoosh's own writer removes it)."""
+        shutil.rmtree(Path(self._storage.folder) / f"{self._indexname}.tmp", ignore_errors=True)
 
 
 def _write_field(writer, name: str, field: fields.FieldType, postings: _FieldPostings, lengths) -> SegmentPostings:

@@ -106,6 +106,7 @@ def write_in_bulk(directory, articles):
 def assert_same_index(tmp_path, articles):
     write_with_whoosh(tmp_path / "whoosh", articles)
     write_in_bulk(tmp_path / "bulk", articles)
+    assert not list((tmp_path / "bulk").glob("*.tmp"))  # no scratch folder left behind
     expected, got = whoosh_view(tmp_path / "whoosh"), whoosh_view(tmp_path / "bulk")
     assert got["count"] == expected["count"] == len(articles)
     assert set(got["terms"]) == set(expected["terms"])
