@@ -40,7 +40,7 @@ from whoosh.codec import default_codec
 from whoosh.codec.whoosh3 import COMPRESSION_MIN_SIZE, WHOOSH3_HEADER_MAGIC, W3TermInfo
 from whoosh.formats import Positions
 from whoosh.index import TOC, FileIndex, LockError, clean_files
-from whoosh.system import pack_ushort
+from whoosh.system import _INT_SIZE, pack_int, pack_ushort
 from whoosh.util.numeric import length_to_byte
 
 from .postings import Postings, SegmentPostings, merge_segments
@@ -341,7 +341,13 @@ def _write_field(writer, name: str, field: fields.FieldType, postings: _FieldPos
     terms, order, bounds = postings.sorted()
     sorted_docs = np.frombuffer(postings.docs, dtype=np.uint32)[order]
     sorted_weights = np.frombuffer(postings.weights, dtype=np.float32)[order]
-    values = postings.values
+    sorted_values = np.array(postings.values, dtype=object)[order]
+    # a block stores its documents as differences from the one before, the first as it is
+    deltas = np.diff(sorted_docs.astype(np.int64), prepend=0)
+    starts = np.array(bounds[:-1], dtype=np.int64)
+    in_term = np.arange(len(sorted_docs)) - np.repeat(starts, np.diff(bounds))
+    first_of_block = in_term % block.limit == 0
+    deltas[first_of_block] = sorted_docs[first_of_block]
     stored = None
     if field.scorable:  # the lengths as Whoosh stores them (one byte per document, decoded)
         length_of = lengths.doc_field_length_reader(name)
@@ -350,9 +356,8 @@ def _write_field(writer, name: str, field: fields.FieldType, postings: _FieldPos
     for number, term in enumerate(terms):  # a term at a time: no Python list of every posting
         start, end = bounds[number], bounds[number + 1]
         docs = sorted_docs[start:end]
-        info = block.write(docs.tolist(), sorted_weights[start:end].tolist(),
-                           [values[i] for i in order[start:end].tolist()],
-                           stored[docs].tolist() if stored is not None else None)
+        info = block.write(docs.tolist(), deltas[start:end].tolist(), sorted_weights[start:end].tolist(),
+                           sorted_values[start:end].tolist(), stored[docs].tolist() if stored is not None else None)
         add(prefix + term, info.to_bytes())
     writer.finish_field()
     return SegmentPostings(terms, np.array(bounds, dtype=np.int64), sorted_docs.astype(np.int32), sorted_weights,
@@ -367,18 +372,22 @@ class _BlockWriter:
 
     def __init__(self, postfile, blocklimit: int, compression: int, fixed_size: int | None):
         self._file = postfile
-        self._limit = blocklimit
+        self._at = postfile.tell()  # kept here: asking the file is a system call
+        self.limit = blocklimit
         self._compression = compression
         self._fixed = fixed_size
 
-    def write(self, ids: list[int], weights: list[float], values: list[bytes], lengths: list[int] | None) -> W3TermInfo:
+    def write(self, ids: list[int], deltas: list[int], weights: list[float], values: list[bytes],
+              lengths: list[int] | None) -> W3TermInfo:
+        """A term's postings; ``deltas``: its document numbers as each block stores them."""
         info = W3TermInfo()
-        postfile = self._file
-        start = postfile.tell()
-        postfile.write(WHOOSH3_HEADER_MAGIC)
+        write = self._file.write
+        start = self._at
+        write(WHOOSH3_HEADER_MAGIC)
+        self._at += len(WHOOSH3_HEADER_MAGIC)
         count = len(ids)
-        for first in range(0, count, self._limit):
-            last = first + self._limit
+        for first in range(0, count, self.limit):
+            last = first + self.limit
             block_ids, block_weights = ids[first:last], weights[first:last]
             block_values = [v for v in values[first:last] if v]
             known = [n for n in lengths[first:last] if n] if lengths else ()
@@ -394,27 +403,25 @@ class _BlockWriter:
             if info._minid is None:
                 info._minid = block_ids[0]
             info._maxid = block_ids[-1]
-            data = pickle.dumps((_deltas(block_ids), _mini_weights(block_weights), self._mini_values(block_values)), 2)
+            data = pickle.dumps((tuple(deltas[first:last]), _mini_weights(block_weights),
+                                 self._mini_values(block_values)), 2)
             compression = self._compression if len(data) >= COMPRESSION_MIN_SIZE else 0
             if compression:
                 data = zlib.compress(data, compression)
             summary = pickle.dumps((len(block_ids), block_ids[-1], heaviest, compression,
                              length_to_byte(shortest), length_to_byte(longest)), 2)
             size = len(summary) + len(data)
-            postfile.write_int(-size if last >= count else size)
-            postfile.write(summary)
-            postfile.write(data)
-        info.set_extent(start, postfile.tell() - start)
+            write(pack_int(-size if last >= count else size))
+            write(summary)
+            write(data)
+            self._at += _INT_SIZE + size
+        info.set_extent(start, self._at - start)
         return info
 
     def _mini_values(self, values: list[bytes]):
         if self._fixed is None or self._fixed < 0:
             return tuple(values)
         return None if self._fixed == 0 else b"".join(values)
-
-
-def _deltas(ids: list[int]) -> tuple[int, ...]:
-    return tuple(b - a for a, b in zip([0, *ids[:-1]], ids, strict=True))
 
 
 def _mini_weights(weights: list[float]):
