@@ -29,6 +29,7 @@ Resolution is corpus-wide and works on evidence counted over the corpus
 
 from __future__ import annotations
 
+import copy
 import functools
 import re
 from collections import Counter, defaultdict
@@ -39,6 +40,7 @@ from .compute import InProcess, Pool, batched
 from .dates import resolve_date_mention, sentence_around
 from .entities import Mention, article_text
 from .entity_aliases import Aliases
+from .entity_cache import ParseCache
 from .entity_evidence import TypeVotes, WordStats, context_cue, is_instrument, word_key
 from .entity_names import (
     CORPORATE_SUFFIXES,
@@ -135,14 +137,28 @@ def parse_batch(docs: list[tuple[Article, list[Mention]]], aliases: Aliases) -> 
     return [(doc.items, doc.dates) for doc in (_parse(article, mentions, aliases) for article, mentions in docs)]
 
 
-def _parse_all(docs: Sequence[tuple[Article, list[Mention]]], aliases: Aliases, pool: Pool) -> list[_Doc]:
-    batches = list(batched(docs, PARSE_BATCH))
-    parsed = []
-    for batch, results in zip(batches, pool.map(functools.partial(parse_batch, aliases=aliases), batches),
-                              strict=True):
-        parsed.extend(_Doc(article, article_text(article), items, dates)
-                      for (article, _), (items, dates) in zip(batch, results, strict=True))
-    return parsed
+def _parse_all(docs: Sequence[tuple[Article, list[Mention]]], aliases: Aliases, pool: Pool,
+               cache: ParseCache | None) -> list[_Doc]:
+    """Each article parsed on ``pool``, or taken from ``cache`` (the new ones stored there)."""
+    texts = [article_text(article) for article, _ in docs]
+    keys = [cache.key(article, text, mentions) for (article, mentions), text in zip(docs, texts, strict=True)] \
+        if cache is not None else []
+    found = cache.get_many(keys) if cache is not None else {}
+    parsed: list[tuple[list[Item], list[str]] | None] = [None] * len(docs)
+    taken: set[str] = set()
+    for i, key in enumerate(keys):
+        if key in found:  # the same article twice (another id) gets its own items: they are changed later
+            parsed[i] = copy.deepcopy(found[key]) if key in taken else found[key]
+            taken.add(key)
+    batches = list(batched([i for i, done in enumerate(parsed) if done is None], PARSE_BATCH))
+    results = pool.map(functools.partial(parse_batch, aliases=aliases), ([docs[i] for i in b] for b in batches))
+    for batch, result in zip(batches, results, strict=True):
+        if cache is not None:  # stored before resolution changes the items
+            cache.put_many({keys[i]: items_dates for i, items_dates in zip(batch, result, strict=True)})
+        for i, items_dates in zip(batch, result, strict=True):
+            parsed[i] = items_dates
+    return [_Doc(article, text, *items_dates)
+            for (article, _), text, items_dates in zip(docs, texts, parsed, strict=True)]
 
 
 def _type_votes(parsed: list[_Doc]) -> TypeVotes:
@@ -284,16 +300,20 @@ def _word_evidence(parsed: list[_Doc]) -> tuple[Counter[str], Counter[str]]:
 
 
 def resolve_entities(
-    docs: Sequence[tuple[Article, list[Mention]]], aliases: Aliases | None = None, pool: Pool | None = None
+    docs: Sequence[tuple[Article, list[Mention]]],
+    aliases: Aliases | None = None,
+    pool: Pool | None = None,
+    cache: ParseCache | None = None,
 ) -> Resolution:
     """Canonical entities for every article of a corpus (rules: this module's and
     :mod:`search.entity_people`'s docstrings).
 
     Pure and fast: re-applying an edited aliases file needs only this, not NER. The per-article
-    first step runs on ``pool`` (:mod:`search.compute`) when given; the corpus-wide rest here.
+    first step runs on ``pool`` (:mod:`search.compute`) when given, for the articles not in
+    ``cache`` (:mod:`search.entity_cache`); the corpus-wide rest here.
     """
     aliases = aliases or Aliases()
-    parsed = _parse_all(docs, aliases, pool or InProcess())
+    parsed = _parse_all(docs, aliases, pool or InProcess(), cache)
     places = {i.name.casefold() for d in parsed for i in d.items if i.facet == "place"}
     for doc in parsed:
         doc.items = [i for i in doc.items if not (i.facet in ("person", "place") and is_place_pair(i.name, places))]

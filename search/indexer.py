@@ -15,9 +15,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from . import documents, ingest, snapshot, stories
-from .compute import DaskCluster, InProcess, LocalProcesses, Pool, batched, usable_cores
+from .clean_cache import CleanCache, clean_records
+from .compute import DaskCluster, InProcess, LocalProcesses, Pool, usable_cores
 from .errors import InputError
-from .extract import extract_batch
 from .models import Article, CorpusRoot, IndexStats, Skipped, SourceRecord
 from .progress import progress_bar
 from .roots import check_present, plan_roots, roots_from_meta, roots_to_meta
@@ -178,7 +178,7 @@ def _update_with(
 ) -> IndexStats:
     seen: set[str] = set()  # ids that stay in the index
     capitals = AcronymEvidence()  # of the new and changed articles' text
-    articles = _changed_articles(roots, sources, stats, seen, capitals, pool, expected)
+    articles = _changed_articles(roots, sources, stats, seen, capitals, pool, expected, folder.cache_dir)
     if on_article:
         articles = _calling(on_article, articles)
 
@@ -242,9 +242,11 @@ def _changed_articles(
     capitals: AcronymEvidence,
     pool: Pool,
     expected: int,
+    cache_dir: Path,
 ) -> Iterator[Article]:
-    """The new and changed articles of ``roots``, cleaned on ``pool``, in corpus order; counts
-    the rest in ``stats`` and the ids that stay in ``seen``."""
+    """The new and changed articles of ``roots``, cleaned on ``pool`` (or taken from the cache of
+    cleaned articles in ``cache_dir``: :mod:`search.clean_cache`), in corpus order; counts the
+    rest in ``stats`` and the ids that stay in ``seen``."""
 
     def records_to_clean() -> Iterator[SourceRecord]:
         read: set[str] = set()
@@ -269,8 +271,8 @@ def _changed_articles(
                 yield item
 
     batch = CLEANING_BATCH if pool.workers > 1 else 1
-    for cleaned in pool.map(extract_batch, batched(records_to_clean(), batch)):
-        for article in cleaned:
+    with CleanCache(cache_dir / "cleaned.sqlite") as cache:
+        for article in clean_records(records_to_clean(), pool, batch, cache):
             if isinstance(article, Skipped):
                 stats.skipped.append(article)
                 continue
@@ -281,6 +283,7 @@ def _changed_articles(
                 stats.added += 1
             capitals.add(article.body)
             yield article
+        cache.prune()  # rows of other cleaning code
 
 
 def _calling(callback: Callable[[Article], None], articles: Iterable[Article]) -> Iterator[Article]:
