@@ -26,6 +26,14 @@ _RANK = re.compile(r"^\d{1,3}[.)]$")
 _AMOUNT_WORDS = frozenset(["mln", "million", "billion", "bln", "thousand", "pct", "percent", "dlrs",
                            "dlr", "cts", "pence", "tonnes", "tons", "barrels", "bpd", "ounces"])
 _SENTENCE_END = (".", "!", "?", ":", '"', "'")
+_INITIALS = re.compile(r"(?:[A-Z]\.)+")
+
+
+def _labels_a_row(tokens: list[str]) -> bool:
+    """A line opening with this word labels a row of figures: figures right after it and no
+    capitalised word in the rest ("Revs 291.8 mln vs 151.1 mln")."""
+    rest = tokens[1:]
+    return bool(rest) and any(c.isdigit() for c in "".join(rest[:2])) and not any(t[:1].isupper() for t in rest)
 
 
 def word_key(token: str) -> str:
@@ -37,26 +45,46 @@ def word_key(token: str) -> str:
 
 
 class WordStats:
-    """Lower-case, capitalised and figure-adjacent counts of the ``wanted`` words in ``texts``.
+    """Lower-case, capitalised and figure-adjacent counts of words.
 
-    Lines written in capitals (wire headlines) are skipped: their case says nothing.
+    Counted text by text (:meth:`add_text`: on the workers, with each article's parse, and
+    cached with it), summed over the corpus (:meth:`add`) and cut to the words resolution asks
+    about (:meth:`only`). Lines written in capitals (wire headlines) are skipped: their case says
+    nothing.
     """
 
-    def __init__(self, texts: Iterable[str], wanted: set[str]) -> None:
+    def __init__(self) -> None:
         self.lower: Counter[str] = Counter()
         self.capital: Counter[str] = Counter()  # inside a sentence
         self.starts: Counter[str] = Counter()  # capitalised at a sentence or line start
         self.figures: Counter[str] = Counter()  # after an amount, or labelling a row of figures
-        for text in texts:
-            for line in text.split("\n"):
-                if line.isupper():
-                    continue
-                tokens = line.split()
-                for i, token in enumerate(tokens):
-                    key = word_key(token)
-                    if key not in wanted:
-                        continue
-                    self._count(key, token.strip(_PUNCT), tokens, i)
+
+    def add_text(self, text: str) -> None:
+        keys: dict[str, str] = {}  # most tokens recur
+        for line in text.split("\n"):
+            if line.isupper():
+                continue
+            tokens = line.split()
+            for i, token in enumerate(tokens):
+                try:
+                    key = keys[token]
+                except KeyError:
+                    key = keys[token] = word_key(token)
+                self._count(key, token.strip(_PUNCT), tokens, i)
+
+    def add(self, other: WordStats) -> None:
+        for mine, theirs in zip(self._counters(), other._counters(), strict=True):
+            mine.update(theirs)
+
+    def only(self, wanted: set[str]) -> WordStats:
+        """These counts for the ``wanted`` words alone (the others count 0)."""
+        cut = WordStats()
+        for mine, theirs in zip(cut._counters(), self._counters(), strict=True):
+            mine.update({key: count for key, count in theirs.items() if key in wanted})
+        return cut
+
+    def _counters(self) -> tuple[Counter[str], ...]:
+        return self.lower, self.capital, self.starts, self.figures
 
     def _count(self, key: str, word: str, tokens: list[str], i: int) -> None:
         if not word:
@@ -69,16 +97,13 @@ class WordStats:
         else:
             self.capital[key] += 1
         j = i - 1
-        if j >= 1 and re.fullmatch(r"(?:[A-Z]\.)+", tokens[j]):  # "7.15 billion N.Z. Dlrs"
+        if j >= 1 and _INITIALS.fullmatch(tokens[j]):  # "7.15 billion N.Z. Dlrs"
             j -= 1
         amount = tokens[j].strip(_PUNCT) if j >= 0 else ""
         after_amount = bool(amount) and not (j == 0 and _RANK.match(tokens[j])) and (
             _NUMBER.match(amount) is not None or amount.lower() in _AMOUNT_WORDS
         )
-        rest = tokens[i + 1:]
-        label = i == 0 and bool(rest) and any(c.isdigit() for c in "".join(rest[:2])) \
-            and not any(t[:1].isupper() for t in rest)
-        if after_amount or label:
+        if after_amount or (i == 0 and _labels_a_row(tokens)):
             self.figures[key] += 1
 
     def is_common_word(self, key: str, strongly: bool = False) -> bool:

@@ -82,6 +82,10 @@ class Resolution:
     surface_forms: dict[tuple[str, str], set[str]]  # (facet, canonical) -> forms seen in the text
 
 
+#: what :func:`parse_batch` makes of one article: its items, its mentioned dates, its word counts
+Parsed = tuple[list[Item], list[str], WordStats]
+
+
 @dataclass
 class _Doc:
     article: Article
@@ -131,34 +135,47 @@ def _parse(article: Article, mentions: Sequence[Mention], aliases: Aliases) -> _
     return _Doc(article, text, items, dates)
 
 
-def parse_batch(docs: list[tuple[Article, list[Mention]]], aliases: Aliases) -> list[tuple[list[Item], list[str]]]:
+def parse_batch(docs: list[tuple[Article, list[Mention]]], aliases: Aliases) -> list[Parsed]:
     """The per-article step of :func:`resolve_entities` (mentions cleaned, organisation names by
-    shape, mentioned dates): each article's items and dates, the unit of work sent to a worker."""
-    return [(doc.items, doc.dates) for doc in (_parse(article, mentions, aliases) for article, mentions in docs)]
+    shape, mentioned dates, the text's word counts): the unit of work sent to a worker."""
+    return [(doc.items, doc.dates, _words_of(doc.text))
+            for doc in (_parse(article, mentions, aliases) for article, mentions in docs)]
+
+
+def _words_of(text: str) -> WordStats:
+    words = WordStats()
+    words.add_text(text)
+    return words
 
 
 def _parse_all(docs: Sequence[tuple[Article, list[Mention]]], aliases: Aliases, pool: Pool,
-               cache: ParseCache | None) -> list[_Doc]:
-    """Each article parsed on ``pool``, or taken from ``cache`` (the new ones stored there)."""
+               cache: ParseCache | None) -> tuple[list[_Doc], WordStats]:
+    """Each article parsed on ``pool``, or taken from ``cache`` (the new ones stored there); and
+    the corpus's word counts, summed as the articles come."""
     texts = [article_text(article) for article, _ in docs]
     keys = [cache.key(article, text, mentions) for (article, mentions), text in zip(docs, texts, strict=True)] \
         if cache is not None else []
     found = cache.get_many(keys) if cache is not None else {}
-    parsed: list[tuple[list[Item], list[str]] | None] = [None] * len(docs)
+    words = WordStats()
+    parsed: list[_Doc | None] = [None] * len(docs)
+
+    def take(i: int, items: list[Item], dates: list[str], counts: WordStats) -> None:
+        words.add(counts)
+        parsed[i] = _Doc(docs[i][0], texts[i], items, dates)
+
     taken: set[str] = set()
     for i, key in enumerate(keys):
         if key in found:  # the same article twice (another id) gets its own items: they are changed later
-            parsed[i] = copy.deepcopy(found[key]) if key in taken else found[key]
+            take(i, *(copy.deepcopy(found[key]) if key in taken else found[key]))
             taken.add(key)
     batches = list(batched([i for i, done in enumerate(parsed) if done is None], PARSE_BATCH))
     results = pool.map(functools.partial(parse_batch, aliases=aliases), ([docs[i] for i in b] for b in batches))
     for batch, result in zip(batches, results, strict=True):
         if cache is not None:  # stored before resolution changes the items
-            cache.put_many({keys[i]: items_dates for i, items_dates in zip(batch, result, strict=True)})
-        for i, items_dates in zip(batch, result, strict=True):
-            parsed[i] = items_dates
-    return [_Doc(article, text, *items_dates)
-            for (article, _), text, items_dates in zip(docs, texts, parsed, strict=True)]
+            cache.put_many({keys[i]: one for i, one in zip(batch, result, strict=True)})
+        for i, one in zip(batch, result, strict=True):
+            take(i, *one)
+    return parsed, words  # type: ignore[return-value]  # every slot is filled
 
 
 def _type_votes(parsed: list[_Doc]) -> TypeVotes:
@@ -186,10 +203,10 @@ def _type_votes(parsed: list[_Doc]) -> TypeVotes:
     return votes
 
 
-def _word_stats(parsed: list[_Doc]) -> WordStats:
-    wanted = {word_key(t) for d in parsed for i in d.items
-              if i.facet in ("person", "org") or " " not in i.name for t in i.name.split()}
-    return WordStats((d.text for d in parsed), wanted)
+def _word_stats(parsed: list[_Doc], words: WordStats) -> WordStats:
+    """The corpus's ``words`` counts of the words of names (of one-word names of any kind)."""
+    return words.only({word_key(t) for d in parsed for i in d.items
+                       if i.facet in ("person", "org") or " " not in i.name for t in i.name.split()})
 
 
 def _acronym_of(short: str, full: str) -> bool:
@@ -313,13 +330,13 @@ def resolve_entities(
     ``cache`` (:mod:`search.entity_cache`); the corpus-wide rest here.
     """
     aliases = aliases or Aliases()
-    parsed = _parse_all(docs, aliases, pool or InProcess(), cache)
+    parsed, counts = _parse_all(docs, aliases, pool or InProcess(), cache)
     places = {i.name.casefold() for d in parsed for i in d.items if i.facet == "place"}
     for doc in parsed:
         doc.items = [i for i in doc.items if not (i.facet in ("person", "place") and is_place_pair(i.name, places))]
 
     votes = _type_votes(parsed)
-    words = _word_stats(parsed)
+    words = _word_stats(parsed, counts)
     norp = {i.name.casefold() for d in parsed for i in d.items if i.label == "NORP"}
     by_id = [(d.article.id, d.items) for d in parsed]
     strip_roles(by_id, words, norp)
