@@ -41,7 +41,7 @@ from .dates import resolve_date_mention, sentence_around
 from .entities import Mention, article_text
 from .entity_aliases import Aliases
 from .entity_cache import ParseCache
-from .entity_evidence import TypeVotes, WordStats, context_cue, is_instrument, word_key
+from .entity_evidence import TextWords, TypeVotes, WordStats, context_cue, is_instrument, text_words, word_key
 from .entity_names import (
     CORPORATE_SUFFIXES,
     Item,
@@ -83,7 +83,7 @@ class Resolution:
 
 
 #: what :func:`parse_batch` makes of one article: its items, its mentioned dates, its word counts
-Parsed = tuple[list[Item], list[str], WordStats]
+Parsed = tuple[list[Item], list[str], TextWords]
 
 
 @dataclass
@@ -138,14 +138,8 @@ def _parse(article: Article, mentions: Sequence[Mention], aliases: Aliases) -> _
 def parse_batch(docs: list[tuple[Article, list[Mention]]], aliases: Aliases) -> list[Parsed]:
     """The per-article step of :func:`resolve_entities` (mentions cleaned, organisation names by
     shape, mentioned dates, the text's word counts): the unit of work sent to a worker."""
-    return [(doc.items, doc.dates, _words_of(doc.text))
+    return [(doc.items, doc.dates, text_words(doc.text))
             for doc in (_parse(article, mentions, aliases) for article, mentions in docs)]
-
-
-def _words_of(text: str) -> WordStats:
-    words = WordStats()
-    words.add_text(text)
-    return words
 
 
 def _parse_all(docs: Sequence[tuple[Article, list[Mention]]], aliases: Aliases, pool: Pool,
@@ -159,7 +153,7 @@ def _parse_all(docs: Sequence[tuple[Article, list[Mention]]], aliases: Aliases, 
     words = WordStats()
     parsed: list[_Doc | None] = [None] * len(docs)
 
-    def take(i: int, items: list[Item], dates: list[str], counts: WordStats) -> None:
+    def take(i: int, items: list[Item], dates: list[str], counts: TextWords) -> None:
         words.add(counts)
         parsed[i] = _Doc(docs[i][0], texts[i], items, dates)
 
@@ -209,9 +203,12 @@ def _word_stats(parsed: list[_Doc], words: WordStats) -> WordStats:
                        if i.facet in ("person", "org") or " " not in i.name for t in i.name.split()})
 
 
+_ACRONYM = re.compile(r"[A-Z]{2,6}")
+
+
 def _acronym_of(short: str, full: str) -> bool:
     """"IMF" of "International Monetary Fund", "IBM" of "International Business Machines Corp"."""
-    if not re.fullmatch(r"[A-Z]{2,6}", short):
+    if not _ACRONYM.fullmatch(short):
         return False
     words = [w for w in re.split(r"[\s-]+", full) if w and w.lower() not in ("of", "and", "the", "for", "de", "&")]
     while len(words) > len(short) and words[-1].lower().rstrip(".") in CORPORATE_SUFFIXES:
