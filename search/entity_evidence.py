@@ -19,6 +19,7 @@ import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from typing import NamedTuple
 
 _PUNCT = "\"'“”‘’,;:()[]{}!?*"
 _NUMBER = re.compile(r"^[-+(]?\$?\d[\d,.:/-]*%?\)?$")
@@ -26,6 +27,14 @@ _RANK = re.compile(r"^\d{1,3}[.)]$")
 _AMOUNT_WORDS = frozenset(["mln", "million", "billion", "bln", "thousand", "pct", "percent", "dlrs",
                            "dlr", "cts", "pence", "tonnes", "tons", "barrels", "bpd", "ounces"])
 _SENTENCE_END = (".", "!", "?", ":", '"', "'")
+_INITIALS = re.compile(r"(?:[A-Z]\.)+")
+
+
+def _labels_a_row(tokens: list[str]) -> bool:
+    """A line opening with this word labels a row of figures: figures right after it and no
+    capitalised word in the rest ("Revs 291.8 mln vs 151.1 mln")."""
+    rest = tokens[1:]
+    return bool(rest) and any(c.isdigit() for c in "".join(rest[:2])) and not any(t[:1].isupper() for t in rest)
 
 
 def word_key(token: str) -> str:
@@ -36,50 +45,81 @@ def word_key(token: str) -> str:
     return token.casefold()
 
 
+class TextWords(NamedTuple):
+    """The words of one text by how they are written (:func:`text_words`), as keys, once per
+    occurrence: the form in which they are cached, and summed at C speed by ``Counter.update``."""
+
+    lower: list[str]
+    capital: list[str]  # capitalised inside a sentence
+    starts: list[str]  # capitalised at a sentence or line start
+    figures: list[str]  # after an amount, or labelling a row of figures
+
+
+def text_words(text: str) -> TextWords:
+    """Every word of ``text`` by how it is written. Lines written in capitals (wire headlines)
+    are skipped: their case says nothing."""
+    words = TextWords([], [], [], [])
+    keys: dict[str, str] = {}  # most tokens recur
+    for line in text.split("\n"):
+        if line.isupper():
+            continue
+        tokens = line.split()
+        for i, token in enumerate(tokens):
+            word = token.strip(_PUNCT)
+            if not word:
+                continue
+            try:
+                key = keys[token]
+            except KeyError:
+                key = keys[token] = word_key(token)
+            previous = tokens[i - 1] if i else ""
+            if word.islower():
+                words.lower.append(key)
+            elif i == 0 or previous.endswith(_SENTENCE_END) or _RANK.match(previous):
+                words.starts.append(key)
+            else:
+                words.capital.append(key)
+            if _after_amount(tokens, i) or (i == 0 and _labels_a_row(tokens)):
+                words.figures.append(key)
+    return words
+
+
+def _after_amount(tokens: list[str], i: int) -> bool:
+    """The word at ``i`` follows an amount ("7.15 billion Dlrs", "7.15 billion N.Z. Dlrs")."""
+    j = i - 1
+    if j >= 1 and _INITIALS.fullmatch(tokens[j]):
+        j -= 1
+    amount = tokens[j].strip(_PUNCT) if j >= 0 else ""
+    return bool(amount) and not (j == 0 and _RANK.match(tokens[j])) and (
+        _NUMBER.match(amount) is not None or amount.lower() in _AMOUNT_WORDS
+    )
+
+
 class WordStats:
-    """Lower-case, capitalised and figure-adjacent counts of the ``wanted`` words in ``texts``.
+    """Lower-case, capitalised and figure-adjacent counts of words: the :func:`text_words` of
+    the corpus's texts summed (:meth:`add`: each text's are found on the workers, with its
+    article's parse, and cached with it), then cut to the words resolution asks about
+    (:meth:`only`)."""
 
-    Lines written in capitals (wire headlines) are skipped: their case says nothing.
-    """
-
-    def __init__(self, texts: Iterable[str], wanted: set[str]) -> None:
+    def __init__(self) -> None:
         self.lower: Counter[str] = Counter()
-        self.capital: Counter[str] = Counter()  # inside a sentence
-        self.starts: Counter[str] = Counter()  # capitalised at a sentence or line start
-        self.figures: Counter[str] = Counter()  # after an amount, or labelling a row of figures
-        for text in texts:
-            for line in text.split("\n"):
-                if line.isupper():
-                    continue
-                tokens = line.split()
-                for i, token in enumerate(tokens):
-                    key = word_key(token)
-                    if key not in wanted:
-                        continue
-                    self._count(key, token.strip(_PUNCT), tokens, i)
+        self.capital: Counter[str] = Counter()
+        self.starts: Counter[str] = Counter()
+        self.figures: Counter[str] = Counter()
 
-    def _count(self, key: str, word: str, tokens: list[str], i: int) -> None:
-        if not word:
-            return
-        previous = tokens[i - 1] if i else ""
-        if word.islower():
-            self.lower[key] += 1
-        elif i == 0 or previous.endswith(_SENTENCE_END) or _RANK.match(previous):
-            self.starts[key] += 1
-        else:
-            self.capital[key] += 1
-        j = i - 1
-        if j >= 1 and re.fullmatch(r"(?:[A-Z]\.)+", tokens[j]):  # "7.15 billion N.Z. Dlrs"
-            j -= 1
-        amount = tokens[j].strip(_PUNCT) if j >= 0 else ""
-        after_amount = bool(amount) and not (j == 0 and _RANK.match(tokens[j])) and (
-            _NUMBER.match(amount) is not None or amount.lower() in _AMOUNT_WORDS
-        )
-        rest = tokens[i + 1:]
-        label = i == 0 and bool(rest) and any(c.isdigit() for c in "".join(rest[:2])) \
-            and not any(t[:1].isupper() for t in rest)
-        if after_amount or label:
-            self.figures[key] += 1
+    def add(self, words: TextWords) -> None:
+        for counter, keys in zip(self._counters(), words, strict=True):
+            counter.update(keys)
+
+    def only(self, wanted: set[str]) -> WordStats:
+        """These counts for the ``wanted`` words alone (the others count 0)."""
+        cut = WordStats()
+        for mine, theirs in zip(cut._counters(), self._counters(), strict=True):
+            mine.update({key: count for key, count in theirs.items() if key in wanted})
+        return cut
+
+    def _counters(self) -> tuple[Counter[str], ...]:
+        return self.lower, self.capital, self.starts, self.figures
 
     def is_common_word(self, key: str, strongly: bool = False) -> bool:
         """Written lower-case at least as often as capitalised inside a sentence ("jobs", "budget");

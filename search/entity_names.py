@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -269,12 +270,18 @@ def clean_place(text: str) -> str | None:
     return name
 
 
-def name_parts(name: str) -> list[str]:
+#: how many distinct strings the pure name functions below remember: resolution asks each of them
+#: about the same names over and over (all mentions of a corpus, several times each)
+NAMES_REMEMBERED = 1 << 16
+
+
+@functools.lru_cache(maxsize=NAMES_REMEMBERED)
+def name_parts(name: str) -> tuple[str, ...]:
     """Words of a person's name that may stand for it alone (no initials, particles, suffixes)."""
-    return [
+    return tuple(
         t for t in name.split()
         if t.lower() not in PARTICLES and t.lower() not in _SUFFIXES and len(t.rstrip(".")) >= 2
-    ]
+    )
 
 
 def is_place_pair(name: str, places: set[str]) -> bool:
@@ -300,6 +307,7 @@ CORPORATE_SUFFIXES = frozenset([
 ])
 
 
+@functools.lru_cache(maxsize=NAMES_REMEMBERED)
 def is_legal_form(word: str) -> bool:
     """"Inc", "Co.", "L.P.", "S.p.A", "co": a company's legal form (a possessive or comma after it too)."""
     word = word.strip(",")
@@ -335,9 +343,13 @@ class Item:
         return bool(self.title)
 
 
+_NOT_KEY = re.compile(r"[^\w\s&]")
+
+
+@functools.lru_cache(maxsize=NAMES_REMEMBERED)
 def org_key(name: str) -> str:
     """"Texaco Inc", "TEXACO", "Texaco, Inc." -> "texaco": case, punctuation, legal form."""
-    words = re.sub(r"[^\w\s&]", " ", name.casefold().replace("'s", "")).split()
+    words = _NOT_KEY.sub(" ", name.casefold().replace("'s", "")).split()
     while len(words) > 1 and words[-1] in CORPORATE_SUFFIXES:
         words.pop()
     return "" if words and words[-1] in CORPORATE_SUFFIXES else " ".join(words)

@@ -3,9 +3,9 @@
 Resolution is corpus-wide (a bare "Biden" links to "Joe Biden" on the evidence of other
 articles), so adding or removing one article can change the entities of others. A run that adds,
 updates or removes articles therefore resolves the whole corpus again from cached mentions (no NER
-for unchanged articles) and hands back the unchanged articles whose entities changed, for the
-indexer to rewrite. A run that changes nothing, with the same aliases file and rules
-(:func:`fingerprint`), resolves nothing.
+for unchanged articles) and cached per-article parses (:mod:`search.entity_cache`), and hands back
+the unchanged articles whose entities changed, for the indexer to rewrite. A run that changes
+nothing, with the same aliases file and rules (:func:`fingerprint`), resolves nothing.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pathlib import Path
 from .compute import Pool
 from .entities import PIPELINE_VERSION, mentions_for
 from .entity_aliases import load_aliases
+from .entity_cache import ParseCache
 from .entity_resolve import RESOLUTION_REVISION, resolve_entities, surface_forms_by_facet
 from .mentions_cache import MentionCache
 from .models import Article
@@ -59,7 +60,9 @@ def annotate(
     finally:
         cache.close()
     aliases = load_aliases(aliases_path) if aliases_path else None
-    resolution = resolve_entities([(a, mentions[a.content_hash]) for a in articles], aliases, pool)
+    with ParseCache(cache_dir / "parsed.sqlite", fingerprint(aliases_path)) as parsed:
+        resolution = resolve_entities([(a, mentions[a.content_hash]) for a in articles], aliases, pool, parsed)
+        parsed.prune()  # rows of other rules or aliases
 
     for article in changed:
         article.entities = resolution.per_article[article.id]

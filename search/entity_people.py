@@ -33,6 +33,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -43,6 +44,7 @@ from .entity_names import (
     CORPORATE_SUFFIXES,
     FEMALE_HONORIFICS,
     MALE_HONORIFICS,
+    NAMES_REMEMBERED,
     PARTICLES,
     TITLE_WORDS,
     Item,
@@ -92,15 +94,16 @@ FIRM_WORDS = frozenset(["holdings", "group", "international", "industries", "ent
                         "cos", "companies", "corp", "co", "inc"])
 
 
-def firm_stem(name: str) -> list[str]:
+@functools.lru_cache(maxsize=NAMES_REMEMBERED)
+def firm_stem(name: str) -> tuple[str, ...]:
     """A company name without its legal form and firm words ("Crazy Eddie Inc" -> "Crazy Eddie",
-    "Jardine Matheson Holdings Ltd" -> "Jardine Matheson"), as words; [] if it has no legal form."""
+    "Jardine Matheson Holdings Ltd" -> "Jardine Matheson"), as words; () if it has no legal form."""
     words = name.casefold().split()
     if len(words) < 2 or not is_legal_form(words[-1]):
-        return []
+        return ()
     while len(words) > 1 and (is_legal_form(words[-1]) or words[-1] in FIRM_WORDS):
         words.pop()
-    return words
+    return tuple(words)
 
 
 def firm_names(docs: Sequence[tuple[str, list[Item]]]) -> set[str]:

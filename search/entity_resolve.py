@@ -29,6 +29,7 @@ Resolution is corpus-wide and works on evidence counted over the corpus
 
 from __future__ import annotations
 
+import copy
 import functools
 import re
 from collections import Counter, defaultdict
@@ -39,7 +40,8 @@ from .compute import InProcess, Pool, batched
 from .dates import resolve_date_mention, sentence_around
 from .entities import Mention, article_text
 from .entity_aliases import Aliases
-from .entity_evidence import TypeVotes, WordStats, context_cue, is_instrument, word_key
+from .entity_cache import ParseCache
+from .entity_evidence import TextWords, TypeVotes, WordStats, context_cue, is_instrument, text_words, word_key
 from .entity_names import (
     CORPORATE_SUFFIXES,
     Item,
@@ -78,6 +80,10 @@ class Resolution:
 
     per_article: dict[str, Entities]  # article id -> canonical entities
     surface_forms: dict[tuple[str, str], set[str]]  # (facet, canonical) -> forms seen in the text
+
+
+#: what :func:`parse_batch` makes of one article: its items, its mentioned dates, its word counts
+Parsed = tuple[list[Item], list[str], TextWords]
 
 
 @dataclass
@@ -129,20 +135,41 @@ def _parse(article: Article, mentions: Sequence[Mention], aliases: Aliases) -> _
     return _Doc(article, text, items, dates)
 
 
-def parse_batch(docs: list[tuple[Article, list[Mention]]], aliases: Aliases) -> list[tuple[list[Item], list[str]]]:
+def parse_batch(docs: list[tuple[Article, list[Mention]]], aliases: Aliases) -> list[Parsed]:
     """The per-article step of :func:`resolve_entities` (mentions cleaned, organisation names by
-    shape, mentioned dates): each article's items and dates, the unit of work sent to a worker."""
-    return [(doc.items, doc.dates) for doc in (_parse(article, mentions, aliases) for article, mentions in docs)]
+    shape, mentioned dates, the text's word counts): the unit of work sent to a worker."""
+    return [(doc.items, doc.dates, text_words(doc.text))
+            for doc in (_parse(article, mentions, aliases) for article, mentions in docs)]
 
 
-def _parse_all(docs: Sequence[tuple[Article, list[Mention]]], aliases: Aliases, pool: Pool) -> list[_Doc]:
-    batches = list(batched(docs, PARSE_BATCH))
-    parsed = []
-    for batch, results in zip(batches, pool.map(functools.partial(parse_batch, aliases=aliases), batches),
-                              strict=True):
-        parsed.extend(_Doc(article, article_text(article), items, dates)
-                      for (article, _), (items, dates) in zip(batch, results, strict=True))
-    return parsed
+def _parse_all(docs: Sequence[tuple[Article, list[Mention]]], aliases: Aliases, pool: Pool,
+               cache: ParseCache | None) -> tuple[list[_Doc], WordStats]:
+    """Each article parsed on ``pool``, or taken from ``cache`` (the new ones stored there); and
+    the corpus's word counts, summed as the articles come."""
+    texts = [article_text(article) for article, _ in docs]
+    keys = [cache.key(article, text, mentions) for (article, mentions), text in zip(docs, texts, strict=True)] \
+        if cache is not None else []
+    found = cache.get_many(keys) if cache is not None else {}
+    words = WordStats()
+    parsed: list[_Doc | None] = [None] * len(docs)
+
+    def take(i: int, items: list[Item], dates: list[str], counts: TextWords) -> None:
+        words.add(counts)
+        parsed[i] = _Doc(docs[i][0], texts[i], items, dates)
+
+    taken: set[str] = set()
+    for i, key in enumerate(keys):
+        if key in found:  # the same article twice (another id) gets its own items: they are changed later
+            take(i, *(copy.deepcopy(found[key]) if key in taken else found[key]))
+            taken.add(key)
+    batches = list(batched([i for i, done in enumerate(parsed) if done is None], PARSE_BATCH))
+    results = pool.map(functools.partial(parse_batch, aliases=aliases), ([docs[i] for i in b] for b in batches))
+    for batch, result in zip(batches, results, strict=True):
+        if cache is not None:  # stored before resolution changes the items
+            cache.put_many({keys[i]: one for i, one in zip(batch, result, strict=True)})
+        for i, one in zip(batch, result, strict=True):
+            take(i, *one)
+    return parsed, words  # type: ignore[return-value]  # every slot is filled
 
 
 def _type_votes(parsed: list[_Doc]) -> TypeVotes:
@@ -170,15 +197,18 @@ def _type_votes(parsed: list[_Doc]) -> TypeVotes:
     return votes
 
 
-def _word_stats(parsed: list[_Doc]) -> WordStats:
-    wanted = {word_key(t) for d in parsed for i in d.items
-              if i.facet in ("person", "org") or " " not in i.name for t in i.name.split()}
-    return WordStats((d.text for d in parsed), wanted)
+def _word_stats(parsed: list[_Doc], words: WordStats) -> WordStats:
+    """The corpus's ``words`` counts of the words of names (of one-word names of any kind)."""
+    return words.only({word_key(t) for d in parsed for i in d.items
+                       if i.facet in ("person", "org") or " " not in i.name for t in i.name.split()})
+
+
+_ACRONYM = re.compile(r"[A-Z]{2,6}")
 
 
 def _acronym_of(short: str, full: str) -> bool:
     """"IMF" of "International Monetary Fund", "IBM" of "International Business Machines Corp"."""
-    if not re.fullmatch(r"[A-Z]{2,6}", short):
+    if not _ACRONYM.fullmatch(short):
         return False
     words = [w for w in re.split(r"[\s-]+", full) if w and w.lower() not in ("of", "and", "the", "for", "de", "&")]
     while len(words) > len(short) and words[-1].lower().rstrip(".") in CORPORATE_SUFFIXES:
@@ -284,22 +314,26 @@ def _word_evidence(parsed: list[_Doc]) -> tuple[Counter[str], Counter[str]]:
 
 
 def resolve_entities(
-    docs: Sequence[tuple[Article, list[Mention]]], aliases: Aliases | None = None, pool: Pool | None = None
+    docs: Sequence[tuple[Article, list[Mention]]],
+    aliases: Aliases | None = None,
+    pool: Pool | None = None,
+    cache: ParseCache | None = None,
 ) -> Resolution:
     """Canonical entities for every article of a corpus (rules: this module's and
     :mod:`search.entity_people`'s docstrings).
 
     Pure and fast: re-applying an edited aliases file needs only this, not NER. The per-article
-    first step runs on ``pool`` (:mod:`search.compute`) when given; the corpus-wide rest here.
+    first step runs on ``pool`` (:mod:`search.compute`) when given, for the articles not in
+    ``cache`` (:mod:`search.entity_cache`); the corpus-wide rest here.
     """
     aliases = aliases or Aliases()
-    parsed = _parse_all(docs, aliases, pool or InProcess())
+    parsed, counts = _parse_all(docs, aliases, pool or InProcess(), cache)
     places = {i.name.casefold() for d in parsed for i in d.items if i.facet == "place"}
     for doc in parsed:
         doc.items = [i for i in doc.items if not (i.facet in ("person", "place") and is_place_pair(i.name, places))]
 
     votes = _type_votes(parsed)
-    words = _word_stats(parsed)
+    words = _word_stats(parsed, counts)
     norp = {i.name.casefold() for d in parsed for i in d.items if i.label == "NORP"}
     by_id = [(d.article.id, d.items) for d in parsed]
     strip_roles(by_id, words, norp)

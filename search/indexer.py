@@ -15,7 +15,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from . import documents, ingest, snapshot, stories
-from .compute import DaskCluster, InProcess, LocalProcesses, Pool, batched, usable_cores
+from .clean_cache import CleanCache, clean_records
+from .compute import DaskCluster, InProcess, LocalProcesses, Pool, usable_cores
 from .errors import InputError
 from .extract import extract_batch
 from .models import Article, CorpusRoot, IndexStats, Skipped, SourceRecord
@@ -180,7 +181,7 @@ def _update_with(
     capitals = AcronymEvidence()  # of the new and changed articles' text
     # a new index's titles and bodies are analysed by the cleaning workers (search.bulkwrite)
     analysed: dict[str, bytes] | None = {} if not in_place and pool.workers > 1 else None
-    articles = _changed_articles(roots, sources, stats, seen, capitals, pool, expected, analysed)
+    articles = _changed_articles(roots, sources, stats, seen, capitals, pool, expected, folder.cache_dir, analysed)
     if on_article:
         articles = _calling(on_article, articles)
 
@@ -243,11 +244,14 @@ def _changed_articles(
     capitals: AcronymEvidence,
     pool: Pool,
     expected: int,
+    cache_dir: Path,
     analysed: dict[str, bytes] | None = None,
 ) -> Iterator[Article]:
-    """The new and changed articles of ``roots``, cleaned on ``pool``, in corpus order; counts
-    the rest in ``stats`` and the ids that stay in ``seen``. With ``analysed``, the pool also
-    analyses each article's texts for the writer (:func:`search.documents.analyse`), kept there by id."""
+    """The new and changed articles of ``roots``, cleaned on ``pool`` (or taken from the cache of
+    cleaned articles in ``cache_dir``: :mod:`search.clean_cache`), in corpus order; counts the
+    rest in ``stats`` and the ids that stay in ``seen``. With ``analysed``, the pool also analyses
+    each article's texts for the writer (:func:`search.documents.analyse`; cached with the article),
+    kept there by id."""
 
     def records_to_clean() -> Iterator[SourceRecord]:
         read: set[str] = set()
@@ -273,10 +277,12 @@ def _changed_articles(
 
     batch = CLEANING_BATCH if pool.workers > 1 else 1
     work = extract_batch if analysed is None else clean_and_analyse
-    for cleaned in pool.map(work, batched(records_to_clean(), batch)):
-        for article in cleaned:
-            if isinstance(article, tuple):
-                article, analysed[article.id] = article
+    with CleanCache(cache_dir / "cleaned.sqlite") as cache:
+        for article in clean_records(records_to_clean(), pool, batch, cache, work):
+            if isinstance(article, tuple):  # an article with its analysis
+                article, analysis = article
+                if analysed is not None:
+                    analysed[article.id] = analysis
             if isinstance(article, Skipped):
                 stats.skipped.append(article)
                 continue
@@ -287,6 +293,7 @@ def _changed_articles(
                 stats.added += 1
             capitals.add(article.body)
             yield article
+        cache.prune()  # rows of other cleaning code
 
 
 def clean_and_analyse(records: list[SourceRecord]) -> list[tuple[Article, bytes] | Skipped]:

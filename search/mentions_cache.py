@@ -18,104 +18,34 @@ from __future__ import annotations
 
 import json
 import logging
-import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
-from types import TracebackType
 
-from .cachedb import open_cache
+from .cachedb import KeyedCache
 from .entities import PIPELINE_VERSION, Mention
 
 log = logging.getLogger(__name__)
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS mentions (
-    key TEXT NOT NULL,
-    version TEXT NOT NULL,
-    data TEXT NOT NULL,
-    PRIMARY KEY (key, version)
-) WITHOUT ROWID
-"""
-_CHUNK = 500  # keys per SELECT: well under SQLite's host-parameter limit
 
+class MentionCache(KeyedCache):
+    """``key -> list[Mention]`` for the current :data:`PIPELINE_VERSION`, stored in one SQLite file
+    (as JSON: the rows outlive code changes that only touch the resolution)."""
 
-def _encode(mentions: Iterable[Mention]) -> str:
-    return json.dumps([[m.text, m.label, m.start] for m in mentions], ensure_ascii=False,
-                      separators=(",", ":"))
-
-
-def _decode(data: str) -> list[Mention]:
-    return [Mention(text, label, start) for text, label, start in json.loads(data)]
-
-
-class MentionCache:
-    """``key -> list[Mention]`` for the current :data:`PIPELINE_VERSION`, stored in one SQLite file."""
+    table = "mentions"
+    what = "mention cache"
 
     def __init__(self, path: Path, version: str = PIPELINE_VERSION) -> None:
-        self.path = Path(path)
-        self.version = version
-        self._db = open_cache(self.path, _SCHEMA, "mention cache")
+        super().__init__(path, version)
 
-    def get_many(self, keys: Iterable[str]) -> dict[str, list[Mention]]:
-        """The cached mentions of those ``keys`` that are present (misses are simply absent)."""
-        wanted = list(dict.fromkeys(keys))
-        found: dict[str, list[Mention]] = {}
-        for i in range(0, len(wanted), _CHUNK):
-            chunk = wanted[i:i + _CHUNK]
-            marks = ",".join("?" * len(chunk))
-            rows = self._db.execute(
-                f"SELECT key, data FROM mentions WHERE version = ? AND key IN ({marks})",
-                [self.version, *chunk],
-            )
-            for key, data in rows:
-                found[key] = _decode(data)
-        return found
+    def encode(self, value: Iterable[Mention]) -> str:
+        return json.dumps([[m.text, m.label, m.start] for m in value], ensure_ascii=False, separators=(",", ":"))
 
-    def put_many(self, items: Mapping[str, Iterable[Mention]]) -> None:
-        """Store all ``items`` in one transaction: either all of them are kept or none."""
-        rows = [(key, self.version, _encode(mentions)) for key, mentions in items.items()]
-        if not rows:
-            return
-        with self._transaction():
-            self._db.executemany(
-                "INSERT OR REPLACE INTO mentions (key, version, data) VALUES (?, ?, ?)", rows
-            )
+    def decode(self, data: str | bytes) -> list[Mention]:
+        return [Mention(text, label, start) for text, label, start in json.loads(data)]
 
     def prune(self) -> int:
         """Delete rows of other pipeline versions; returns how many went."""
-        with self._transaction():
-            deleted = self._db.execute("DELETE FROM mentions WHERE version != ?", [self.version]).rowcount
+        deleted = super().prune()
         if deleted:
             log.info("mention cache: pruned %d rows of older pipeline versions", deleted)
         return deleted
-
-    def __len__(self) -> int:
-        query = "SELECT COUNT(*) FROM mentions WHERE version = ?"
-        return self._db.execute(query, [self.version]).fetchone()[0]
-
-    def close(self) -> None:
-        self._db.close()
-
-    def __enter__(self) -> MentionCache:
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
-        self.close()
-
-    def _transaction(self):
-        return _Transaction(self._db)
-
-
-class _Transaction:
-    """``BEGIN IMMEDIATE`` ... ``COMMIT``, rolled back on any exception (autocommit connection)."""
-
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self._db = db
-
-    def __enter__(self) -> None:
-        self._db.execute("BEGIN IMMEDIATE")
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
-        self._db.execute("COMMIT" if kind is None else "ROLLBACK")

@@ -307,3 +307,24 @@ def test_a_new_index_saves_the_ids_its_writer_kept(tmp_path, seeds_dir):
     finally:
         reader.close()
         ix.close()
+
+
+def test_a_rebuild_takes_the_analysis_from_the_cleaned_article_cache(tmp_path, seeds_dir, monkeypatch):
+    from search import indexer
+    from search.store import IndexFolder
+
+    monkeypatch.setattr(indexer, "PARALLEL_MIN", 1)  # cleaned (and analysed) on worker processes
+    indexer.index_corpus(tmp_path / "ix", [seeds_dir], entities=False)
+    first = whoosh_view(IndexFolder(tmp_path / "ix").current())
+    given = []
+    put = documents.Writer.put
+
+    def noting_put(self, article, analysed=None):
+        given.append(analysed)
+        put(self, article, analysed)
+
+    monkeypatch.setattr(documents.Writer, "put", noting_put)
+    monkeypatch.setattr(indexer, "clean_and_analyse", None)  # nothing may be cleaned again
+    indexer.index_corpus(tmp_path / "ix", [seeds_dir], rebuild=True, entities=False)
+    assert given and all(given)  # every article's analysis came from the cache
+    assert whoosh_view(IndexFolder(tmp_path / "ix").current()) == first

@@ -1,0 +1,77 @@
+"""Cleaned articles cached by what cleaning reads, so a rebuild does not clean its articles again.
+
+``dateline index --rebuild`` writes a new generation from all the corpus's records; most of them
+are the same as last time. :func:`clean_records` cleans each record on the pool
+(:func:`search.extract.extract_batch`) unless ``cache/cleaned.sqlite`` holds its article.
+
+A row's key hashes everything :func:`search.extract.extract_article` reads of a record (id, path,
+kind, metadata, decoded text, and the raw-bytes hash the article carries); its version hashes the
+cleaning code: Dateline's own source and the versions of the HTML libraries it calls
+(:func:`search.cachedb.code_fingerprint`). Any change to either misses. Records that could not be
+cleaned are not cached: they are tried again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+from .cachedb import KeyedCache, code_fingerprint
+from .compute import Pool, batched
+from .extract import extract_batch
+from .models import Article, Skipped, SourceRecord
+
+#: the libraries cleaning calls, whose versions are part of a row's version
+CLEANING_LIBRARIES = ("beautifulsoup4", "lxml", "trafilatura", "htmldate", "justext", "courlan")
+
+
+class CleanCache(KeyedCache):
+    """``record key -> Article`` as :func:`search.extract.extract_article` made it (or an
+    ``(article, analysis)`` pair: :func:`clean_records`), pickled."""
+
+    what = "cleaned-article cache"
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, code_fingerprint(*CLEANING_LIBRARIES))
+
+    @staticmethod
+    def key(record: SourceRecord) -> str:
+        head = json.dumps([record.id, record.path, record.kind, record.content_hash, record.meta],
+                          ensure_ascii=False, sort_keys=True)
+        return hashlib.sha256(f"{head}\0{record.text}".encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def clean_records(records: Iterable[SourceRecord], pool: Pool, batch: int, cache: CleanCache,
+                  work: Callable[[list[SourceRecord]], list] = extract_batch) -> Iterator[Article | tuple | Skipped]:
+    """Each record's article (or why it has none), in order: from ``cache``, else cleaned on
+    ``pool`` in batches of ``batch`` by ``work`` and stored. Batches of records that are all cached
+    never reach the pool. ``work`` may give an article with more (an ``(article, analysis)``
+    pair): that is cached and handed back as it is, and a cached plain article still serves."""
+    pending: deque[tuple[list[str], dict[str, Article | tuple], bool]] = deque()  # read, not yet handed back
+
+    def to_clean() -> Iterator[list[SourceRecord]]:
+        for chunk in batched(records, batch):
+            keys = [cache.key(record) for record in chunk]
+            found = cache.get_many(keys)
+            misses = [record for record, key in zip(chunk, keys, strict=True) if key not in found]
+            pending.append((keys, found, bool(misses)))
+            if misses:
+                yield misses
+
+    def cached_chunks() -> Iterator[Article]:
+        while pending and not pending[0][2]:
+            keys, found, _ = pending.popleft()
+            yield from (found[key] for key in keys)
+
+    for cleaned in pool.map(work, to_clean()):
+        yield from cached_chunks()
+        keys, found, _ = pending.popleft()
+        fresh = iter(cleaned)
+        merged = [found[key] if key in found else next(fresh) for key in keys]
+        cache.put_many({key: article for key, article in zip(keys, merged, strict=True)
+                        if key not in found and not isinstance(article, Skipped)})
+        yield from merged
+    yield from cached_chunks()

@@ -1,0 +1,111 @@
+"""The cache of cleaned articles (search.clean_cache): what it hands back is what cleaning makes,
+in corpus order, and it misses whenever what cleaning reads or how it cleans has changed."""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import itertools
+import shutil
+from pathlib import Path
+
+import pytest
+
+from search import clean_cache, index_corpus, indexer, open_index
+from search.cachedb import code_fingerprint
+from search.clean_cache import CleanCache, clean_records
+from search.compute import InProcess, LocalProcesses
+from search.extract import extract_batch
+from search.ingest import iter_records
+from search.models import CorpusRoot, Skipped, SourceRecord
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(scope="module")
+def records(tmp_path_factory, reuters_path, seeds_dir) -> list[SourceRecord]:
+    """Reuters wire records, the seeds (plain text), HTML pages, and a record with no text."""
+    folder = tmp_path_factory.mktemp("clean-corpus")
+    with gzip.open(reuters_path, "rt", encoding="utf-8") as source:
+        (folder / "wire.jsonl").write_text("".join(itertools.islice(source, 200)), encoding="utf-8")
+    shutil.copytree(seeds_dir, folder / "seeds")
+    for page in DATA.glob("*.html"):
+        shutil.copy(page, folder / page.name)
+    (folder / "furniture.html").write_text("<html><body><p>Share this:</p></body></html>", encoding="utf-8")
+    found = [r for r in iter_records([CorpusRoot(folder)]) if isinstance(r, SourceRecord)]
+    assert {r.kind for r in found} == {"json", "text", "html"}
+    return found
+
+
+def _refuse(batch):
+    raise AssertionError(f"cleaned {len(batch)} records that the cache holds")
+
+
+def test_cached_articles_are_the_cleaned_ones_in_order(records, tmp_path, monkeypatch):
+    expected = extract_batch(records)
+    assert sum(isinstance(a, Skipped) for a in expected) == 1  # the page of furniture alone
+    with CleanCache(tmp_path / "cleaned.sqlite") as cache:
+        assert list(clean_records(records, InProcess(), 16, cache)) == expected  # filling it
+        assert len(cache) == len(expected) - 1  # what could not be cleaned is tried again next time
+        kept = [r for r, a in zip(records, expected, strict=True) if not isinstance(a, Skipped)]
+        monkeypatch.setattr(clean_cache, "extract_batch", _refuse)
+        assert list(clean_records(kept, InProcess(), 16, cache)) == [a for a in expected if not isinstance(a, Skipped)]
+
+
+def test_hits_and_misses_keep_corpus_order_on_worker_processes(records, tmp_path):
+    expected = extract_batch(records)
+    with CleanCache(tmp_path / "cleaned.sqlite") as cache:
+        # every third batch of five cached: batches all cached, partly cached and not cached alternate
+        list(clean_records([r for i, r in enumerate(records) if i // 5 % 3 == 0], InProcess(), 5, cache))
+        pool = LocalProcesses(2)
+        try:
+            assert list(clean_records(records, pool, 4, cache)) == expected
+        finally:
+            pool.close()
+
+
+def test_the_cache_misses_when_what_cleaning_reads_changes(records, tmp_path, monkeypatch):
+    record = next(r for r in records if r.kind == "json")
+    key = CleanCache.key(record)
+    for change in ({"text": record.text + " more"}, {"path": record.path + "0"}, {"id": "other"},
+                   {"kind": "text"}, {"meta": {**record.meta, "title": "Other"}}, {"content_hash": "0" * 64}):
+        assert CleanCache.key(dataclasses.replace(record, **change)) != key, change
+    with CleanCache(tmp_path / "cleaned.sqlite") as cache:
+        list(clean_records([record], InProcess(), 1, cache))
+        assert set(cache.get_many([key])) == {key}
+    # other cleaning code (Dateline's source or a library version): other version, a miss
+    monkeypatch.setattr(clean_cache, "code_fingerprint", lambda *libraries: "edited")
+    with CleanCache(tmp_path / "cleaned.sqlite") as cache:
+        assert cache.get_many([key]) == {}
+        assert cache.prune() == 1
+
+
+def test_a_rebuild_cleans_nothing_and_an_edit_cleans_one(corpus, tmp_path, monkeypatch):
+    target = tmp_path / "ix"
+    index_corpus(target, [corpus], entities=False)
+    titles = {h.id: h.title for h in open_index(target).search("", per_page=50).hits}
+    cleaned: list[str] = []
+
+    def counting(batch):
+        cleaned.extend(r.id for r in batch)
+        return extract_batch(batch)
+
+    monkeypatch.setattr(indexer, "extract_batch", counting)  # the cleaning the indexer asks for
+    index_corpus(target, [corpus], rebuild=True)
+    assert cleaned == [] and {h.id: h.title for h in open_index(target).search("", per_page=50).hits} == titles
+    edited = sorted(corpus.glob("*.txt"))[0]
+    edited.write_text("A new headline\n\n" + edited.read_text(encoding="utf-8"), encoding="utf-8")
+    index_corpus(target, [corpus], rebuild=True)
+    assert cleaned == [edited.name]
+    assert open_index(target).get(edited.name).title == "A new headline"
+
+
+def test_the_code_fingerprint_follows_every_module_and_library(tmp_path):
+    package = tmp_path / "search"
+    shutil.copytree(Path(clean_cache.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__"))
+    before = code_fingerprint("lxml", source=package)
+    assert code_fingerprint("lxml", source=package) == before
+    assert code_fingerprint("lxml", "trafilatura", source=package) != before
+    rules = package / "boilerplate.py"
+    rules.write_text(rules.read_text(encoding="utf-8") + "\n# a new rule\n", encoding="utf-8")
+    assert code_fingerprint("lxml", source=package) != before
