@@ -391,7 +391,7 @@ def clean_text(text: str, title: str | None = None) -> CleanText:
         lede = next((p for p in ledes if not parse_credits(p)), cleaned.paragraphs[0])
         title, derived = derive_title(lede), True
     return CleanText(
-        title=normalize_paragraph(title),
+        title=normalize_paragraph(title or ""),  # nothing but boilerplate: no title either
         title_derived=derived,
         paragraphs=cleaned.paragraphs,
         header=header,

@@ -534,3 +534,15 @@ def test_a_short_pull_quote_goes_but_a_short_quoted_subheading_stays():
     keep, dropped = drop_duplicates(["“A real conversation”", body, "“My body doesn’t know it’s retired.”"])
     assert keep == [0, 1]
     assert [d.reason for d in dropped] == ["contained in paragraph 2"]
+
+
+def test_a_text_of_nothing_but_boilerplate_is_no_article(tmp_path):
+    from search.extract import article_or_reason
+    from search.ingest import iter_records
+    from search.models import Skipped
+
+    (tmp_path / "share.txt").write_text("Share this:\n\n3 Comments", encoding="utf-8")
+    assert clean_text("Share this:\n\n3 Comments").paragraphs == []
+    [record] = list(iter_records([tmp_path]))
+    skipped = article_or_reason(record)
+    assert isinstance(skipped, Skipped) and skipped.reason.startswith("no article text")
