@@ -7,10 +7,9 @@ was ~4.7 ms of CPU an article, two thirds of a build without entities (``bench/R
 
 :class:`BulkWriter` writes the same segments for a new, empty index:
 
-* titles and bodies are analysed once by :func:`text_postings`, which gives what the schema's
-  analyser and ``Positions`` format give (same words, positions, weights, encoded values; the
-  tests compare them on real and adversarial text) from one regular-expression pass, and the
-  spelling words from the same pass;
+* titles and bodies are analysed once, in one regular-expression pass that gives what the
+  schema's analyser gives, spelling words included (:mod:`search.textanalysis`), possibly ahead
+  on the cleaning workers;
 * postings are gathered as flat arrays per field and, at the end of a segment, sorted once with
   numpy and handed to Whoosh's own codec a block at a time (its block and term-table formats are
   used as they are, so any Whoosh reader reads the result);
@@ -23,120 +22,26 @@ large the corpus. Updating an existing index keeps Whoosh's own writer (:class:`
 from __future__ import annotations
 
 import pickle
-import re
 import shutil
 import zlib
 from array import array
 from collections.abc import Sequence
-from functools import lru_cache
 from pathlib import Path
-from typing import NamedTuple
 
 import numpy as np
 from whoosh import fields
-from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
-from whoosh.analysis.tokenizers import default_pattern
 from whoosh.codec import default_codec
 from whoosh.codec.whoosh3 import COMPRESSION_MIN_SIZE, WHOOSH3_HEADER_MAGIC, W3TermInfo
-from whoosh.formats import Positions
 from whoosh.index import TOC, FileIndex, LockError, clean_files
 from whoosh.system import _INT_SIZE, pack_int, pack_ushort
 from whoosh.util.numeric import length_to_byte
 
 from .postings import Postings, SegmentPostings, merge_segments
-
-#: Whoosh's default ``RegexTokenizer`` pattern, and the same with its group made non-capturing,
-#: so that ``findall`` returns whole matches
-_WORD_PATTERN = default_pattern.pattern
-_WORD = re.compile(_WORD_PATTERN.replace("(\\.?", "(?:\\.?"), re.UNICODE)
+from .progress import progress_bar
+from .textanalysis import Analysed, fast_fields, text_key
 
 #: postings held before a segment is written out (~30 bytes each: ~250 MB)
 SEGMENT_POSTINGS = 8_000_000
-
-
-class FastTextField:
-    """What a text field's analyser and ``Positions`` format make of a text, in one pass.
-
-    Only for the analyser :func:`search.documents.text_analyzer` builds — Whoosh's default
-    word pattern, lower-casing, a minimum word size, a stemmer with words it leaves alone — and
-    made from that analyser's own settings (:meth:`for_field`), so the two cannot drift apart.
-    """
-
-    def __init__(self, field: fields.FieldType, min_word: int, stem, unstemmed: frozenset[str]):
-        self._boost = field.format.field_boost
-        self._encode = field.format.encode
-        self._min = min_word
-        self._stem = lru_cache(maxsize=200_000)(stem)
-        self._unstemmed = unstemmed
-        self._single: dict[int, bytes] = {}  # a position -> its encoding as a one-position list
-
-    @classmethod
-    def for_field(cls, field: fields.FieldType) -> FastTextField | None:
-        """The fast path for ``field``, or None when its analyser is not of the supported shape."""
-        parts = getattr(field.analyzer, "items", ())
-        if not (type(field.format) is Positions and len(parts) == 4 and _WORD.groups == 0):
-            return None
-        tokenizer, lower, stops, stemmer = parts
-        if not (type(tokenizer) is RegexTokenizer and tokenizer.expression.pattern == _WORD_PATTERN
-                and not tokenizer.gaps and type(lower) is LowercaseFilter
-                and type(stops) is StopFilter and not stops.stops and stops.max is None and stops.renumber
-                and type(stemmer) is StemFilter and not stemmer.lang):
-            return None
-        return cls(field, stops.min, stemmer.stemfn, frozenset(stemmer.ignore))
-
-    def analyse(self, text: str) -> Analysed:
-        words = [w.lower() for w in _WORD.findall(text)]
-        positions: dict[str, list[int]] = {}
-        pos = None
-        stem, unstemmed, shortest = self._stem, self._unstemmed, self._min
-        for number, word in enumerate(words):
-            if len(word) < shortest:
-                continue
-            # Whoosh's StopFilter renumbers: the first word kept keeps its place, the rest follow it
-            pos = number if pos is None else pos + 1
-            term = word if word in unstemmed else stem(word)
-            if term in positions:
-                positions[term].append(pos)
-            else:
-                positions[term] = [pos]
-        encode, single = self._encode, self._single
-        counts = [len(poses) for poses in positions.values()]
-        return Analysed(
-            terms=[term.encode("utf-8") for term in positions],
-            weights=array("f", [count * self._boost for count in counts]),
-            values=[(single.get(poses[0]) or single.setdefault(poses[0], encode(poses))) if len(poses) == 1
-                    else encode(poses) for poses in positions.values()],
-            length=sum(counts),
-            spelling=list({w.encode("utf-8") for w in words if len(w) >= shortest}),
-        )
-
-
-class Analysed(NamedTuple):
-    """A text as a fast field indexes it: one entry per distinct term, in parallel lists."""
-
-    terms: list[bytes]
-    weights: array  # float32: frequency times the field's boost
-    values: list[bytes]  # encoded positions
-    length: int  # words kept (the field length)
-    spelling: list[bytes]  # the unstemmed words
-
-
-def text_key(text: str) -> tuple[int, int]:
-    """Tells a text from another one (length and CRC) without carrying it."""
-    return len(text), zlib.crc32(text.encode("utf-8", "surrogatepass"))
-
-
-def analyse_texts(fast_fields: dict[str, FastTextField], values: dict[str, str]) -> bytes:
-    """The analysis of a document's fast text fields, made ahead and pickled for
-    :meth:`BulkWriter.add_document` (a worker's work, so that the writing process does less)."""
-    return pickle.dumps({name: (text_key(value), fast_fields[name].analyse(value))
-                         for name, value in values.items() if name in fast_fields and value is not None},
-                        pickle.HIGHEST_PROTOCOL)
-
-
-def fast_fields(schema: fields.Schema) -> dict[str, FastTextField]:
-    """The schema's fields that :class:`FastTextField` analyses."""
-    return {name: fast for name, field in schema.items() if field.indexed and (fast := FastTextField.for_field(field))}
 
 
 class _FieldPostings:
@@ -284,15 +189,17 @@ class BulkWriter:
         self._segment.set_doc_count(self._docnum)
         lengths = self._codec.per_document_reader(self._storage, self._segment)
         writer = self._codec.field_writer(self._storage, self._segment)
+        bar = progress_bar(sum(len(p.term_ids) for p in self._postings.values()), "writing terms", unit="term")
         try:
             for name in sorted(self._postings):
-                part = _write_field(writer, name, self.schema[name], self._postings.pop(name), lengths)
+                part = _write_field(writer, name, self.schema[name], self._postings.pop(name), lengths, bar)
                 if name in self._arrays:
                     if not last:  # held on disk until the commit merges them
                         self._spill.mkdir(exist_ok=True)
                         part.spill(self._spill / f"{len(self._segments)}-{name}.npz")
                     self._arrays[name].append((self._size, part))
         finally:
+            bar.close()
             writer.close()
             lengths.close()
         self._segments.append(self._segment)
@@ -331,7 +238,8 @@ class BulkWriter:
         shutil.rmtree(Path(self._storage.folder) / f"{self._indexname}.tmp", ignore_errors=True)
 
 
-def _write_field(writer, name: str, field: fields.FieldType, postings: _FieldPostings, lengths) -> SegmentPostings:
+def _write_field(writer, name: str, field: fields.FieldType, postings: _FieldPostings, lengths,
+                 bar) -> SegmentPostings:
     """A field's terms and postings, in the blocks and term table of Whoosh's codec; returned
     as arrays too."""
     writer.start_field(name, field)
@@ -359,6 +267,9 @@ def _write_field(writer, name: str, field: fields.FieldType, postings: _FieldPos
         info = block.write(docs.tolist(), deltas[start:end].tolist(), sorted_weights[start:end].tolist(),
                            sorted_values[start:end].tolist(), stored[docs].tolist() if stored is not None else None)
         add(prefix + term, info.to_bytes())
+        if number % 8192 == 8191:
+            bar.update(8192)
+    bar.update(len(terms) % 8192)
     writer.finish_field()
     return SegmentPostings(terms, np.array(bounds, dtype=np.int64), sorted_docs.astype(np.int32), sorted_weights,
                            None if stored is None else stored.astype(np.float64))

@@ -18,9 +18,10 @@ from whoosh import fields, index
 from whoosh.analysis import STOP_WORDS, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 from whoosh.lang import porter2
 
-from .bulkwrite import BulkWriter, analyse_texts, fast_fields
+from .bulkwrite import BulkWriter
 from .models import FACETS, Article, Entities
 from .postings import Postings
+from .textanalysis import analyse_texts, fast_fields
 
 #: One value per line: entity names keep their spaces, commas and case.
 _LINE_ANALYZER = RegexTokenizer(r"[^\n]+")
@@ -141,7 +142,7 @@ def _fast_fields() -> dict:
 
 
 def analyse(article: Article) -> bytes:
-    """The title and body analysed as a new index's writer needs them (:func:`search.bulkwrite.analyse_texts`),
+    """The title and body analysed as a new index's writer needs them (:func:`search.textanalysis.analyse_texts`),
     to be done where the article is cleaned."""
     return analyse_texts(_fast_fields(), {"title": article.title, "body": article.body})
 

@@ -11,12 +11,13 @@ import pytest
 from whoosh import index
 
 from search import bulkwrite, documents
-from search.bulkwrite import BulkWriter, FastTextField
+from search.bulkwrite import BulkWriter
 from search.extract import extract_article
 from search.ingest import iter_records
 from search.models import FACETS, SourceRecord
 from search.postings import Postings, SegmentPostings
 from search.snapshot import Snapshot
+from search.textanalysis import FastTextField, analyse_texts, fast_fields
 
 #: text that stresses the tokenizer, lower-casing and position numbering
 HARD_TEXTS = [
@@ -283,7 +284,7 @@ def test_an_analysis_of_other_text_is_not_used(tmp_path):
     documents.create(tmp_path / "ix")
     ix = index.open_dir(str(tmp_path / "ix"))
     writer = BulkWriter(ix)
-    stale = bulkwrite.analyse_texts(bulkwrite.fast_fields(writer.schema), {"body": "zeppelins over the harbour"})
+    stale = analyse_texts(fast_fields(writer.schema), {"body": "zeppelins over the harbour"})
     writer.add_document({"id": "a", "title": "Balloons", "body": "balloons over the harbour"}, pickle.loads(stale))
     writer.commit()
     with ix.searcher() as searcher:
