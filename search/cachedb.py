@@ -74,10 +74,12 @@ class KeyedCache:
                   "data BLOB NOT NULL, PRIMARY KEY (key, version)) WITHOUT ROWID")
         self._db = open_cache(self.path, schema, self.what)
 
-    def encode(self, value: Any) -> str | bytes:
+    @staticmethod
+    def encode(value: Any) -> str | bytes:
         return zlib.compress(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), 1)
 
-    def decode(self, data: str | bytes) -> Any:
+    @staticmethod
+    def decode(data: str | bytes) -> Any:
         return pickle.loads(zlib.decompress(data))
 
     def get_many(self, keys: Iterable[str]) -> dict[str, Any]:
@@ -97,7 +99,11 @@ class KeyedCache:
 
     def put_many(self, items: Mapping[str, Any]) -> None:
         """Store all ``items`` in one transaction: either all of them are kept or none."""
-        rows = [(key, self.version, self.encode(value)) for key, value in items.items()]
+        self.put_encoded({key: self.encode(value) for key, value in items.items()})
+
+    def put_encoded(self, items: Mapping[str, str | bytes]) -> None:
+        """:meth:`put_many` of values already encoded (:meth:`encode`, e.g. by a worker process)."""
+        rows = [(key, self.version, data) for key, data in items.items()]
         if not rows:
             return
         with _Transaction(self._db):

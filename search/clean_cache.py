@@ -13,6 +13,7 @@ cleaned are not cached: they are tried again.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections import deque
@@ -66,12 +67,23 @@ def clean_records(records: Iterable[SourceRecord], pool: Pool, batch: int, cache
             keys, found, _ = pending.popleft()
             yield from (found[key] for key in keys)
 
-    for cleaned in pool.map(work, to_clean()):
+    for cleaned in pool.map(functools.partial(_encoded, work), to_clean()):
         yield from cached_chunks()
         keys, found, _ = pending.popleft()
         fresh = iter(cleaned)
-        merged = [found[key] if key in found else next(fresh) for key in keys]
-        cache.put_many({key: article for key, article in zip(keys, merged, strict=True)
-                        if key not in found and not isinstance(article, Skipped)})
+        merged, rows = [], {}
+        for key in keys:
+            item = found[key] if key in found else next(fresh)
+            if isinstance(item, bytes):  # cleaned now, and encoded for the cache by the worker
+                rows[key] = item
+                item = cache.decode(item)
+            merged.append(item)
+        cache.put_encoded(rows)
         yield from merged
     yield from cached_chunks()
+
+
+def _encoded(work: Callable[[list[SourceRecord]], list], records: list[SourceRecord]) -> list[bytes | Skipped]:
+    """A worker's task: ``work`` on ``records``, each result as the cache stores it (the process
+    that writes the index only decodes it and stores the same bytes)."""
+    return [item if isinstance(item, Skipped) else CleanCache.encode(item) for item in work(records)]

@@ -37,10 +37,12 @@ class MentionCache(KeyedCache):
     def __init__(self, path: Path, version: str = PIPELINE_VERSION) -> None:
         super().__init__(path, version)
 
-    def encode(self, value: Iterable[Mention]) -> str:
+    @staticmethod
+    def encode(value: Iterable[Mention]) -> str:
         return json.dumps([[m.text, m.label, m.start] for m in value], ensure_ascii=False, separators=(",", ":"))
 
-    def decode(self, data: str | bytes) -> list[Mention]:
+    @staticmethod
+    def decode(data: str | bytes) -> list[Mention]:
         return [Mention(text, label, start) for text, label, start in json.loads(data)]
 
     def prune(self) -> int:
