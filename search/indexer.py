@@ -12,16 +12,17 @@ import logging
 import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from functools import partial
 from pathlib import Path
 
 from . import documents, ingest, snapshot, stories
 from .compute import DaskCluster, InProcess, LocalProcesses, Pool, batched, usable_cores
 from .errors import InputError
-from .extract import extract_batch
 from .models import Article, CorpusRoot, IndexStats, Skipped, SourceRecord
 from .progress import progress_bar
 from .roots import check_present, plan_roots, roots_from_meta, roots_to_meta
 from .store import IndexFolder, read_meta, write_meta
+from .story_batch import StoryBatch, clean_and_fingerprint
 from .titlecase import AcronymEvidence
 
 log = logging.getLogger(__name__)
@@ -154,10 +155,12 @@ def _update(
     sources = sources or {}
     expected = ingest.count_records(roots)
     pool = cluster or (LocalProcesses() if expected >= PARALLEL_MIN and usable_cores() > 1 else InProcess())
+    story = StoryBatch(folder.cache_dir)  # what the story step keeps of the articles (search.story_batch)
     try:
         return _update_with(target, roots, sources, in_place, with_entities, aliases, folder, on_article,
-                            settings, pool, stats, expected)
+                            settings, pool, stats, expected, story)
     finally:
+        story.close()
         if pool is not cluster:
             pool.close()
 
@@ -175,10 +178,11 @@ def _update_with(
     pool: Pool,
     stats: IndexStats,
     expected: int,
+    story: StoryBatch,
 ) -> IndexStats:
     seen: set[str] = set()  # ids that stay in the index
     capitals = AcronymEvidence()  # of the new and changed articles' text
-    articles = _changed_articles(roots, sources, stats, seen, capitals, pool, expected)
+    articles = _changed_articles(roots, sources, stats, seen, capitals, pool, expected, story)
     if on_article:
         articles = _calling(on_article, articles)
 
@@ -190,11 +194,14 @@ def _update_with(
             changed, refreshed, meta = _entities(target, changed, sources, seen, in_place, aliases, folder,
                                                  settings, pool)
         removed = sorted(set(sources) - seen)
-        story_articles = [*changed, *refreshed]
+        for article in (*changed, *refreshed):
+            story.add(article)
         if in_place and not stories.has_state(target):  # an index made before stories: group all its articles
-            ids = {a.id for a in story_articles}
-            story_articles += [a for a in documents.iter_articles(target) if a.id in seen and a.id not in ids]
-        if in_place and not (changed or refreshed or removed or story_articles):
+            ids = set(story.ids)
+            for article in documents.iter_articles(target):
+                if article.id in seen and article.id not in ids:
+                    story.add(article)
+        if in_place and not (changed or refreshed or removed or len(story)):
             # nothing to write: the index, its facet cache and the entities stand as they are
             write_meta(target, {**settings, **meta})
             stats.total = documents.doc_count(target)
@@ -203,8 +210,7 @@ def _update_with(
         count: int | None = len(changed) + len(refreshed)
     else:  # a new generation without entities: articles stream from the reader to the writer
         meta, removed, count = {}, [], None
-        story_articles = []  # the story step needs them all at the end (search.stories is not streamed)
-        to_write = _calling(story_articles.append, articles)
+        to_write = _calling(story.add, articles)  # the story step keeps a compact record of each
 
     parallel = (expected if count is None else count) >= PARALLEL_MIN
     writer = documents.Writer(target, procs=usable_cores() if parallel else 1)
@@ -220,7 +226,8 @@ def _update_with(
         # capitals in the new articles' text: how headlines sent in capitals are shown
         known = settings.get("acronyms", []) if in_place else []  # a rebuild starts afresh
         # near-duplicates and stories of the new and changed articles (search.stories)
-        stories.update_stories(target, story_articles, removed, folder.cache_dir,
+        story.finish()
+        stories.update_stories(target, story, removed, folder.cache_dir,
                                previous=None if in_place or not folder.exists() else folder.current())
         # the settings go down before the commit: a crash between the two leaves the next run
         # with the new roots over the old articles, which it then brings up to date
@@ -242,9 +249,11 @@ def _changed_articles(
     capitals: AcronymEvidence,
     pool: Pool,
     expected: int,
+    story: StoryBatch,
 ) -> Iterator[Article]:
     """The new and changed articles of ``roots``, cleaned on ``pool``, in corpus order; counts
-    the rest in ``stats`` and the ids that stay in ``seen``."""
+    the rest in ``stats`` and the ids that stay in ``seen``. Their body fingerprints, made with
+    the cleaning, go to ``story``."""
 
     def records_to_clean() -> Iterator[SourceRecord]:
         read: set[str] = set()
@@ -269,11 +278,13 @@ def _changed_articles(
                 yield item
 
     batch = CLEANING_BATCH if pool.workers > 1 else 1
-    for cleaned in pool.map(extract_batch, batched(records_to_clean(), batch)):
-        for article in cleaned:
+    clean = partial(clean_and_fingerprint, signatures=str(story.cache_path))
+    for cleaned in pool.map(clean, batched(records_to_clean(), batch)):
+        for article, fingerprint, computed in cleaned:
             if isinstance(article, Skipped):
                 stats.skipped.append(article)
                 continue
+            story.fingerprinted(article.id, fingerprint, computed)
             seen.add(article.id)
             if article.id in sources:
                 stats.updated += 1

@@ -15,6 +15,7 @@ import hashlib
 import json
 import logging
 import re
+import sqlite3
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -192,12 +193,13 @@ class SignatureCache:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._db = open_cache(self.path, _SCHEMA, "signature cache")
+        self._db.execute("DELETE FROM fingerprints WHERE version != ?", [VERSION])  # once: a scan
 
     def fingerprints(self, bodies: Iterable[str]) -> list[Fingerprint]:
         """The fingerprint of each body, from the cache or computed (and then stored)."""
         bodies = list(bodies)
         keys = [body_key(body) for body in bodies]
-        found = self._get(set(keys))
+        found = _select(self._db, set(keys))
         computed: dict[str, Fingerprint] = {}
         result = []
         for key, body in zip(keys, bodies, strict=True):
@@ -208,30 +210,15 @@ class SignatureCache:
                 computed[key] = fingerprint(body)
             result.append(computed[key])
         if computed:
-            self._put(computed.values())
+            self.put(computed.values())
         return result
 
-    def _get(self, keys: set[str]) -> dict[str, Fingerprint]:
-        wanted, found = list(keys), {}
-        decode = json.JSONDecoder().decode
-        for i in range(0, len(wanted), _CHUNK):
-            chunk = wanted[i:i + _CHUNK]
-            marks = ",".join("?" * len(chunk))
-            rows = self._db.execute(
-                f"SELECT key, minhash, words, figures FROM fingerprints WHERE version = ? AND key IN ({marks})",
-                [VERSION, *chunk])
-            for key, blob, words, figures in rows:
-                found[key] = Fingerprint(key, np.frombuffer(blob, dtype=np.uint32).copy(), decode(words),
-                                         figures.split())
-        return found
-
-    def _put(self, prints: Iterable[Fingerprint]) -> None:
+    def put(self, prints: Iterable[Fingerprint]) -> None:
         rows = [(p.key, VERSION, p.minhash.tobytes(), json.dumps(p.words, separators=(",", ":"), ensure_ascii=False),
                  " ".join(p.figures)) for p in prints]
         self._db.execute("BEGIN IMMEDIATE")
         try:
             self._db.executemany("INSERT OR REPLACE INTO fingerprints VALUES (?, ?, ?, ?, ?)", rows)
-            self._db.execute("DELETE FROM fingerprints WHERE version != ?", [VERSION])
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
@@ -239,3 +226,33 @@ class SignatureCache:
 
     def close(self) -> None:
         self._db.close()
+
+
+def read_signatures(path: Path, keys: set[str]) -> dict[str, Fingerprint]:
+    """The cached fingerprints of ``keys`` in the cache at ``path``, read-only (for the cleaning
+    workers, beside the indexer that writes it): none when it cannot be read."""
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+    except sqlite3.Error:
+        return {}
+    try:
+        return _select(db, keys)
+    except sqlite3.Error:  # absent, made by another version, or being written: computed instead
+        return {}
+    finally:
+        db.close()
+
+
+def _select(db: sqlite3.Connection, keys: set[str]) -> dict[str, Fingerprint]:
+    wanted, found = list(keys), {}
+    decode = json.JSONDecoder().decode
+    for i in range(0, len(wanted), _CHUNK):
+        chunk = wanted[i:i + _CHUNK]
+        marks = ",".join("?" * len(chunk))
+        rows = db.execute(
+            f"SELECT key, minhash, words, figures FROM fingerprints WHERE version = ? AND key IN ({marks})",
+            [VERSION, *chunk])
+        for key, blob, words, figures in rows:
+            found[key] = Fingerprint(key, np.frombuffer(blob, dtype=np.uint32).copy(), decode(words),
+                                     figures.split())
+    return found
