@@ -55,6 +55,7 @@ from .story_state import (
     STATE_FILE,
     Member,
     connect_readonly,
+    dumps,
     load_members,
     new_id,
     previous_assignment,
@@ -139,12 +140,12 @@ def _update(db, members: dict[str, Member], batch: StoryBatch, removed: set[str]
     weights = Weights(df, seen_n + len(batch))
     signatures = list(batch.signatures())  # one view per text, shared by its copies
     new_ids = []
-    vectors: dict[tuple, dict[str, float]] = {}  # copies of a text with the same entities: one vector
+    vectors: dict[tuple, str] = {}  # copies of a text with the same entities: one vector (as JSON)
     for entry in batch.entries():
         names = entity_terms(entry.people, entry.places)
         shared = (entry.text, *names)
         if shared not in vectors:
-            vectors[shared] = weights.terms(batch.content_words(entry.text), names)
+            vectors[shared] = dumps(weights.terms(batch.content_words(entry.text), names))
         members[entry.id] = Member(
             entry.id, entry.day, batch.keys[entry.text], signatures[entry.text], vectors[shared],
             entry.people, entry.places, entry.title, entry.site, figures=batch.figures[entry.text], orgs=entry.orgs)
