@@ -6,6 +6,7 @@ them (ids ``<id>~k``, dates moved ``30*k`` days, same title and body), and measu
 
 * **batch**: what the indexer keeps per article while the articles stream to the writer
   (``search.story_batch.StoryBatch``: compact records, one text record per distinct body);
+* **article**: what holding a cleaned article costs (what the indexer kept before);
 * **grouping**: the peak the grouping itself (``search.stories.update_stories``: document
   frequencies, members, duplicate links, event pairs, the state file) adds on top of the batch.
 
@@ -100,10 +101,14 @@ def main() -> int:
         print(f"{REUTERS} is absent: this benchmark needs the shared Reuters corpus beside the checkout.")
         return 2
     started_load = load_average()
+    tracemalloc.start()
     articles = cleaned_reuters()
-    rows = [measure(articles, copies, args.distinct) for copies in args.copies or [1, 5]]
-    header = ("copies", "articles", "texts", "stories", "batch_bytes_per_article", "grouping_bytes_per_article",
-              "batch_seconds", "grouping_seconds")
+    held = tracemalloc.get_traced_memory()[0] / len(articles)  # what holding the cleaned articles costs
+    tracemalloc.stop()
+    rows = [{**measure(articles, copies, args.distinct), "article_bytes": round(held)}
+            for copies in args.copies or [1, 5]]
+    header = ("copies", "articles", "texts", "stories", "article_bytes", "batch_bytes_per_article",
+              "grouping_bytes_per_article", "batch_seconds", "grouping_seconds")
     print(" | ".join(header))
     for row in rows:
         print(" | ".join(f"{row[h]:,}" if isinstance(row[h], int) else str(row[h]) for h in header))

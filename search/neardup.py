@@ -158,17 +158,18 @@ def candidate_pairs(signatures: np.ndarray, new: np.ndarray | None = None, max_b
     return np.unique(found, axis=0)
 
 
-def near_pairs(signatures: np.ndarray, pairs: np.ndarray, figures: Sequence[Sequence[str]] | None = None,
+def near_pairs(signatures: np.ndarray, pairs: np.ndarray, figures: Sequence[str] | None = None,
                threshold: float = NEAR_THRESHOLD) -> np.ndarray:
     """The candidate ``pairs`` whose estimated Jaccard similarity is at least ``threshold`` and,
-    given each text's ``figures``, whose figures agree."""
+    given each text's ``figures`` (space-separated), whose figures agree."""
     if not len(pairs):
         return pairs
     same = np.count_nonzero(signatures[pairs[:, 0]] == signatures[pairs[:, 1]], axis=1) / NUM_PERM
     pairs = pairs[same >= threshold]
     if figures is None:
         return pairs
-    return pairs[[figures_agree(figures[i], figures[j]) for i, j in pairs.tolist()]].reshape(-1, 2)
+    agree = [figures_agree(figures[i].split(), figures[j].split()) for i, j in pairs.tolist()]
+    return pairs[agree].reshape(-1, 2)
 
 
 _SCHEMA = """

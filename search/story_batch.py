@@ -91,7 +91,7 @@ class StoryBatch:
         self._text_of: dict[str, int] = {}  # body key -> text
         self.keys: list[str] = []
         self._minhash = array("I")
-        self.figures: list[list[str]] = []
+        self.figures: list[str] = []  # space-separated
         self._words = array("i")  # content word ids of every text, one after the other
         self._counts = array("i")
         self._starts = array("q", [0])
@@ -214,7 +214,7 @@ class StoryBatch:
         text = self._text_of[fp.key] = len(self.keys)
         self.keys.append(fp.key)
         self._minhash.frombytes(np.ascontiguousarray(fp.minhash, dtype=np.uint32).tobytes())
-        self.figures.append(fp.figures)
+        self.figures.append(" ".join(fp.figures))
         vocabulary = self.vocabulary
         for word, count in content_words(fp.words).items():
             self._words.append(vocabulary.setdefault(word, len(vocabulary)))

@@ -38,7 +38,7 @@ class Member:
     title: str
     site: str | None
     story: str | None = None
-    figures: list[str] = field(default_factory=list)
+    figures: str = ""  # the distinct numbers written in its body, space-separated (as stored)
     orgs: list[str] = field(default_factory=list)  # canonical organisations: same-event links need one shared
 
     @property
@@ -75,7 +75,7 @@ def load_members(db: sqlite3.Connection) -> dict[str, Member]:
         "SELECT id, story, day, key, minhash, terms, people, places, title, site, figures, orgs FROM members")
     for id_, story, day, key, blob, terms, people, places, title, site, figures, orgs in rows:
         members[id_] = Member(id_, day, key, np.frombuffer(blob, dtype=np.uint32).copy(), terms,
-                              json.loads(people), json.loads(places), title, site, story, figures.split(),
+                              json.loads(people), json.loads(places), title, site, story, figures,
                               json.loads(orgs))
     return members
 
@@ -153,7 +153,7 @@ def save(db: sqlite3.Connection, gone: set[str], rewritten: list[Member], storie
     db.executemany("DELETE FROM members WHERE id = ?", [(a,) for a in gone])
     db.executemany("INSERT OR REPLACE INTO members VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", (  # rows made one by one
         (m.id, m.story, m.day, m.key, m.minhash.tobytes(), m.terms_json, dumps(m.people), dumps(m.places),
-         m.title, m.site, " ".join(m.figures), dumps(m.orgs)) for m in rewritten))
+         m.title, m.site, m.figures, dumps(m.orgs)) for m in rewritten))
     for story, cluster in stories.items():
         if len(cluster) >= 2:
             write_story(db, story, cluster)
