@@ -215,10 +215,9 @@ class StoryBatch:
         self.keys.append(fp.key)
         self._minhash.frombytes(np.ascontiguousarray(fp.minhash, dtype=np.uint32).tobytes())
         self.figures.append(" ".join(fp.figures))
-        vocabulary = self.vocabulary
-        for word, count in content_words(fp.words).items():
-            self._words.append(vocabulary.setdefault(word, len(vocabulary)))
-            self._counts.append(count)
+        vocabulary, words = self.vocabulary, content_words(fp.words)
+        self._words.extend([vocabulary.setdefault(word, len(vocabulary)) for word in words])
+        self._counts.extend(words.values())
         self._starts.append(len(self._words))
         return text
 
