@@ -136,19 +136,18 @@ def event_pairs(members: list[Member], new: np.ndarray) -> list[tuple[float, int
     at least one of them new; two that both name people or places must share one, and two that
     both name organisations must share one."""
     vocabulary: dict[str, int] = {}
-    rows, cols, vals = array("q"), array("q"), array("d")  # compact: a million members' terms
-    for i, m in enumerate(members):
+    # the rows of a CSR matrix, built in place: compact for a million members' terms
+    starts, cols, vals = array("q", [0]), array("i"), array("f")
+    for m in members:
         terms = m.terms
-        if not _reports(terms):
-            continue
-        rows.extend([i] * len(terms))
-        cols.extend([vocabulary.setdefault(term, len(vocabulary)) for term in terms])
-        vals.extend(terms.values())
+        if _reports(terms):
+            cols.extend([vocabulary.setdefault(term, len(vocabulary)) for term in terms])
+            vals.extend(terms.values())
+        starts.append(len(cols))
     if not vocabulary:
         return []
-    matrix = sparse.csr_matrix((np.frombuffer(vals), (np.frombuffer(rows, dtype=np.int64),
-                                                      np.frombuffer(cols, dtype=np.int64))),
-                               shape=(len(members), len(vocabulary)), dtype=np.float32)
+    matrix = sparse.csr_matrix((np.frombuffer(vals, dtype=np.float32), np.frombuffer(cols, dtype=np.int32),
+                                np.frombuffer(starts, dtype=np.int64)), shape=(len(members), len(vocabulary)))
     days = np.array([m.day for m in members], dtype=np.int64)
     found: list[tuple[float, int, int]] = []
     new_idx = np.flatnonzero(new)
