@@ -280,11 +280,11 @@ def _changed_articles(
     batch = CLEANING_BATCH if pool.workers > 1 else 1
     clean = partial(clean_and_fingerprint, signatures=str(story.cache_path))
     for cleaned in pool.map(clean, batched(records_to_clean(), batch)):
-        for article, fingerprint, computed in cleaned:
+        for article, fingerprint, cache_row in cleaned:
             if isinstance(article, Skipped):
                 stats.skipped.append(article)
                 continue
-            story.fingerprinted(article.id, fingerprint, computed)
+            story.fingerprinted(article.id, fingerprint, cache_row)
             seen.add(article.id)
             if article.id in sources:
                 stats.updated += 1

@@ -215,8 +215,10 @@ class SignatureCache:
         return result
 
     def put(self, prints: Iterable[Fingerprint]) -> None:
-        rows = [(p.key, VERSION, p.minhash.tobytes(), json.dumps(p.words, separators=(",", ":"), ensure_ascii=False),
-                 " ".join(p.figures)) for p in prints]
+        self.put_rows([cache_row(p) for p in prints])
+
+    def put_rows(self, rows: list[tuple]) -> None:
+        """Store rows made by :func:`cache_row` (by the cleaning workers, say)."""
         self._db.execute("BEGIN IMMEDIATE")
         try:
             self._db.executemany("INSERT OR REPLACE INTO fingerprints VALUES (?, ?, ?, ?, ?)", rows)
@@ -227,6 +229,12 @@ class SignatureCache:
 
     def close(self) -> None:
         self._db.close()
+
+
+def cache_row(fp: Fingerprint) -> tuple:
+    """A fingerprint as the cache stores it."""
+    return (fp.key, VERSION, fp.minhash.tobytes(), json.dumps(fp.words, separators=(",", ":"), ensure_ascii=False),
+            " ".join(fp.figures))
 
 
 def read_signatures(path: Path, keys: set[str]) -> dict[str, Fingerprint]:

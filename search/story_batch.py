@@ -34,10 +34,11 @@ SIGNATURES_FILE = "signatures.sqlite"
 
 
 def clean_and_fingerprint(records: list[SourceRecord], signatures: str | None = None
-                          ) -> list[tuple[Article | Skipped, neardup.Fingerprint | None, bool]]:
+                          ) -> list[tuple[Article | Skipped, neardup.Fingerprint | None, tuple | None]]:
     """The cleaning task: each record cleaned (:func:`~search.extract.extract_batch`) with its
-    body's fingerprint, read from the ``signatures`` cache or computed (then the flag is true: the
-    indexer stores it). Without a readable cache every fingerprint is computed."""
+    body's fingerprint, read from the ``signatures`` cache or computed (then with its cache row,
+    :func:`~search.neardup.cache_row`, for the indexer to store: encoded here, not there).
+    Without a readable cache every fingerprint is computed."""
     cleaned = extract_batch(records)
     bodies = {a.id: a.body for a in cleaned if isinstance(a, Article)}
     keys = {article_id: neardup.body_key(body) for article_id, body in bodies.items()}
@@ -46,16 +47,17 @@ def clean_and_fingerprint(records: list[SourceRecord], signatures: str | None = 
     out = []
     for item in cleaned:
         if isinstance(item, Skipped):
-            out.append((item, None, False))
+            out.append((item, None, None))
             continue
         key = keys[item.id]
         if key in found:
-            out.append((item, found[key], False))
+            out.append((item, found[key], None))
             continue
-        fresh = key not in computed
-        if fresh:
+        row = None
+        if key not in computed:
             computed[key] = neardup.fingerprint(bodies[item.id])
-        out.append((item, computed[key], fresh))
+            row = neardup.cache_row(computed[key])
+        out.append((item, computed[key], row))
     return out
 
 
@@ -98,7 +100,7 @@ class StoryBatch:
         self.vocabulary: dict[str, int] = {}
         # fingerprints that came with the cleaned articles, and the chunk to fingerprint here
         self._ready: dict[str, neardup.Fingerprint] = {}
-        self._to_store: dict[str, neardup.Fingerprint] = {}
+        self._to_store: dict[str, tuple] = {}  # body key -> cache row
         self._waiting: list[tuple[int, str]] = []  # (article slot, body)
 
     @classmethod
@@ -119,12 +121,12 @@ class StoryBatch:
     def __len__(self) -> int:
         return len(self.ids)
 
-    def fingerprinted(self, article_id: str, fp: neardup.Fingerprint, computed: bool) -> None:
-        """The fingerprint of an article to come (made by the cleaning task); ``computed``: not
-        from the cache, to be stored."""
+    def fingerprinted(self, article_id: str, fp: neardup.Fingerprint, row: tuple | None) -> None:
+        """The fingerprint of an article to come (made by the cleaning task); ``row``: its cache
+        row when it was computed, to be stored."""
         self._ready[article_id] = fp
-        if computed:
-            self._to_store[fp.key] = fp
+        if row is not None:
+            self._to_store[fp.key] = row
             if len(self._to_store) >= CHUNK:
                 self._store()
 
@@ -236,5 +238,5 @@ class StoryBatch:
 
     def _store(self) -> None:
         if self._to_store:
-            self._open().put(self._to_store.values())
+            self._open().put_rows(list(self._to_store.values()))
             self._to_store = {}

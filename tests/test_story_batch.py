@@ -79,13 +79,14 @@ def test_the_cleaning_task_fingerprints_and_reads_the_cache(reuters_path, tmp_pa
     keys = [fp.key for _, fp, _ in cold]
     firsts = [key not in keys[:k] for k, key in enumerate(keys)]
     assert firsts[-1] is False and sum(firsts) >= 25
-    assert [computed for _, _, computed in cold] == firsts  # copies of a text: computed once
+    assert [row is not None for _, _, row in cold] == firsts  # copies of a text: computed once
+    assert all(row == neardup.cache_row(fp) for _, fp, row in cold if row)
     cache = neardup.SignatureCache(cache_path)
-    cache.put(fp for _, fp, computed in cold if computed)
+    cache.put_rows([row for _, _, row in cold if row])
     cache.close()
 
     warm = clean_and_fingerprint(records, str(cache_path))
-    assert not any(computed for _, _, computed in warm)
+    assert not any(row for _, _, row in warm)
     assert [fp.key for _, fp, _ in warm] == [fp.key for _, fp, _ in cold]
     assert all((a.minhash == b.minhash).all() and a.words == b.words
                for (_, a, _), (_, b, _) in zip(warm, cold, strict=True))
