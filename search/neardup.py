@@ -113,15 +113,14 @@ def similarity(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.count_nonzero(a == b)) / NUM_PERM
 
 
-def band_keys(signatures: np.ndarray) -> np.ndarray:
-    """(n, BANDS) uint64 bucket keys: each band's rows hashed together, the band number mixed in."""
-    n = len(signatures)
-    rows = signatures.astype(np.uint64).reshape(n, BANDS, ROWS)
-    keys = np.zeros((n, BANDS), dtype=np.uint64)
+def band_keys(signatures: np.ndarray, band: int) -> np.ndarray:
+    """(n,) uint64 bucket keys of one band: its rows hashed together, the band number mixed in."""
+    rows = signatures[:, band * ROWS:(band + 1) * ROWS].astype(np.uint64)
+    keys = np.zeros(len(signatures), dtype=np.uint64)
     with np.errstate(over="ignore"):
         for r in range(ROWS):
-            keys = keys * np.uint64(0x9E3779B97F4A7C15) + rows[:, :, r]
-        keys ^= np.arange(BANDS, dtype=np.uint64) * np.uint64(0xC2B2AE3D27D4EB4F)
+            keys = keys * np.uint64(0x9E3779B97F4A7C15) + rows[:, r]
+        keys ^= np.uint64(band) * np.uint64(0xC2B2AE3D27D4EB4F)
     return keys
 
 
@@ -129,33 +128,33 @@ def candidate_pairs(signatures: np.ndarray, new: np.ndarray | None = None, max_b
     """(m, 2) index pairs i < j sharing at least one LSH bucket; with ``new`` (a boolean mask),
     only pairs with at least one new member (an incremental run). Buckets larger than
     ``max_bucket`` (a boilerplate text shared by hundreds) pair their members with the bucket's
-    first member only, which keeps them joined at linear cost."""
+    first member only, which keeps them joined at linear cost. One band at a time: a few bytes
+    per signature beside the signatures (a million of them fit)."""
     n = len(signatures)
     if n < 2:
         return np.zeros((0, 2), dtype=np.int64)
-    keys = band_keys(signatures).ravel()
-    docs = np.repeat(np.arange(n, dtype=np.int64), BANDS)
-    order = np.argsort(keys, kind="stable")
-    keys, docs = keys[order], docs[order]
-    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-    sizes = np.diff(np.r_[starts, len(keys)])
     pairs = []
-    multi = sizes > 1
-    for start, size in zip(starts[multi].tolist(), sizes[multi].tolist(), strict=True):
-        members = docs[start:start + size]
-        if size > max_bucket:
-            pairs.append(np.stack([np.full(size - 1, members[0]), members[1:]], axis=1))
-            continue
-        i, j = np.triu_indices(size, 1)
-        pairs.append(np.stack([members[i], members[j]], axis=1))
+    for band in range(BANDS):
+        keys = band_keys(signatures, band)
+        docs = np.argsort(keys, kind="stable")  # each bucket's members in index order
+        keys = keys[docs]
+        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+        sizes = np.diff(np.r_[starts, len(keys)])
+        multi = sizes > 1
+        for start, size in zip(starts[multi].tolist(), sizes[multi].tolist(), strict=True):
+            members = docs[start:start + size]
+            if size > max_bucket:
+                found = np.stack([np.full(size - 1, members[0]), members[1:]], axis=1)
+            else:
+                i, j = np.triu_indices(size, 1)
+                found = np.stack([members[i], members[j]], axis=1)
+            if new is not None:
+                found = found[new[found[:, 0]] | new[found[:, 1]]]
+            pairs.append(found)
     if not pairs:
         return np.zeros((0, 2), dtype=np.int64)
-    found = np.concatenate(pairs)
-    found = np.sort(found, axis=1)
-    found = found[found[:, 0] != found[:, 1]]
-    if new is not None:
-        found = found[new[found[:, 0]] | new[found[:, 1]]]
-    return np.unique(found, axis=0)
+    found = np.sort(np.concatenate(pairs), axis=1)
+    return np.unique(found[found[:, 0] != found[:, 1]], axis=0)
 
 
 def near_pairs(signatures: np.ndarray, pairs: np.ndarray, figures: Sequence[str] | None = None,
