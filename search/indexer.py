@@ -229,6 +229,7 @@ def _update_with(
         story.finish()
         stories.update_stories(target, story, removed, folder.cache_dir,
                                previous=None if in_place or not folder.exists() else folder.current())
+        story.clear()  # before the commit builds its arrays
         # the settings go down before the commit: a crash between the two leaves the next run
         # with the new roots over the old articles, which it then brings up to date
         write_meta(target, {**settings, **meta, "acronyms": capitals.merge(known)})

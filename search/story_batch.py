@@ -153,6 +153,11 @@ class StoryBatch:
         self._store()
         self._ready.clear()
 
+    def clear(self) -> None:
+        """Let the records go (once the story step has run: the commit's arrays come next)."""
+        self.close()
+        self.__init__(self._cache_path.parent)
+
     def close(self) -> None:
         if self._cache is not None:
             self._cache.close()
