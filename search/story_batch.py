@@ -98,6 +98,7 @@ class StoryBatch:
         self._counts = array("i")
         self._starts = array("q", [0])
         self.vocabulary: dict[str, int] = {}
+        self._words_list: list[str] = []  # the vocabulary by number, made when first read
         # fingerprints that came with the cleaned articles, and the chunk to fingerprint here
         self._ready: dict[str, neardup.Fingerprint] = {}
         self._to_store: dict[str, tuple] = {}  # body key -> cache row
@@ -179,7 +180,7 @@ class StoryBatch:
 
     def content_words(self, text: int) -> dict[str, int]:
         """A text's content words (stop words aside) and their counts."""
-        if not hasattr(self, "_words_list"):
+        if len(self._words_list) != len(self.vocabulary):
             self._words_list = list(self.vocabulary)
         lo, hi = self._starts[text], self._starts[text + 1]
         words = self._words_list
@@ -200,17 +201,6 @@ class StoryBatch:
                 for term in entity_terms(people, places):
                     counts[term] += per_set[k]
         return counts
-
-    def nbytes(self) -> int:
-        """Roughly what the batch holds (for the benchmark): arrays, strings and dictionaries."""
-        import sys
-
-        arrays = sum(a.itemsize * len(a) for a in (self._days, self._entities, self._texts, self._minhash,
-                                                    self._words, self._counts, self._starts))
-        strings = sum(sys.getsizeof(s) for s in (*self.ids, *self._titles, *self.keys, *self.vocabulary))
-        containers = sum(sys.getsizeof(c) for c in (self.ids, self._titles, self._sites, self.keys,
-                                                     self.vocabulary, self._text_of, self.figures))
-        return arrays + strings + containers + sum(sys.getsizeof(f) for f in self.figures)
 
     # internals --------------------------------------------------------------------------------
 
