@@ -19,6 +19,7 @@ import json
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from .cachedb import KeyedCache, code_fingerprint
 from .compute import Pool, batched
@@ -46,11 +47,14 @@ class CleanCache(KeyedCache):
 
 
 def clean_records(records: Iterable[SourceRecord], pool: Pool, batch: int, cache: CleanCache,
-                  work: Callable[[list[SourceRecord]], list] = extract_batch) -> Iterator[Article | tuple | Skipped]:
+                  work: Callable[[list[SourceRecord]], list] = extract_batch,
+                  extras: bool = False) -> Iterator:
     """Each record's article (or why it has none), in order: from ``cache``, else cleaned on
     ``pool`` in batches of ``batch`` by ``work`` and stored. Batches of records that are all cached
     never reach the pool. ``work`` may give an article with more (an ``(article, analysis)``
-    pair): that is cached and handed back as it is, and a cached plain article still serves."""
+    pair): that is cached and handed back as it is, and a cached plain article still serves.
+    With ``extras``, ``work`` gives ``(result, extra)`` per record, where ``extra`` (a body's
+    fingerprint) is not cached, and so are the items handed back (``extra`` None when cached)."""
     pending: deque[tuple[list[str], dict[str, Article | tuple], bool]] = deque()  # read, not yet handed back
 
     def to_clean() -> Iterator[list[SourceRecord]]:
@@ -62,28 +66,30 @@ def clean_records(records: Iterable[SourceRecord], pool: Pool, batch: int, cache
             if misses:
                 yield misses
 
-    def cached_chunks() -> Iterator[Article]:
+    def cached_chunks() -> Iterator:
         while pending and not pending[0][2]:
             keys, found, _ = pending.popleft()
-            yield from (found[key] for key in keys)
+            yield from ((found[key], None) if extras else found[key] for key in keys)
 
-    for cleaned in pool.map(functools.partial(_encoded, work), to_clean()):
+    for cleaned in pool.map(functools.partial(_encoded, work, extras), to_clean()):
         yield from cached_chunks()
         keys, found, _ = pending.popleft()
         fresh = iter(cleaned)
         merged, rows = [], {}
         for key in keys:
-            item = found[key] if key in found else next(fresh)
+            item, extra = (found[key], None) if key in found else next(fresh)
             if isinstance(item, bytes):  # cleaned now, and encoded for the cache by the worker
                 rows[key] = item
                 item = cache.decode(item)
-            merged.append(item)
+            merged.append((item, extra) if extras else item)
         cache.put_encoded(rows)
         yield from merged
     yield from cached_chunks()
 
 
-def _encoded(work: Callable[[list[SourceRecord]], list], records: list[SourceRecord]) -> list[bytes | Skipped]:
+def _encoded(work: Callable[[list[SourceRecord]], list], extras: bool,
+             records: list[SourceRecord]) -> list[tuple[bytes | Skipped, Any]]:
     """A worker's task: ``work`` on ``records``, each result as the cache stores it (the process
-    that writes the index only decodes it and stores the same bytes)."""
-    return [item if isinstance(item, Skipped) else CleanCache.encode(item) for item in work(records)]
+    that writes the index only decodes it and stores the same bytes), with its extra."""
+    done = work(records) if extras else [(item, None) for item in work(records)]
+    return [(item if isinstance(item, Skipped) else CleanCache.encode(item), extra) for item, extra in done]

@@ -12,17 +12,18 @@ import logging
 import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from functools import partial
 from pathlib import Path
 
 from . import documents, ingest, snapshot, stories
 from .clean_cache import CleanCache, clean_records
 from .compute import DaskCluster, InProcess, LocalProcesses, Pool, usable_cores
 from .errors import InputError
-from .extract import extract_batch
 from .models import Article, CorpusRoot, IndexStats, Skipped, SourceRecord
 from .progress import progress_bar
 from .roots import check_present, plan_roots, roots_from_meta, roots_to_meta
 from .store import IndexFolder, read_meta, write_meta
+from .story_batch import StoryBatch, clean_and_fingerprint
 from .titlecase import AcronymEvidence
 
 log = logging.getLogger(__name__)
@@ -155,10 +156,12 @@ def _update(
     sources = sources or {}
     expected = ingest.count_records(roots)
     pool = cluster or (LocalProcesses() if expected >= PARALLEL_MIN and usable_cores() > 1 else InProcess())
+    story = StoryBatch(folder.cache_dir)  # what the story step keeps of the articles (search.story_batch)
     try:
         return _update_with(target, roots, sources, in_place, with_entities, aliases, folder, on_article,
-                            settings, pool, stats, expected)
+                            settings, pool, stats, expected, story)
     finally:
+        story.close()
         if pool is not cluster:
             pool.close()
 
@@ -176,12 +179,14 @@ def _update_with(
     pool: Pool,
     stats: IndexStats,
     expected: int,
+    story: StoryBatch,
 ) -> IndexStats:
     seen: set[str] = set()  # ids that stay in the index
     capitals = AcronymEvidence()  # of the new and changed articles' text
     # a new index's titles and bodies are analysed by the cleaning workers (search.bulkwrite)
     analysed: dict[str, bytes] | None = {} if not in_place and pool.workers > 1 else None
-    articles = _changed_articles(roots, sources, stats, seen, capitals, pool, expected, folder.cache_dir, analysed)
+    articles = _changed_articles(roots, sources, stats, seen, capitals, pool, expected, folder.cache_dir,
+                                 story, analysed)
     if on_article:
         articles = _calling(on_article, articles)
 
@@ -193,11 +198,14 @@ def _update_with(
             changed, refreshed, meta = _entities(target, changed, sources, seen, in_place, aliases, folder,
                                                  settings, pool)
         removed = sorted(set(sources) - seen)
-        story_articles = [*changed, *refreshed]
+        for article in (*changed, *refreshed):
+            story.add(article)
         if in_place and not stories.has_state(target):  # an index made before stories: group all its articles
-            ids = {a.id for a in story_articles}
-            story_articles += [a for a in documents.iter_articles(target) if a.id in seen and a.id not in ids]
-        if in_place and not (changed or refreshed or removed or story_articles):
+            ids = set(story.ids)
+            for article in documents.iter_articles(target):
+                if article.id in seen and article.id not in ids:
+                    story.add(article)
+        if in_place and not (changed or refreshed or removed or len(story)):
             # nothing to write: the index, its facet cache and the entities stand as they are
             write_meta(target, {**settings, **meta})
             stats.total = documents.doc_count(target)
@@ -206,8 +214,7 @@ def _update_with(
         count: int | None = len(changed) + len(refreshed)
     else:  # a new generation without entities: articles stream from the reader to the writer
         meta, removed, count = {}, [], None
-        story_articles = []  # the story step needs them all at the end (search.stories is not streamed)
-        to_write = _calling(story_articles.append, articles)
+        to_write = _calling(story.add, articles)  # the story step keeps a compact record of each
 
     writer = documents.Writer(target)
     try:
@@ -222,8 +229,10 @@ def _update_with(
         # capitals in the new articles' text: how headlines sent in capitals are shown
         known = settings.get("acronyms", []) if in_place else []  # a rebuild starts afresh
         # near-duplicates and stories of the new and changed articles (search.stories)
-        stories.update_stories(target, story_articles, removed, folder.cache_dir,
+        story.finish()
+        stories.update_stories(target, story, removed, folder.cache_dir,
                                previous=None if in_place or not folder.exists() else folder.current())
+        story.clear()  # before the commit builds its arrays
         # the settings go down before the commit: a crash between the two leaves the next run
         # with the new roots over the old articles, which it then brings up to date
         write_meta(target, {**settings, **meta, "acronyms": capitals.merge(known)})
@@ -245,13 +254,14 @@ def _changed_articles(
     pool: Pool,
     expected: int,
     cache_dir: Path,
+    story: StoryBatch,
     analysed: dict[str, bytes] | None = None,
 ) -> Iterator[Article]:
     """The new and changed articles of ``roots``, cleaned on ``pool`` (or taken from the cache of
     cleaned articles in ``cache_dir``: :mod:`search.clean_cache`), in corpus order; counts the
-    rest in ``stats`` and the ids that stay in ``seen``. With ``analysed``, the pool also analyses
-    each article's texts for the writer (:func:`search.documents.analyse`; cached with the article),
-    kept there by id."""
+    rest in ``stats`` and the ids that stay in ``seen``. Body fingerprints made with the cleaning
+    go to ``story``. With ``analysed``, the pool also analyses each article's texts for the writer
+    (:func:`search.documents.analyse`; cached with the article), kept there by id."""
 
     def records_to_clean() -> Iterator[SourceRecord]:
         read: set[str] = set()
@@ -276,9 +286,9 @@ def _changed_articles(
                 yield item
 
     batch = CLEANING_BATCH if pool.workers > 1 else 1
-    work = extract_batch if analysed is None else clean_and_analyse
+    work = partial(clean_for_index, analyse=analysed is not None, signatures=str(story.cache_path))
     with CleanCache(cache_dir / "cleaned.sqlite") as cache:
-        for article in clean_records(records_to_clean(), pool, batch, cache, work):
+        for article, fingerprinted in clean_records(records_to_clean(), pool, batch, cache, work, extras=True):
             if isinstance(article, tuple):  # an article with its analysis
                 article, analysis = article
                 if analysed is not None:
@@ -286,6 +296,8 @@ def _changed_articles(
             if isinstance(article, Skipped):
                 stats.skipped.append(article)
                 continue
+            if fingerprinted:  # cleaned now: its body's fingerprint (else the story step reads the cache)
+                story.fingerprinted(article.id, *fingerprinted)
             seen.add(article.id)
             if article.id in sources:
                 stats.updated += 1
@@ -296,10 +308,13 @@ def _changed_articles(
         cache.prune()  # rows of other cleaning code
 
 
-def clean_and_analyse(records: list[SourceRecord]) -> list[tuple[Article, bytes] | Skipped]:
-    """A worker's unit of work for a new index: each record cleaned, and the article's texts
-    analysed for the writer."""
-    return [(item, documents.analyse(item)) if isinstance(item, Article) else item for item in extract_batch(records)]
+def clean_for_index(records: list[SourceRecord], analyse: bool, signatures: str | None) -> list[tuple]:
+    """A worker's unit of work (:func:`search.clean_cache.clean_records`): each record cleaned,
+    with (for a new index) its texts analysed for the writer, beside its body's fingerprint and
+    signature-cache row (:func:`search.story_batch.clean_and_fingerprint`)."""
+    return [((item, documents.analyse(item)) if analyse and isinstance(item, Article) else item,
+             (fingerprint, row) if fingerprint is not None else None)
+            for item, fingerprint, row in clean_and_fingerprint(records, signatures)]
 
 
 def _calling(callback: Callable[[Article], None], articles: Iterable[Article]) -> Iterator[Article]:

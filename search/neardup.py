@@ -15,6 +15,7 @@ import hashlib
 import json
 import logging
 import re
+import sqlite3
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -112,15 +113,14 @@ def similarity(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.count_nonzero(a == b)) / NUM_PERM
 
 
-def band_keys(signatures: np.ndarray) -> np.ndarray:
-    """(n, BANDS) uint64 bucket keys: each band's rows hashed together, the band number mixed in."""
-    n = len(signatures)
-    rows = signatures.astype(np.uint64).reshape(n, BANDS, ROWS)
-    keys = np.zeros((n, BANDS), dtype=np.uint64)
+def band_keys(signatures: np.ndarray, band: int) -> np.ndarray:
+    """(n,) uint64 bucket keys of one band: its rows hashed together, the band number mixed in."""
+    rows = signatures[:, band * ROWS:(band + 1) * ROWS].astype(np.uint64)
+    keys = np.zeros(len(signatures), dtype=np.uint64)
     with np.errstate(over="ignore"):
         for r in range(ROWS):
-            keys = keys * np.uint64(0x9E3779B97F4A7C15) + rows[:, :, r]
-        keys ^= np.arange(BANDS, dtype=np.uint64) * np.uint64(0xC2B2AE3D27D4EB4F)
+            keys = keys * np.uint64(0x9E3779B97F4A7C15) + rows[:, r]
+        keys ^= np.uint64(band) * np.uint64(0xC2B2AE3D27D4EB4F)
     return keys
 
 
@@ -128,46 +128,47 @@ def candidate_pairs(signatures: np.ndarray, new: np.ndarray | None = None, max_b
     """(m, 2) index pairs i < j sharing at least one LSH bucket; with ``new`` (a boolean mask),
     only pairs with at least one new member (an incremental run). Buckets larger than
     ``max_bucket`` (a boilerplate text shared by hundreds) pair their members with the bucket's
-    first member only, which keeps them joined at linear cost."""
+    first member only, which keeps them joined at linear cost. One band at a time: a few bytes
+    per signature beside the signatures (a million of them fit)."""
     n = len(signatures)
     if n < 2:
         return np.zeros((0, 2), dtype=np.int64)
-    keys = band_keys(signatures).ravel()
-    docs = np.repeat(np.arange(n, dtype=np.int64), BANDS)
-    order = np.argsort(keys, kind="stable")
-    keys, docs = keys[order], docs[order]
-    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-    sizes = np.diff(np.r_[starts, len(keys)])
     pairs = []
-    multi = sizes > 1
-    for start, size in zip(starts[multi].tolist(), sizes[multi].tolist(), strict=True):
-        members = docs[start:start + size]
-        if size > max_bucket:
-            pairs.append(np.stack([np.full(size - 1, members[0]), members[1:]], axis=1))
-            continue
-        i, j = np.triu_indices(size, 1)
-        pairs.append(np.stack([members[i], members[j]], axis=1))
+    for band in range(BANDS):
+        keys = band_keys(signatures, band)
+        docs = np.argsort(keys, kind="stable")  # each bucket's members in index order
+        keys = keys[docs]
+        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+        sizes = np.diff(np.r_[starts, len(keys)])
+        multi = sizes > 1
+        for start, size in zip(starts[multi].tolist(), sizes[multi].tolist(), strict=True):
+            members = docs[start:start + size]
+            if size > max_bucket:
+                found = np.stack([np.full(size - 1, members[0]), members[1:]], axis=1)
+            else:
+                i, j = np.triu_indices(size, 1)
+                found = np.stack([members[i], members[j]], axis=1)
+            if new is not None:
+                found = found[new[found[:, 0]] | new[found[:, 1]]]
+            pairs.append(found)
     if not pairs:
         return np.zeros((0, 2), dtype=np.int64)
-    found = np.concatenate(pairs)
-    found = np.sort(found, axis=1)
-    found = found[found[:, 0] != found[:, 1]]
-    if new is not None:
-        found = found[new[found[:, 0]] | new[found[:, 1]]]
-    return np.unique(found, axis=0)
+    found = np.sort(np.concatenate(pairs), axis=1)
+    return np.unique(found[found[:, 0] != found[:, 1]], axis=0)
 
 
-def near_pairs(signatures: np.ndarray, pairs: np.ndarray, figures: Sequence[Sequence[str]] | None = None,
+def near_pairs(signatures: np.ndarray, pairs: np.ndarray, figures: Sequence[str] | None = None,
                threshold: float = NEAR_THRESHOLD) -> np.ndarray:
     """The candidate ``pairs`` whose estimated Jaccard similarity is at least ``threshold`` and,
-    given each text's ``figures``, whose figures agree."""
+    given each text's ``figures`` (space-separated), whose figures agree."""
     if not len(pairs):
         return pairs
     same = np.count_nonzero(signatures[pairs[:, 0]] == signatures[pairs[:, 1]], axis=1) / NUM_PERM
     pairs = pairs[same >= threshold]
     if figures is None:
         return pairs
-    return pairs[[figures_agree(figures[i], figures[j]) for i, j in pairs.tolist()]].reshape(-1, 2)
+    agree = [figures_agree(figures[i].split(), figures[j].split()) for i, j in pairs.tolist()]
+    return pairs[agree].reshape(-1, 2)
 
 
 _SCHEMA = """
@@ -192,12 +193,13 @@ class SignatureCache:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._db = open_cache(self.path, _SCHEMA, "signature cache")
+        self._db.execute("DELETE FROM fingerprints WHERE version != ?", [VERSION])  # once: a scan
 
     def fingerprints(self, bodies: Iterable[str]) -> list[Fingerprint]:
         """The fingerprint of each body, from the cache or computed (and then stored)."""
         bodies = list(bodies)
         keys = [body_key(body) for body in bodies]
-        found = self._get(set(keys))
+        found = _select(self._db, set(keys))
         computed: dict[str, Fingerprint] = {}
         result = []
         for key, body in zip(keys, bodies, strict=True):
@@ -208,30 +210,17 @@ class SignatureCache:
                 computed[key] = fingerprint(body)
             result.append(computed[key])
         if computed:
-            self._put(computed.values())
+            self.put(computed.values())
         return result
 
-    def _get(self, keys: set[str]) -> dict[str, Fingerprint]:
-        wanted, found = list(keys), {}
-        decode = json.JSONDecoder().decode
-        for i in range(0, len(wanted), _CHUNK):
-            chunk = wanted[i:i + _CHUNK]
-            marks = ",".join("?" * len(chunk))
-            rows = self._db.execute(
-                f"SELECT key, minhash, words, figures FROM fingerprints WHERE version = ? AND key IN ({marks})",
-                [VERSION, *chunk])
-            for key, blob, words, figures in rows:
-                found[key] = Fingerprint(key, np.frombuffer(blob, dtype=np.uint32).copy(), decode(words),
-                                         figures.split())
-        return found
+    def put(self, prints: Iterable[Fingerprint]) -> None:
+        self.put_rows([cache_row(p) for p in prints])
 
-    def _put(self, prints: Iterable[Fingerprint]) -> None:
-        rows = [(p.key, VERSION, p.minhash.tobytes(), json.dumps(p.words, separators=(",", ":"), ensure_ascii=False),
-                 " ".join(p.figures)) for p in prints]
+    def put_rows(self, rows: list[tuple]) -> None:
+        """Store rows made by :func:`cache_row` (by the cleaning workers, say)."""
         self._db.execute("BEGIN IMMEDIATE")
         try:
             self._db.executemany("INSERT OR REPLACE INTO fingerprints VALUES (?, ?, ?, ?, ?)", rows)
-            self._db.execute("DELETE FROM fingerprints WHERE version != ?", [VERSION])
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
@@ -239,3 +228,39 @@ class SignatureCache:
 
     def close(self) -> None:
         self._db.close()
+
+
+def cache_row(fp: Fingerprint) -> tuple:
+    """A fingerprint as the cache stores it."""
+    return (fp.key, VERSION, fp.minhash.tobytes(), json.dumps(fp.words, separators=(",", ":"), ensure_ascii=False),
+            " ".join(fp.figures))
+
+
+def read_signatures(path: Path, keys: set[str]) -> dict[str, Fingerprint]:
+    """The cached fingerprints of ``keys`` in the cache at ``path``, read-only (for the cleaning
+    workers, beside the indexer that writes it): none when it cannot be read."""
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+    except sqlite3.Error:
+        return {}
+    try:
+        return _select(db, keys)
+    except sqlite3.Error:  # absent, made by another version, or being written: computed instead
+        return {}
+    finally:
+        db.close()
+
+
+def _select(db: sqlite3.Connection, keys: set[str]) -> dict[str, Fingerprint]:
+    wanted, found = list(keys), {}
+    decode = json.JSONDecoder().decode
+    for i in range(0, len(wanted), _CHUNK):
+        chunk = wanted[i:i + _CHUNK]
+        marks = ",".join("?" * len(chunk))
+        rows = db.execute(
+            f"SELECT key, minhash, words, figures FROM fingerprints WHERE version = ? AND key IN ({marks})",
+            [VERSION, *chunk])
+        for key, blob, words, figures in rows:
+            found[key] = Fingerprint(key, np.frombuffer(blob, dtype=np.uint32).copy(), decode(words),
+                                     figures.split())
+    return found

@@ -41,11 +41,11 @@ import numpy as np
 
 from . import neardup
 from .models import Article
+from .story_batch import StoryBatch
 from .story_links import (
     MAX_SPAN_DAYS,
     Groups,
     Weights,
-    content_words,
     entity_terms,
     event_pairs,
     link_events,
@@ -55,6 +55,7 @@ from .story_state import (
     STATE_FILE,
     Member,
     connect_readonly,
+    dumps,
     load_members,
     new_id,
     previous_assignment,
@@ -88,15 +89,17 @@ def has_state(generation: Path) -> bool:
 
 def update_stories(
     generation: Path,
-    changed: Sequence[Article],
+    changed: StoryBatch | Sequence[Article],
     removed: Sequence[str],
     cache_dir: Path,
     previous: Path | None = None,
 ) -> int:
     """Bring the story state of ``generation`` up to date: ``changed`` articles (added, updated, or
-    with new entities) are (re)linked, ``removed`` ids dropped. ``previous``: the generation a
-    rebuild replaces, whose story ids are carried over. Returns the number of stories (of two or
-    more articles)."""
+    with new entities; as the indexer collected them, :class:`~search.story_batch.StoryBatch`, or
+    the articles themselves) are (re)linked, ``removed`` ids dropped. ``previous``: the generation a
+    rebuild replaces, whose story ids are carried over. ``cache_dir`` holds the signature cache.
+    Returns the number of stories (of two or more articles)."""
+    batch = changed if isinstance(changed, StoryBatch) else StoryBatch.of(changed, cache_dir)
     path = generation / STATE_FILE
     tmp = generation / f".{STATE_FILE}.{os.getpid()}.tmp"
     for stale in generation.glob(f".{STATE_FILE}.*.tmp"):  # left by a run that was killed
@@ -113,7 +116,7 @@ def update_stories(
         db.executescript(SCHEMA)
         members = load_members(db)
         carried = previous_assignment(previous) if previous else {}
-        count = _update(db, members, changed, set(removed), cache_dir, carried)
+        count = _update(db, members, batch, set(removed), carried)
         db.close()
         with open(tmp, "rb") as handle:
             os.fsync(handle.fileno())
@@ -125,39 +128,28 @@ def update_stories(
         raise
 
 
-def _update(db, members: dict[str, Member], changed: Sequence[Article], removed: set[str], cache_dir: Path,
-            carried: dict[str, str]) -> int:
-    cache = neardup.SignatureCache(cache_dir / "signatures.sqlite")
-    try:
-        prints = cache.fingerprints(a.body for a in changed)
-    finally:
-        cache.close()
+def _update(db, members: dict[str, Member], batch: StoryBatch, removed: set[str], carried: dict[str, str]) -> int:
     df = Counter(setting(db, "df", {}))
+    df.update(batch.document_frequencies())
     seen_n = setting(db, "articles", 0)
     touched: set[str] = set()  # story ids whose members changed
-    for article_id in removed | {a.id for a in changed}:
+    for article_id in removed | set(batch.ids):
         old = members.pop(article_id, None)
         if old and old.story:
             touched.add(old.story)
-    # document frequencies: copies of one text (one fingerprint object) count once each, worded once
-    content = {id(fp): content_words(fp.words) for fp in {id(fp): fp for fp in prints}.values()}
-    entity_terms_of = [entity_terms(a.entities.people, a.entities.places) for a in changed]
-    copies = Counter((id(fp), tuple(terms)) for fp, terms in zip(prints, entity_terms_of, strict=True))
-    for (fp_id, names), count in copies.items():
-        for term in (*content[fp_id], *names):
-            df[term] += count
-    weights = Weights(df, seen_n + len(changed))
+    weights = Weights(df, seen_n + len(batch))
+    signatures = list(batch.signatures())  # one view per text, shared by its copies
     new_ids = []
-    vectors: dict[tuple, dict[str, float]] = {}  # copies of a text with the same entities: one vector
-    for article, fp, names in zip(changed, prints, entity_terms_of, strict=True):
-        shared = (fp.key, *names)
+    vectors: dict[tuple, str] = {}  # copies of a text with the same entities: one vector (as JSON)
+    for entry in batch.entries():
+        names = entity_terms(entry.people, entry.places)
+        shared = (entry.text, *names)
         if shared not in vectors:
-            vectors[shared] = weights.terms(content[id(fp)], names)
-        members[article.id] = Member(
-            article.id, article.date.toordinal() if article.date else 0, fp.key, fp.minhash, vectors[shared],
-            list(article.entities.people), list(article.entities.places), article.title, article.site,
-            figures=fp.figures, orgs=list(article.entities.orgs))
-        new_ids.append(article.id)
+            vectors[shared] = dumps(weights.terms(batch.content_words(entry.text), names))
+        members[entry.id] = Member(
+            entry.id, entry.day, batch.keys[entry.text], signatures[entry.text], vectors[shared],
+            entry.people, entry.places, entry.title, entry.site, figures=batch.figures[entry.text], orgs=entry.orgs)
+        new_ids.append(entry.id)
 
     order = list(members)
     index = {article_id: i for i, article_id in enumerate(order)}
@@ -216,7 +208,7 @@ def _update(db, members: dict[str, Member], changed: Sequence[Article], removed:
         if m.story:
             by_story_members[m.story].append(m)
 
-    gone = removed | {a.id for a in changed}
+    gone = removed | set(batch.ids)
     stories = {story: by_story_members.get(story, []) for story in touched - {old for old, _ in redirects}}
     settings = {"df": dict(df), "articles": weights.n, "revision": REVISION}
     return save(db, gone, [members[a] for a in rewritten], stories, redirects, settings)

@@ -6,8 +6,10 @@ by :mod:`search.stories`, which holds the rules' summary.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import math
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 
@@ -121,12 +123,12 @@ class Groups:
         return True
 
 
-def _reports(member: Member) -> bool:
+def _reports(terms: dict[str, float]) -> bool:
     """Whether an article has enough words of its own to tell its event from another: at least
     :data:`TOP_TERMS` distinct content words. A results table or a one-line dividend notice has
     a handful (shr, net, revs, qtr) shared with every other one: those join stories only as
     duplicates."""
-    return sum(1 for term in member.terms if not term.startswith("@")) >= TOP_TERMS
+    return sum(1 for term in terms if not term.startswith("@")) >= TOP_TERMS
 
 
 def event_pairs(members: list[Member], new: np.ndarray) -> list[tuple[float, int, int]]:
@@ -134,17 +136,18 @@ def event_pairs(members: list[Member], new: np.ndarray) -> list[tuple[float, int
     at least one of them new; two that both name people or places must share one, and two that
     both name organisations must share one."""
     vocabulary: dict[str, int] = {}
-    rows, cols, vals = [], [], []
-    for i, m in enumerate(members):
-        if not _reports(m):
-            continue
-        for term, weight in m.terms.items():
-            rows.append(i)
-            cols.append(vocabulary.setdefault(term, len(vocabulary)))
-            vals.append(weight)
+    # the rows of a CSR matrix, built in place: compact for a million members' terms
+    starts, cols, vals = array("q", [0]), array("i"), array("f")
+    for m in members:
+        terms = m.terms
+        if _reports(terms):
+            cols.extend([vocabulary.setdefault(term, len(vocabulary)) for term in terms])
+            vals.extend(terms.values())
+        starts.append(len(cols))
     if not vocabulary:
         return []
-    matrix = sparse.csr_matrix((vals, (rows, cols)), shape=(len(members), len(vocabulary)), dtype=np.float32)
+    matrix = sparse.csr_matrix((np.frombuffer(vals, dtype=np.float32), np.frombuffer(cols, dtype=np.int32),
+                                np.frombuffer(starts, dtype=np.int64)), shape=(len(members), len(vocabulary)))
     days = np.array([m.day for m in members], dtype=np.int64)
     found: list[tuple[float, int, int]] = []
     new_idx = np.flatnonzero(new)
@@ -181,10 +184,11 @@ def _shared(a: Member, b: Member) -> int:
     return len(set(a.people) & set(b.people)) + len(set(a.places) & set(b.places))
 
 
-def similarity(a: Member, b: Member) -> float:
-    """The cosine of two articles' distinctive terms, plus :data:`ENTITY_BONUS` for each person
-    or place they share (up to :data:`BONUS_ENTITIES`): the score event links are judged by."""
-    return sum(w * b.terms.get(t, 0.0) for t, w in a.terms.items()) + ENTITY_BONUS * min(_shared(a, b),
+def similarity(a: Member, b: Member, a_terms: dict[str, float], b_terms: dict[str, float]) -> float:
+    """The cosine of two articles' distinctive terms (``a_terms``, ``b_terms``: their decoded
+    :attr:`~search.story_state.Member.terms`), plus :data:`ENTITY_BONUS` for each person or place
+    they share (up to :data:`BONUS_ENTITIES`): the score event links are judged by."""
+    return sum(w * b_terms.get(t, 0.0) for t, w in a_terms.items()) + ENTITY_BONUS * min(_shared(a, b),
                                                                                          BONUS_ENTITIES)
 
 
@@ -193,9 +197,16 @@ def link_events(groups: Groups, members: list[Member], pairs: list[tuple[float, 
     with each other; then each group of undated articles joins the dated story it is most
     similar to on average (all pairs of the two), if that passes :data:`EVENT_THRESHOLD`: an
     undated article has no date to keep it out of another event with the same people."""
+    @functools.lru_cache(maxsize=4096)  # decoded terms of the members compared lately
+    def terms(k: int) -> dict[str, float]:
+        return members[k].terms
+
+    def similar(a: int, b: int) -> float:
+        return similarity(members[a], members[b], terms(a), terms(b))
+
     def alike(one: list[int], other: list[int]) -> bool:  # two stories, not a chain of look-alikes
         pairs = [(a, b) for a in one[:LINKAGE_SAMPLE] for b in other[:LINKAGE_SAMPLE]]
-        return sum(similarity(members[a], members[b]) for a, b in pairs) / len(pairs) >= LINKAGE
+        return sum(similar(a, b) for a, b in pairs) / len(pairs) >= LINKAGE
 
     mixed = []
     for _score, i, j in sorted(pairs, reverse=True):
@@ -219,7 +230,7 @@ def link_events(groups: Groups, members: list[Member], pairs: list[tuple[float, 
     for root, targets in options.items():
         def average(target: int, root: int = root) -> float:
             pairs = [(a, b) for a in clusters[root] for b in clusters[target]]
-            return sum(similarity(members[a], members[b]) for a, b in pairs) / len(pairs)
+            return sum(similar(a, b) for a, b in pairs) / len(pairs)
         best = max(sorted(targets), key=average)
         if average(best) >= EVENT_THRESHOLD:
             groups.union(best, root)

@@ -22,22 +22,29 @@ import numpy as np
 STATE_FILE = "stories.sqlite"
 
 
-@dataclass
+@dataclass(slots=True)
 class Member:
-    """One article as story grouping sees it."""
+    """One article as story grouping sees it. Its distinctive terms are kept as the JSON text
+    the state file holds (a third of the dictionary's memory, shared by copies of a text) and
+    decoded where they are compared: a million members fit in memory (bench/story_memory.py)."""
 
     id: str
     day: int  # date ordinal, 0 when undated
     key: str  # body key: equal keys are exact duplicates
     minhash: np.ndarray
-    terms: dict[str, float]  # distinctive terms, weights L2-normalised
+    terms_json: str  # distinctive terms -> weights L2-normalised, as JSON: see :attr:`terms`
     people: list[str]
     places: list[str]
     title: str
     site: str | None
     story: str | None = None
-    figures: list[str] = field(default_factory=list)
+    figures: str = ""  # the distinct numbers written in its body, space-separated (as stored)
     orgs: list[str] = field(default_factory=list)  # canonical organisations: same-event links need one shared
+
+    @property
+    def terms(self) -> dict[str, float]:
+        """The distinctive terms and their weights (decoded on each call: keep the result)."""
+        return json.loads(self.terms_json)
 
 
 # the state file -------------------------------------------------------------------------------
@@ -67,8 +74,8 @@ def load_members(db: sqlite3.Connection) -> dict[str, Member]:
     rows = db.execute(
         "SELECT id, story, day, key, minhash, terms, people, places, title, site, figures, orgs FROM members")
     for id_, story, day, key, blob, terms, people, places, title, site, figures, orgs in rows:
-        members[id_] = Member(id_, day, key, np.frombuffer(blob, dtype=np.uint32).copy(), json.loads(terms),
-                              json.loads(people), json.loads(places), title, site, story, figures.split(),
+        members[id_] = Member(id_, day, key, np.frombuffer(blob, dtype=np.uint32).copy(), terms,
+                              json.loads(people), json.loads(places), title, site, story, figures,
                               json.loads(orgs))
     return members
 
@@ -107,11 +114,12 @@ def _centrality(cluster: list[Member]) -> np.ndarray:
     terms (the dot product with the sum of the others' term vectors)."""
     signatures = np.stack([m.minhash for m in cluster])
     shingles = (signatures[:, None, :] == signatures[None, :, :]).mean(axis=2).sum(axis=1) - 1.0
+    vectors = [m.terms for m in cluster]
     total: Counter = Counter()
-    for m in cluster:
-        total.update(m.terms)
-    terms = np.array([sum(w * total[t] for t, w in m.terms.items()) - sum(w * w for w in m.terms.values())
-                      for m in cluster])
+    for vector in vectors:
+        total.update(vector)
+    terms = np.array([sum(w * total[t] for t, w in vector.items()) - sum(w * w for w in vector.values())
+                      for vector in vectors])
     return shingles + terms
 
 
@@ -143,16 +151,9 @@ def save(db: sqlite3.Connection, gone: set[str], rewritten: list[Member], storie
     (redirects to a retired id follow it on), and the settings. Returns the number of stories."""
     db.execute("BEGIN")
     db.executemany("DELETE FROM members WHERE id = ?", [(a,) for a in gone])
-    encoded: dict[int, str] = {}  # copies of a text share their terms vector: encoded once
-
-    def encode(value) -> str:
-        if id(value) not in encoded:
-            encoded[id(value)] = dumps(value)
-        return encoded[id(value)]
-
-    db.executemany("INSERT OR REPLACE INTO members VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", [
-        (m.id, m.story, m.day, m.key, m.minhash.tobytes(), encode(m.terms), dumps(m.people), dumps(m.places),
-         m.title, m.site, " ".join(m.figures), dumps(m.orgs)) for m in rewritten])
+    db.executemany("INSERT OR REPLACE INTO members VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", (  # rows made one by one
+        (m.id, m.story, m.day, m.key, m.minhash.tobytes(), m.terms_json, dumps(m.people), dumps(m.places),
+         m.title, m.site, m.figures, dumps(m.orgs)) for m in rewritten))
     for story, cluster in stories.items():
         if len(cluster) >= 2:
             write_story(db, story, cluster)

@@ -325,7 +325,11 @@ def test_a_rebuild_takes_the_analysis_from_the_cleaned_article_cache(tmp_path, s
         put(self, article, analysed)
 
     monkeypatch.setattr(documents.Writer, "put", noting_put)
-    monkeypatch.setattr(indexer, "clean_and_analyse", None)  # nothing may be cleaned again
+    monkeypatch.setattr(indexer, "clean_for_index", _must_not_clean)
     indexer.index_corpus(tmp_path / "ix", [seeds_dir], rebuild=True, entities=False)
     assert given and all(given)  # every article's analysis came from the cache
     assert whoosh_view(IndexFolder(tmp_path / "ix").current()) == first
+
+
+def _must_not_clean(records, **_):
+    raise AssertionError(f"{len(records)} records cleaned again")

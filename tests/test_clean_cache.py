@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from search import clean_cache, index_corpus, indexer, open_index
+from search import clean_cache, index_corpus, open_index, story_batch
 from search.cachedb import code_fingerprint
 from search.clean_cache import CleanCache, clean_records
 from search.compute import InProcess, LocalProcesses
@@ -90,7 +90,7 @@ def test_a_rebuild_cleans_nothing_and_an_edit_cleans_one(corpus, tmp_path, monke
         cleaned.extend(r.id for r in batch)
         return extract_batch(batch)
 
-    monkeypatch.setattr(indexer, "extract_batch", counting)  # the cleaning the indexer asks for
+    monkeypatch.setattr(story_batch, "extract_batch", counting)  # the cleaning the indexer asks for
     index_corpus(target, [corpus], rebuild=True)
     assert cleaned == [] and {h.id: h.title for h in open_index(target).search("", per_page=50).hits} == titles
     edited = sorted(corpus.glob("*.txt"))[0]
