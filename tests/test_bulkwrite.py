@@ -265,14 +265,7 @@ def test_texts_analysed_by_the_cleaning_workers_give_the_same_index(tmp_path, se
     index_corpus = indexer.index_corpus
     index_corpus(tmp_path / "here", [seeds_dir], entities=False)  # a few articles: cleaned in this process
     monkeypatch.setattr(indexer, "PARALLEL_MIN", 1)
-    analysed_ahead = []
-    put = documents.Writer.put
-
-    def noting_put(self, article, analysed=None):
-        analysed_ahead.append(analysed)
-        put(self, article, analysed)
-
-    monkeypatch.setattr(documents.Writer, "put", noting_put)
+    analysed_ahead = analyses_given(monkeypatch)
     index_corpus(tmp_path / "workers", [seeds_dir], entities=False)  # on two spawned worker processes
     assert analysed_ahead and all(analysed_ahead)  # every article came with its analysis
     here = whoosh_view(IndexFolder(tmp_path / "here").current())
@@ -317,6 +310,15 @@ def test_a_rebuild_takes_the_analysis_from_the_cleaned_article_cache(tmp_path, s
     monkeypatch.setattr(indexer, "PARALLEL_MIN", 1)  # cleaned (and analysed) on worker processes
     indexer.index_corpus(tmp_path / "ix", [seeds_dir], entities=False)
     first = whoosh_view(IndexFolder(tmp_path / "ix").current())
+    given = analyses_given(monkeypatch)
+    monkeypatch.setattr(indexer, "clean_for_index", _must_not_clean)
+    indexer.index_corpus(tmp_path / "ix", [seeds_dir], rebuild=True, entities=False)
+    assert given and all(given)  # every article's analysis came from the cache
+    assert whoosh_view(IndexFolder(tmp_path / "ix").current()) == first
+
+
+def analyses_given(monkeypatch) -> list:
+    """The analyses the writer is handed, one per article put (None: it analyses itself)."""
     given = []
     put = documents.Writer.put
 
@@ -325,10 +327,7 @@ def test_a_rebuild_takes_the_analysis_from_the_cleaned_article_cache(tmp_path, s
         put(self, article, analysed)
 
     monkeypatch.setattr(documents.Writer, "put", noting_put)
-    monkeypatch.setattr(indexer, "clean_for_index", _must_not_clean)
-    indexer.index_corpus(tmp_path / "ix", [seeds_dir], rebuild=True, entities=False)
-    assert given and all(given)  # every article's analysis came from the cache
-    assert whoosh_view(IndexFolder(tmp_path / "ix").current()) == first
+    return given
 
 
 def _must_not_clean(records, **_):
