@@ -7,7 +7,7 @@ statistics scale evenly; see bench/README.md for what that hides). The index goe
 folder and is removed afterwards unless ``--keep``.
 
 `dateline index` runs as a child process (``nice``); this script samples, every few seconds, the
-summed RSS of that process and all its children (the cleaning workers and Whoosh's sub-writers)
+summed RSS of that process and all its children (the cleaning workers)
 and how far it has read (the position in the copy file it has open). The samples are written to
 the result file as they come, so a run stopped before the end still leaves its partial
 measurement and the extrapolated total.
