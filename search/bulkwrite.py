@@ -25,7 +25,7 @@ import pickle
 import shutil
 import zlib
 from array import array
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +38,7 @@ from whoosh.util.numeric import length_to_byte
 
 from .postings import Postings, SegmentPostings, merge_segments
 from .progress import progress_bar
-from .textanalysis import Analysed, fast_fields, text_key
+from .textanalysis import fast_fields, text_key
 
 #: postings held before a segment is written out (~30 bytes each: ~250 MB)
 SEGMENT_POSTINGS = 8_000_000
@@ -56,27 +56,17 @@ class _FieldPostings:
         self.weights = array("f")
         self.values: list[bytes] = []
 
-    def add(self, docnum: int, items) -> None:
-        term_ids, docs, tids, weights, values = self.term_ids, self.docs, self.tids, self.weights, self.values
-        for term, _, weight, value in items:
-            tid = term_ids.get(term)
-            if tid is None:
-                tid = term_ids[term] = len(term_ids)
-            docs.append(docnum)
-            tids.append(tid)
-            weights.append(weight)
-            values.append(value)
-
-    def add_analysed(self, docnum: int, analysed: Analysed) -> None:
+    def add(self, docnum: int, terms: Sequence[bytes], weights: Iterable[float], values: Sequence[bytes]) -> None:
+        """A document's postings: its distinct terms, with their weights and encoded values."""
         term_ids, tids = self.term_ids, self.tids
-        for term in analysed.terms:
+        for term in terms:
             tid = term_ids.get(term)
             if tid is None:
                 tid = term_ids[term] = len(term_ids)
             tids.append(tid)
-        self.docs.extend(array("I", [docnum]) * len(analysed.terms))
-        self.weights.extend(analysed.weights)
-        self.values.extend(analysed.values)
+        self.docs.extend(array("I", [docnum]) * len(terms))
+        self.weights.extend(weights)
+        self.values.extend(values)
 
     def add_terms(self, terms) -> None:
         """Terms without postings of their own (spelling words): one posting on document 0."""
@@ -87,9 +77,6 @@ class _FieldPostings:
                 self.tids.append(self.term_ids[term])
                 self.weights.append(1.0)
                 self.values.append(b"")
-
-    def __len__(self) -> int:
-        return len(self.docs)
 
     def sorted(self) -> tuple[list[bytes], np.ndarray, list[int]]:
         """The terms in byte order; the postings' order by term (document order within a term);
@@ -162,14 +149,15 @@ class BulkWriter:
                         length = done.length
                     if field.separate_spelling():
                         self._field(field.spelling_fieldname(name)).add_terms(done.spelling)
-                    self._field(name).add_analysed(docnum, done)
+                    self._field(name).add(docnum, done.terms, done.weights, done.values)
                     count = len(done.terms)
                 else:
-                    items = list(field.index(value))
+                    # (term, frequency, weight, value) per distinct term, as four columns
+                    terms, freqs, weights, encoded = list(zip(*field.index(value), strict=True)) or [(), (), (), ()]
                     if field.scorable:
-                        length = sum(freq for _, freq, _, _ in items)
-                    self._field(name).add(docnum, items)
-                    count = len(items)
+                        length = sum(freqs)
+                    self._field(name).add(docnum, terms, weights, encoded)
+                    count = len(terms)
                 self._held += count
                 if name in self._length_totals:
                     self._length_totals[name] += length
