@@ -47,14 +47,13 @@ class CleanCache(KeyedCache):
 
 
 def clean_records(records: Iterable[SourceRecord], pool: Pool, batch: int, cache: CleanCache,
-                  work: Callable[[list[SourceRecord]], list] = extract_batch,
-                  extras: bool = False) -> Iterator:
-    """Each record's article (or why it has none), in order: from ``cache``, else cleaned on
-    ``pool`` in batches of ``batch`` by ``work`` and stored. Batches of records that are all cached
-    never reach the pool. ``work`` may give an article with more (an ``(article, analysis)``
-    pair): that is cached and handed back as it is, and a cached plain article still serves.
-    With ``extras``, ``work`` gives ``(result, extra)`` per record, where ``extra`` (a body's
-    fingerprint) is not cached, and so are the items handed back (``extra`` None when cached)."""
+                  work: Callable[[list[SourceRecord]], list[tuple]] | None = None) -> Iterator[tuple]:
+    """``(article or why there is none, extra)`` for each record, in order: from ``cache``, else
+    cleaned on ``pool`` in batches of ``batch`` by ``work`` and stored. Batches of records that
+    are all cached never reach the pool. ``work`` gives ``(result, extra)`` per record (default:
+    :func:`search.extract.extract_batch`, no extra); the result, an article or an article with more
+    (an ``(article, analysis)`` pair), is cached and handed back as it is, and a cached plain
+    article still serves; ``extra`` (a body's fingerprint) is not cached: None for a cached record."""
     pending: deque[tuple[list[str], dict[str, Article | tuple], bool]] = deque()  # read, not yet handed back
 
     def to_clean() -> Iterator[list[SourceRecord]]:
@@ -66,12 +65,12 @@ def clean_records(records: Iterable[SourceRecord], pool: Pool, batch: int, cache
             if misses:
                 yield misses
 
-    def cached_chunks() -> Iterator:
+    def cached_chunks() -> Iterator[tuple]:
         while pending and not pending[0][2]:
             keys, found, _ = pending.popleft()
-            yield from ((found[key], None) if extras else found[key] for key in keys)
+            yield from ((found[key], None) for key in keys)
 
-    for cleaned in pool.map(functools.partial(_encoded, work, extras), to_clean()):
+    for cleaned in pool.map(functools.partial(_encoded, work or _cleaned), to_clean()):
         yield from cached_chunks()
         keys, found, _ = pending.popleft()
         fresh = iter(cleaned)
@@ -81,15 +80,18 @@ def clean_records(records: Iterable[SourceRecord], pool: Pool, batch: int, cache
             if isinstance(item, bytes):  # cleaned now, and encoded for the cache by the worker
                 rows[key] = item
                 item = cache.decode(item)
-            merged.append((item, extra) if extras else item)
+            merged.append((item, extra))
         cache.put_encoded(rows)
         yield from merged
     yield from cached_chunks()
 
 
-def _encoded(work: Callable[[list[SourceRecord]], list], extras: bool,
+def _cleaned(records: list[SourceRecord]) -> list[tuple[Article | Skipped, None]]:
+    return [(item, None) for item in extract_batch(records)]
+
+
+def _encoded(work: Callable[[list[SourceRecord]], list[tuple]],
              records: list[SourceRecord]) -> list[tuple[bytes | Skipped, Any]]:
     """A worker's task: ``work`` on ``records``, each result as the cache stores it (the process
     that writes the index only decodes it and stores the same bytes), with its extra."""
-    done = work(records) if extras else [(item, None) for item in work(records)]
-    return [(item if isinstance(item, Skipped) else CleanCache.encode(item), extra) for item, extra in done]
+    return [(item if isinstance(item, Skipped) else CleanCache.encode(item), extra) for item, extra in work(records)]

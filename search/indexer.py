@@ -132,7 +132,7 @@ def _index_locked(
 
 #: records cleaned by a worker at once (one task); in this process, one at a time
 CLEANING_BATCH = 64
-#: fewest articles for which local worker processes (NER) or Whoosh's parallel writer pay their start-up
+#: fewest records for which local worker processes (cleaning, NER) pay their start-up
 PARALLEL_MIN = 500
 
 
@@ -288,7 +288,7 @@ def _changed_articles(
     batch = CLEANING_BATCH if pool.workers > 1 else 1
     work = partial(clean_for_index, analyse=analysed is not None, signatures=str(story.cache_path))
     with CleanCache(cache_dir / "cleaned.sqlite") as cache:
-        for article, fingerprinted in clean_records(records_to_clean(), pool, batch, cache, work, extras=True):
+        for article, fingerprinted in clean_records(records_to_clean(), pool, batch, cache, work):
             if isinstance(article, tuple):  # an article with its analysis
                 article, analysis = article
                 if analysed is not None:

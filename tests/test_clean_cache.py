@@ -41,25 +41,31 @@ def _refuse(batch):
     raise AssertionError(f"cleaned {len(batch)} records that the cache holds")
 
 
+def articles(cleaned) -> list:
+    """What :func:`clean_records` hands back, without the extras (none here)."""
+    return [item for item, _ in cleaned]
+
+
 def test_cached_articles_are_the_cleaned_ones_in_order(records, tmp_path, monkeypatch):
     expected = extract_batch(records)
     assert sum(isinstance(a, Skipped) for a in expected) == 1  # the page of furniture alone
     with CleanCache(tmp_path / "cleaned.sqlite") as cache:
-        assert list(clean_records(records, InProcess(), 16, cache)) == expected  # filling it
+        assert articles(clean_records(records, InProcess(), 16, cache)) == expected  # filling it
         assert len(cache) == len(expected) - 1  # what could not be cleaned is tried again next time
         kept = [r for r, a in zip(records, expected, strict=True) if not isinstance(a, Skipped)]
         monkeypatch.setattr(clean_cache, "extract_batch", _refuse)
-        assert list(clean_records(kept, InProcess(), 16, cache)) == [a for a in expected if not isinstance(a, Skipped)]
+        cleaned = [a for a in expected if not isinstance(a, Skipped)]
+        assert articles(clean_records(kept, InProcess(), 16, cache)) == cleaned
 
 
 def test_hits_and_misses_keep_corpus_order_on_worker_processes(records, tmp_path):
     expected = extract_batch(records)
     with CleanCache(tmp_path / "cleaned.sqlite") as cache:
         # every third batch of five cached: batches all cached, partly cached and not cached alternate
-        list(clean_records([r for i, r in enumerate(records) if i // 5 % 3 == 0], InProcess(), 5, cache))
+        articles(clean_records([r for i, r in enumerate(records) if i // 5 % 3 == 0], InProcess(), 5, cache))
         pool = LocalProcesses(2)
         try:
-            assert list(clean_records(records, pool, 4, cache)) == expected
+            assert articles(clean_records(records, pool, 4, cache)) == expected
         finally:
             pool.close()
 
@@ -71,7 +77,7 @@ def test_the_cache_misses_when_what_cleaning_reads_changes(records, tmp_path, mo
                    {"kind": "text"}, {"meta": {**record.meta, "title": "Other"}}, {"content_hash": "0" * 64}):
         assert CleanCache.key(dataclasses.replace(record, **change)) != key, change
     with CleanCache(tmp_path / "cleaned.sqlite") as cache:
-        list(clean_records([record], InProcess(), 1, cache))
+        articles(clean_records([record], InProcess(), 1, cache))
         assert set(cache.get_many([key])) == {key}
     # other cleaning code (Dateline's source or a library version): other version, a miss
     monkeypatch.setattr(clean_cache, "code_fingerprint", lambda *libraries: "edited")
