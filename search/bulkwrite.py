@@ -15,17 +15,22 @@ was ~4.7 ms of CPU an article, two thirds of a build without entities (``bench/R
   used as they are, so any Whoosh reader reads the result);
 * stored fields, field lengths and columns go through Whoosh's per-document writer as before.
 
-A segment is closed every :data:`SEGMENT_POSTINGS` postings, so memory stays bounded however
-large the corpus. Updating an existing index keeps Whoosh's own writer (:class:`search.documents.Writer`).
+A segment is closed every :data:`SEGMENT_TEXT` characters of text, so memory stays bounded
+however large the corpus; segments are written by child processes beside the caller's work
+where the machine allows. Updating an existing index keeps Whoosh's own writer (:class:`search.documents.Writer`).
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import pickle
 import shutil
+import sys
 import zlib
 from array import array
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -36,12 +41,18 @@ from whoosh.index import TOC, FileIndex, LockError, clean_files
 from whoosh.system import _INT_SIZE, pack_int, pack_ushort
 from whoosh.util.numeric import length_to_byte
 
+from .compute import usable_cores
 from .postings import Postings, SegmentPostings, merge_segments
 from .progress import progress_bar
 from .textanalysis import fast_fields, text_key
 
-#: postings held before a segment is written out (~30 bytes each: ~250 MB)
-SEGMENT_POSTINGS = 8_000_000
+#: characters of title and body text held before a segment is closed (~8M postings of news
+#: text: ~250 MB while it is written)
+SEGMENT_TEXT = 40_000_000
+#: segments a corpus of known size is cut into when they are written in the background
+PIPELINE_SEGMENTS = 2
+#: fewest documents expected for which segments are written in the background
+BACKGROUND_MIN = 1000
 
 
 class _FieldPostings:
@@ -92,11 +103,21 @@ class _FieldPostings:
 
 class BulkWriter:
     """Writes the documents of a new, empty index as one or more segments; nothing is visible
-    to readers before :meth:`commit` writes the table of contents."""
+    to readers before :meth:`commit` writes the table of contents.
 
-    def __init__(self, ix: FileIndex, arrays: Sequence[str] = ()):
+    Documents are held until their segment is closed (by :meth:`flush`, or when the texts held
+    reach :data:`SEGMENT_TEXT` characters), then the segment is written in one go by
+    :func:`_write_segment`. With ``background``, that runs in a forked child process while this
+    one goes on: a corpus of ``expected`` documents is cut into :data:`PIPELINE_SEGMENTS`
+    segments, so that writing the first overlaps reading the next.
+    """
+
+    def __init__(self, ix: FileIndex, arrays: Sequence[str] = (), expected: int | None = None,
+                 background: bool | None = None):
         """``arrays``: fields whose postings arrays (:mod:`search.postings`) are kept as they are
-        written, for :meth:`postings` (instead of reading them back after the commit)."""
+        written, for :meth:`postings` (instead of reading them back after the commit).
+        ``background``: None to write in child processes where that can pay (Linux, several
+        cores, at least :data:`BACKGROUND_MIN` documents expected)."""
         self._lock = ix.lock("WRITELOCK")
         if not self._lock.acquire(False):
             raise LockError("the index is being written by another writer")
@@ -108,122 +129,238 @@ class BulkWriter:
         self._generation = toc.generation + 1
         self._storage = ix.storage
         self._indexname = ix.indexname
-        self._codec = default_codec()
         self._fast = fast_fields(self.schema)
-        self._segments: list = []
-        self._arrays = {name: [] for name in arrays if name in self.schema and self.schema[name].indexed}
-        self._length_totals = dict.fromkeys(self._arrays, 0)
-        self._size = 0  # documents in the segments written
-        self._spill = Path(self._storage.folder) / ".bulk-arrays"  # earlier segments' postings arrays
-        self._start_segment()
+        self._arrays = {name for name in arrays if name in self.schema and self.schema[name].indexed}
+        self._written: list[_Segment] = []  # in document order
+        self._size = 0  # documents in the segments closed
+        self._spill = Path(self._storage.folder) / ".bulk-arrays"  # segments' postings arrays until merged
+        if background is None:
+            background = can_write_in_background() and (expected or 0) >= BACKGROUND_MIN
+        self._children: list[_Child] | None = [] if background else None
+        self._segment_docs = -(-expected // PIPELINE_SEGMENTS) if background and expected else None
+        self._held: list[tuple[dict, bytes | None]] = []  # the documents of the segment not yet closed
+        self._held_text = 0
+        self._closed = False
 
-    def _start_segment(self) -> None:
-        self._segment = self._codec.new_segment(self._storage, self._indexname)
-        self._perdoc = self._codec.per_document_writer(self._storage, self._segment)
-        self._postings: dict[str, _FieldPostings] = {}
-        self._docnum = 0
-        self._held = 0
-
-    def _field(self, name: str) -> _FieldPostings:
-        if name not in self._postings:
-            self._postings[name] = _FieldPostings()
-        return self._postings[name]
-
-    def add_document(self, values: dict, analysed: dict | None = None) -> None:
+    def add_document(self, values: dict, analysed: bytes | None = None) -> None:
         """As Whoosh's ``SegmentWriter.add_document`` (without boosts, vectors or ``_stored_``).
         ``analysed``: texts analysed ahead by :func:`analyse_texts` (on a worker), used where
         they are the document's."""
-        perdoc, docnum, schema = self._perdoc, self._docnum, self.schema
-        perdoc.start_doc(docnum)
-        for name in sorted(values):
-            value = values[name]
-            if value is None:
-                continue
-            field = schema[name]
-            length = 0
-            if field.indexed:
-                if name in self._fast:
-                    ready = analysed.get(name) if analysed else None
-                    done = ready[1] if ready and ready[0] == text_key(value) else self._fast[name].analyse(value)
-                    if field.scorable:
-                        length = done.length
-                    if field.separate_spelling():
-                        self._field(field.spelling_fieldname(name)).add_terms(done.spelling)
-                    self._field(name).add(docnum, done.terms, done.weights, done.values)
-                    count = len(done.terms)
-                else:
-                    # (term, frequency, weight, value) per distinct term, as four columns
-                    terms, freqs, weights, encoded = list(zip(*field.index(value), strict=True)) or [(), (), (), ()]
-                    if field.scorable:
-                        length = sum(freqs)
-                    self._field(name).add(docnum, terms, weights, encoded)
-                    count = len(terms)
-                self._held += count
-                if name in self._length_totals:
-                    self._length_totals[name] += length
-            perdoc.add_field(name, field, value if field.stored else None, length)
-            if field.column_type:
-                perdoc.add_column_value(name, field.column_type, field.to_column_value(value))
-        perdoc.finish_doc()
-        self._docnum += 1
-        if self._held >= SEGMENT_POSTINGS:
-            self._finish_segment(last=False)
-            self._start_segment()
+        self._held.append((values, analysed))
+        self._held_text += sum(len(values[name]) for name in self._fast if values.get(name))
+        if self._held_text >= SEGMENT_TEXT or len(self._held) == self._segment_docs:
+            self.flush()
 
-    def _finish_segment(self, last: bool) -> None:
-        if not self._docnum:
+    def flush(self) -> None:
+        """Close the segment being added to: it is written now, or in the background while the
+        caller goes on. Documents added after it go to a new segment."""
+        if not self._held:
             return
-        self._perdoc.close()
-        self._segment.set_doc_count(self._docnum)
-        lengths = self._codec.per_document_reader(self._storage, self._segment)
-        writer = self._codec.field_writer(self._storage, self._segment)
-        bar = progress_bar(sum(len(p.term_ids) for p in self._postings.values()), "writing terms", unit="term")
-        try:
-            for name in sorted(self._postings):
-                part = _write_field(writer, name, self.schema[name], self._postings.pop(name), lengths, bar)
-                if name in self._arrays:
-                    if not last:  # held on disk until the commit merges them
-                        self._spill.mkdir(exist_ok=True)
-                        part.spill(self._spill / f"{len(self._segments)}-{name}.npz")
-                    self._arrays[name].append((self._size, part))
-        finally:
-            bar.close()
-            writer.close()
-            lengths.close()
-        self._segments.append(self._segment)
-        self._size += self._docnum
+        task = _SegmentTask(self._storage, self._indexname, self.schema, self._held, self._arrays,
+                            self._spill / str(len(self._written) + len(self._children or ())))
+        if self._children is None:
+            self._written.append(task.write())
+        else:
+            while len(self._children) >= usable_cores():  # a bound on the memory they hold
+                self._written.append(self._children.pop(0).result())
+            self._children.append(_Child(task))
+        self._size += len(self._held)
+        self._held, self._held_text = [], 0
 
     def commit(self) -> None:
         try:
-            self._finish_segment(last=True)
-            TOC(self.schema, self._segments, self._generation).write(self._storage, self._indexname)
-            clean_files(self._storage, self._indexname, self._generation, self._segments)
+            self.flush()
+            if self._children:
+                bar = progress_bar(len(self._children), "writing segments", unit="segment")
+                with bar:
+                    while self._children:
+                        self._written.append(self._children.pop(0).result())
+                        bar.update()
+            segments = [written.segment for written in self._written]
+            TOC(self.schema, segments, self._generation).write(self._storage, self._indexname)
+            clean_files(self._storage, self._indexname, self._generation, segments)
         finally:
-            self._remove_scratch()
-            self._lock.release()
+            self._close()
 
     def postings(self) -> Postings:
         """After :meth:`commit`: the postings arrays of the ``arrays`` fields, as
         :meth:`search.postings.Postings.build` would read them from the new index."""
+        bases = np.cumsum([0] + [w.segment.doc_count_all() for w in self._written]).tolist()
         try:
-            return Postings({name: merge_segments(parts, self._size, self.schema[name].scorable,
-                                                  self._length_totals[name])
-                             for name, parts in self._arrays.items()})
+            return Postings({
+                name: merge_segments([(base, w.arrays[name]) for base, w in zip(bases, self._written, strict=False)
+                                      if name in w.arrays],
+                                     self._size, self.schema[name].scorable,
+                                     sum(w.length_totals.get(name, 0) for w in self._written))
+                for name in sorted(self._arrays)})
         finally:
             shutil.rmtree(self._spill, ignore_errors=True)
+
+    def spelling_words(self) -> list[str]:
+        """The words of the spelling fields, sorted (as the snapshot keeps them)."""
+        return sorted({word.decode("utf-8") for written in self._written for word in written.spelling})
 
     def cancel(self) -> None:
         """Give up: nothing was published (the files written so far are left to the caller,
         which removes the new generation)."""
-        if not self._perdoc.is_closed:
-            self._perdoc.close()
-        self._remove_scratch()
+        self._close()
         shutil.rmtree(self._spill, ignore_errors=True)
+
+    def _close(self) -> None:
+        """Stop what still writes, remove the scratch files, release the lock (once)."""
+        if self._closed:
+            return
+        self._closed = True
+        for child in self._children or ():
+            child.stop()
+        # the per-document writers' column scratch folder (as Whoosh's own writer removes it)
+        shutil.rmtree(Path(self._storage.folder) / f"{self._indexname}.tmp", ignore_errors=True)
         self._lock.release()
 
-    def _remove_scratch(self) -> None:
-        """The per-document writer's column scratch folder (as Whoosh's own writer removes it)."""
-        shutil.rmtree(Path(self._storage.folder) / f"{self._indexname}.tmp", ignore_errors=True)
+
+def can_write_in_background() -> bool:
+    """Whether segments can be written by forked child processes here: fork is Linux's safe
+    default (on macOS it is not), and a second core must be there to run them."""
+    return sys.platform == "linux" and usable_cores() > 1
+
+
+@dataclass
+class _Segment:
+    """A segment written: Whoosh's segment object for the table of contents, and what the
+    writer keeps of it (the ``arrays`` fields' postings arrays, spilled to disk)."""
+
+    segment: object
+    arrays: dict[str, SegmentPostings]
+    length_totals: dict[str, int]
+    spelling: set[bytes]
+
+
+@dataclass
+class _SegmentTask:
+    """A segment's documents, to write (here or in a child process)."""
+
+    storage: object
+    indexname: str
+    schema: fields.Schema
+    documents: list[tuple[dict, bytes | None]]
+    arrays: set[str]
+    spill: Path  # where its arrays go: ``<spill>-<field>.npz``
+
+    def write(self, bar: bool = True) -> _Segment:
+        codec = default_codec()
+        segment = codec.new_segment(self.storage, self.indexname)
+        perdoc = codec.per_document_writer(self.storage, segment)
+        postings: dict[str, _FieldPostings] = defaultdict(_FieldPostings)
+        totals = dict.fromkeys(self.arrays, 0)
+        fast = fast_fields(self.schema)
+        try:
+            for docnum, (values, analysed) in enumerate(self.documents):
+                _add_document(perdoc, docnum, self.schema, fast, postings, totals, values,
+                              pickle.loads(analysed) if analysed else None)
+        finally:
+            perdoc.close()
+        segment.set_doc_count(len(self.documents))
+        spelling_fields = {field.spelling_fieldname(name) for name, field in self.schema.items()
+                           if field.separate_spelling()}
+        spelling = set().union(*(postings[name].term_ids for name in spelling_fields & postings.keys()))
+        lengths = codec.per_document_reader(self.storage, segment)
+        writer = codec.field_writer(self.storage, segment)
+        progress = progress_bar(sum(len(p.term_ids) for p in postings.values()), "writing terms", unit="term",
+                                show=bar)
+        parts = {}
+        try:
+            for name in sorted(postings):
+                part = _write_field(writer, name, self.schema[name], postings.pop(name), lengths, progress)
+                if name in self.arrays:
+                    self.spill.parent.mkdir(exist_ok=True)
+                    part.spill(self.spill.parent / f"{self.spill.name}-{name}.npz")
+                    parts[name] = part
+        finally:
+            progress.close()
+            writer.close()
+            lengths.close()
+        return _Segment(segment, parts, totals, spelling)
+
+
+def _add_document(perdoc, docnum: int, schema: fields.Schema, fast: dict, postings: dict[str, _FieldPostings],
+                  totals: dict[str, int], values: dict, analysed: dict | None) -> None:
+    """One document's stored fields, lengths and columns (Whoosh's per-document writer) and postings."""
+    perdoc.start_doc(docnum)
+    for name in sorted(values):
+        value = values[name]
+        if value is None:
+            continue
+        field = schema[name]
+        length = 0
+        if field.indexed:
+            if name in fast:
+                ready = analysed.get(name) if analysed else None
+                done = ready[1] if ready and ready[0] == text_key(value) else fast[name].analyse(value)
+                if field.scorable:
+                    length = done.length
+                if field.separate_spelling():
+                    postings[field.spelling_fieldname(name)].add_terms(done.spelling)
+                postings[name].add(docnum, done.terms, done.weights, done.values)
+            else:
+                # (term, frequency, weight, value) per distinct term, as four columns
+                terms, freqs, weights, encoded = list(zip(*field.index(value), strict=True)) or [(), (), (), ()]
+                if field.scorable:
+                    length = sum(freqs)
+                postings[name].add(docnum, terms, weights, encoded)
+            if name in totals:
+                totals[name] += length
+        perdoc.add_field(name, field, value if field.stored else None, length)
+        if field.column_type:
+            perdoc.add_column_value(name, field.column_type, field.to_column_value(value))
+    perdoc.finish_doc()
+
+
+class _Child:
+    """A segment written by a forked child process (:class:`_SegmentTask`): what it wrote comes
+    back, or its error, raised here as it was raised there."""
+
+    def __init__(self, task: _SegmentTask):
+        context = multiprocessing.get_context("fork")
+        self._results, sender = context.Pipe(duplex=False)
+        sys.stdout.flush()  # the child must not print what this process had buffered
+        sys.stderr.flush()
+        self._process = context.Process(target=_write_in_child, args=(task, sender), daemon=True,
+                                        name="dateline-segment-writer")
+        self._process.start()
+        sender.close()
+        task.documents = []  # the child has its own copy
+
+    def result(self) -> _Segment:
+        try:
+            failed, value = self._results.recv()
+        except EOFError:  # killed before it could answer
+            self._process.join()
+            raise OSError(f"the process writing an index segment stopped (exit code {self._process.exitcode})") \
+                from None
+        finally:
+            self._results.close()
+        self._process.join()
+        if failed:
+            raise value
+        return value
+
+    def stop(self) -> None:
+        if self._process.is_alive():
+            self._process.kill()
+        self._process.join()
+        self._results.close()
+
+
+def _write_in_child(task: _SegmentTask, results) -> None:
+    try:
+        answer = (False, task.write(bar=False))
+    except BaseException as error:  # every failure goes back to the parent, which raises it
+        answer = (True, error)
+    try:
+        results.send(answer)
+    except Exception as error:  # an error that does not pickle goes back as text
+        results.send((True, OSError(f"writing an index segment failed: {error!r}")))
+    results.close()
 
 
 def _write_field(writer, name: str, field: fields.FieldType, postings: _FieldPostings, lengths,

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import pickle
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 from whoosh import fields, index
 from whoosh.analysis import STOP_WORDS, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
@@ -161,12 +161,14 @@ class Writer:
     process killed before that leaves the previous commit intact.
     """
 
-    def __init__(self, directory: Path, limitmb: int = 256):
+    def __init__(self, directory: Path, limitmb: int = 256, expected: int | None = None):
+        """``expected``: about how many articles a new index will get (it lets the bulk writer
+        write the first part's terms in the background while the rest is added)."""
         self._index = index.open_dir(str(directory))
         self._fresh = self._index.is_empty()
         self._ids: list[str] = []  # of a new index, in document order
         if self._fresh:
-            self._writer = BulkWriter(self._index, arrays=ARRAY_FIELDS)
+            self._writer = BulkWriter(self._index, arrays=ARRAY_FIELDS, expected=expected)
         else:
             self._writer = self._index.writer(limitmb=limitmb, compound=False)
             for name, field in make_schema().items():  # fields added since the index was made
@@ -177,13 +179,19 @@ class Writer:
         """``analysed``: :func:`analyse` of the article, made ahead (used by a new index's writer)."""
         if self._fresh:  # nothing to replace: no lookup of an earlier copy
             self._ids.append(article.id)
-            self._writer.add_document(article_to_document(article), pickle.loads(analysed) if analysed else None)
+            self._writer.add_document(article_to_document(article), analysed)
         else:
             self._writer.update_document(**article_to_document(article))
 
     def delete(self, article_id: str) -> None:
         if not self._fresh:  # a new index holds nothing to delete
             self._writer.delete_by_term("id", article_id)
+
+    def flush(self) -> None:
+        """Every article is in: a new index's last terms start being written (in the background
+        where the bulk writer can), so the caller's work before :meth:`commit` overlaps it."""
+        if self._fresh:
+            self._writer.flush()
 
     def commit(self) -> None:
         if self._fresh:
@@ -196,10 +204,19 @@ class Writer:
         self._writer.cancel()
         self._index.close()
 
-    def arrays(self) -> tuple[Postings, list[str]] | None:
-        """After :meth:`commit`, a new index's postings arrays and article ids in document order
-        (None after an update: they are read back from the index)."""
-        return (self._writer.postings(), self._ids) if self._fresh else None
+    def arrays(self) -> Written | None:
+        """After :meth:`commit`, what a new index's writer kept for its snapshot (None after an
+        update: it is read back from the index)."""
+        return Written(self._writer.postings(), self._ids, self._writer.spelling_words()) if self._fresh else None
+
+
+class Written(NamedTuple):
+    """What the writer of a new index keeps for :func:`search.snapshot.save_snapshot`, so that
+    it need not be read back from the index."""
+
+    postings: Postings
+    ids: list[str]  # article ids in document order
+    spelling: list[str]  # the spelling words of titles and bodies, sorted
 
 
 def stored_sources(directory: Path) -> dict[str, tuple[str, str]]:

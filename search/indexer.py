@@ -216,7 +216,7 @@ def _update_with(
         meta, removed, count = {}, [], None
         to_write = _calling(story.add, articles)  # the story step keeps a compact record of each
 
-    writer = documents.Writer(target)
+    writer = documents.Writer(target, expected=expected if count is None else count)
     try:
         bar = progress_bar(count, "indexing")
         with bar:
@@ -225,6 +225,7 @@ def _update_with(
                 bar.update()
         for article_id in removed:
             writer.delete(article_id)
+        writer.flush()  # a new index's last terms are written beside the story step
         stats.removed = len(removed)
         # capitals in the new articles' text: how headlines sent in capitals are shown
         known = settings.get("acronyms", []) if in_place else []  # a rebuild starts afresh

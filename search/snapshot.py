@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 from whoosh import index, spelling
 
-from .documents import ARRAY_FIELDS
+from .documents import ARRAY_FIELDS, Written
 from .models import FACETS
 from .postings import Postings, folder_name
 
@@ -31,17 +31,15 @@ def _snapshot_name(generation: int) -> str:
     return f"facets-{generation}.npz"
 
 
-def save_snapshot(directory: Path, written: tuple[Postings, list[str]] | None = None) -> None:
+def save_snapshot(directory: Path, written: Written | None = None) -> None:
     """Precompute the facet cache and postings arrays of the index's latest commit, and drop
-    older ones. ``written``: the postings arrays and article ids of a new index, as its writer
-    kept them (else they are read from the index)."""
+    older ones. ``written``: what the writer of a new index kept (else it is read from the index)."""
     ix = index.open_dir(str(directory))
     try:
         reader = ix.reader()
         try:
             generation = reader.generation()
-            snapshot = Snapshot(reader, postings=written[0] if written else None,
-                                ids=written[1] if written else None)
+            snapshot = Snapshot(reader, written=written)
             snapshot.save(directory / _snapshot_name(generation), reader)
             snapshot.postings.save(directory / folder_name(generation))
         finally:
@@ -76,11 +74,12 @@ class Snapshot:
     loads them in milliseconds; without a matching file (an older index) they are built here.
     """
 
-    def __init__(self, reader, directory: Path | None = None, postings: Postings | None = None,
-                 ids: list[str] | None = None):
-        self._spelling_words: list[str] | None = None
-        self._ids: list[str | None] | None = list(ids) if ids is not None else None
+    def __init__(self, reader, directory: Path | None = None, written: Written | None = None):
+        """``written``: what the writer of a new index kept (:class:`search.documents.Written`)."""
+        self._spelling_words: list[str] | None = written.spelling if written else None
+        self._ids: list[str | None] | None = list(written.ids) if written else None
         self._lazy_lock = threading.Lock()
+        postings = written.postings if written else None
         path = directory / _snapshot_name(reader.generation()) if directory else None
         loaded = bool(path and path.exists() and self._load(path, reader.doc_count_all()))
         if not loaded:

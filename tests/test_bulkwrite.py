@@ -4,7 +4,6 @@ statistics, stored fields, lengths and columns (read back through Whoosh), on re
 import gzip
 import itertools
 import json
-import pickle
 
 import numpy as np
 import pytest
@@ -15,7 +14,7 @@ from search.bulkwrite import BulkWriter
 from search.extract import extract_article
 from search.ingest import iter_records
 from search.models import FACETS, SourceRecord
-from search.postings import Postings, SegmentPostings
+from search.postings import Postings
 from search.snapshot import Snapshot
 from search.textanalysis import FastTextField, analyse_texts, fast_fields
 
@@ -166,14 +165,14 @@ def test_other_analysers_are_left_to_whoosh():
 
 def test_a_large_build_is_written_as_several_segments(tmp_path, seeds_dir, monkeypatch):
     articles = seed_articles(seeds_dir)
-    monkeypatch.setattr(bulkwrite, "SEGMENT_POSTINGS", 200)  # a segment every few articles
+    monkeypatch.setattr(bulkwrite, "SEGMENT_TEXT", 2000)  # a segment every few articles
     write_in_bulk(tmp_path / "bulk", articles)
     ix = index.open_dir(str(tmp_path / "bulk"))
     try:
         assert len(ix._segments()) > 2
     finally:
         ix.close()
-    monkeypatch.setattr(bulkwrite, "SEGMENT_POSTINGS", 10**9)
+    monkeypatch.setattr(bulkwrite, "SEGMENT_TEXT", 10**9)
     write_with_whoosh(tmp_path / "whoosh", articles)
     many, one = whoosh_view(tmp_path / "bulk"), whoosh_view(tmp_path / "whoosh")
     # segments renumber nothing: the same documents, stored fields and lengths in the same order,
@@ -181,6 +180,74 @@ def test_a_large_build_is_written_as_several_segments(tmp_path, seeds_dir, monke
     assert many["stored"] == one["stored"] and many["lengths"] == one["lengths"]
     assert {k: [p[:2] for p in v[7]] for k, v in many["terms"].items() if v is not True} == \
         {k: [p[:2] for p in v[7]] for k, v in one["terms"].items() if v is not True}
+
+
+def write_in_background(directory, articles, monkeypatch):
+    """As :func:`write_in_bulk`, the segments' terms written by child processes."""
+    monkeypatch.setattr(bulkwrite, "BACKGROUND_MIN", 0)
+    documents.create(directory)
+    writer = documents.Writer(directory, expected=len(articles))
+    assert writer._writer._children is not None
+    try:
+        for article in articles:
+            writer.put(article)
+        writer.flush()
+        assert writer._writer._children  # the last segment is still being written
+        writer.commit()
+    except BaseException:  # as the indexer does
+        writer.cancel()
+        raise
+    return writer
+
+
+def test_segments_written_in_the_background_hold_the_same_index(tmp_path, reuters_path, monkeypatch):
+    articles = reuters_articles(reuters_path, tmp_path, 400)
+    writer = write_in_background(tmp_path / "background", articles, monkeypatch)
+    ix = index.open_dir(str(tmp_path / "background"))
+    try:
+        assert [s.doc_count_all() for s in ix._segments()] == [200, 200]  # halves of what was expected
+    finally:
+        ix.close()
+    write_with_whoosh(tmp_path / "whoosh", articles)
+    got, expected = whoosh_view(tmp_path / "background"), whoosh_view(tmp_path / "whoosh")
+    assert got["stored"] == expected["stored"] and got["lengths"] == expected["lengths"]
+    assert got["totals"] == expected["totals"] and got["dates"] == expected["dates"]
+    # every term: the same documents, weights and positions (statistics are per segment)
+    assert {k: v[7] for k, v in got["terms"].items() if v is not True} == \
+        {k: v[7] for k, v in expected["terms"].items() if v is not True}
+    kept, ids, spelling = writer.arrays()
+    assert ids == [a.id for a in articles]
+    with index.open_dir(str(tmp_path / "background")).reader() as reader:
+        arrays_equal(kept, Postings.build(reader, list(documents.ARRAY_FIELDS),
+                                          np.ones(reader.doc_count_all(), dtype=bool)))
+        assert spelling == Snapshot(reader)._words(reader)
+
+
+def fail_in_child(error):
+    def write_field(*args):
+        raise error
+    return write_field
+
+
+@pytest.mark.parametrize("failure", ["disk full", "killed"])
+def test_a_failed_background_segment_fails_the_commit_cleanly(tmp_path, seeds_dir, monkeypatch, failure):
+    import errno
+    import os
+    import signal
+
+    def killed(*args):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    monkeypatch.setattr(bulkwrite, "_write_field",
+                        fail_in_child(OSError(errno.ENOSPC, "No space left on device")) if failure == "disk full"
+                        else killed)
+    with pytest.raises(OSError, match="No space left" if failure == "disk full" else "stopped .exit code -9"):
+        write_in_background(tmp_path / "ix", seed_articles(seeds_dir), monkeypatch)
+    assert documents.doc_count(tmp_path / "ix") == 0  # nothing published
+    assert not (tmp_path / "ix" / ".bulk-arrays").exists() and not list((tmp_path / "ix").glob("*.tmp"))
+    monkeypatch.undo()
+    write_in_bulk(tmp_path / "ix", seed_articles(seeds_dir))  # and the lock was let go
+    assert documents.doc_count(tmp_path / "ix") == len(seed_articles(seeds_dir))
 
 
 def test_a_cancelled_bulk_write_publishes_nothing(tmp_path, seeds_dir):
@@ -219,32 +286,31 @@ def arrays_equal(a, b):
         assert x.avgfl == pytest.approx(y.avgfl, rel=1e-12) and x.doc_count_all == y.doc_count_all, name
 
 
-@pytest.mark.parametrize("segment_postings", [10**9, 300])
-def test_postings_arrays_kept_while_writing_are_those_read_back(tmp_path, seeds_dir, monkeypatch, segment_postings):
-    monkeypatch.setattr(bulkwrite, "SEGMENT_POSTINGS", segment_postings)
+@pytest.mark.parametrize(("segment_text", "background"), [(10**9, False), (3000, False), (10**9, True)])
+def test_postings_arrays_kept_while_writing_are_those_read_back(tmp_path, seeds_dir, monkeypatch, segment_text,
+                                                                 background):
+    monkeypatch.setattr(bulkwrite, "SEGMENT_TEXT", segment_text)
+    monkeypatch.setattr(bulkwrite, "BACKGROUND_MIN", 0 if background else 10**9)
     articles = with_facets(seed_articles(seeds_dir) + [generated(n, f"Title {n}", f"body words {n} common")
                                                        for n in range(40)])
-    spilled = []
-    spill = SegmentPostings.spill
-    monkeypatch.setattr(SegmentPostings, "spill", lambda self, path: spilled.append(path) or spill(self, path))
     documents.create(tmp_path / "ix")
-    writer = documents.Writer(tmp_path / "ix")
+    writer = documents.Writer(tmp_path / "ix", expected=len(articles))
     for article in articles:
         writer.put(article)
     writer.commit()
-    kept, ids = writer.arrays()
-    # the arrays of all but the last segment waited on disk, and are gone
-    assert bool(spilled) == (segment_postings < 10**9)
-    assert not (tmp_path / "ix" / ".bulk-arrays").exists()
+    written = writer.arrays()
+    kept, ids = written.postings, written.ids
+    assert not (tmp_path / "ix" / ".bulk-arrays").exists()  # where the segments' arrays waited
     ix = index.open_dir(str(tmp_path / "ix"))
     try:
         reader = ix.reader()
-        assert (len(ix._segments()) > 1) == (segment_postings < 10**9)
+        assert (len(ix._segments()) > 1) == (segment_text < 10**9 or background)
         read = Postings.build(reader, list(documents.ARRAY_FIELDS), np.ones(reader.doc_count_all(), dtype=bool))
         arrays_equal(kept, read)
         assert ids == [a.id for a in articles]
         # and the facet pairs made from them are those the facet postings give
-        snapshot = Snapshot(reader, postings=kept)
+        snapshot = Snapshot(reader, written=written)
+        assert written.spelling == Snapshot(reader)._words(reader)  # as read from the index
         for name in FACETS:
             expected = [(term.decode("utf-8"), sorted(reader.postings(name, term).all_ids()))
                         for term in reader.lexicon(name)]
@@ -278,7 +344,7 @@ def test_an_analysis_of_other_text_is_not_used(tmp_path):
     ix = index.open_dir(str(tmp_path / "ix"))
     writer = BulkWriter(ix)
     stale = analyse_texts(fast_fields(writer.schema), {"body": "zeppelins over the harbour"})
-    writer.add_document({"id": "a", "title": "Balloons", "body": "balloons over the harbour"}, pickle.loads(stale))
+    writer.add_document({"id": "a", "title": "Balloons", "body": "balloons over the harbour"}, stale)
     writer.commit()
     with ix.searcher() as searcher:
         assert set(searcher.lexicon("body")) == {b"balloon", b"harbour", b"over", b"the"}
