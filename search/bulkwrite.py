@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 from whoosh import fields
 from whoosh.codec import default_codec
 from whoosh.codec.whoosh3 import COMPRESSION_MIN_SIZE, WHOOSH3_HEADER_MAGIC, W3TermInfo
@@ -265,8 +266,9 @@ class _SegmentTask:
         spelling = set().union(*(postings[name].term_ids for name in spelling_fields & postings.keys()))
         lengths = codec.per_document_reader(self.storage, segment)
         writer = codec.field_writer(self.storage, segment)
-        progress = progress_bar(sum(len(p.term_ids) for p in postings.values()), "writing terms", unit="term",
-                                show=bar)
+        # no bar in a child: tqdm takes a lock the parent's threads may have held at the fork
+        progress = progress_bar(sum(len(p.term_ids) for p in postings.values()), "writing terms", unit="term") \
+            if bar else None
         parts = {}
         try:
             for name in sorted(postings):
@@ -276,7 +278,8 @@ class _SegmentTask:
                     part.spill(self.spill.parent / f"{self.spill.name}-{name}.npz")
                     parts[name] = part
         finally:
-            progress.close()
+            if progress is not None:
+                progress.close()
             writer.close()
             lengths.close()
         return _Segment(segment, parts, totals, spelling)
@@ -364,7 +367,7 @@ def _write_in_child(task: _SegmentTask, results) -> None:
 
 
 def _write_field(writer, name: str, field: fields.FieldType, postings: _FieldPostings, lengths,
-                 bar) -> SegmentPostings:
+                 bar: tqdm | None) -> SegmentPostings:
     """A field's terms and postings, in the blocks and term table of Whoosh's codec; returned
     as arrays too."""
     writer.start_field(name, field)
@@ -392,9 +395,10 @@ def _write_field(writer, name: str, field: fields.FieldType, postings: _FieldPos
         info = block.write(docs.tolist(), deltas[start:end].tolist(), sorted_weights[start:end].tolist(),
                            sorted_values[start:end].tolist(), stored[docs].tolist() if stored is not None else None)
         add(prefix + term, info.to_bytes())
-        if number % 8192 == 8191:
+        if number % 8192 == 8191 and bar is not None:
             bar.update(8192)
-    bar.update(len(terms) % 8192)
+    if bar is not None:
+        bar.update(len(terms) % 8192)
     writer.finish_field()
     return SegmentPostings(terms, np.array(bounds, dtype=np.int64), sorted_docs.astype(np.int32), sorted_weights,
                            None if stored is None else stored.astype(np.float64))

@@ -3,6 +3,6 @@
 from tqdm import tqdm
 
 
-def progress_bar(total: int | None, desc: str, unit: str = "doc", show: bool = True) -> tqdm:
+def progress_bar(total: int | None, desc: str, unit: str = "doc") -> tqdm:
     # disable=None turns the bar off when stderr is not a TTY
-    return tqdm(total=total, desc=desc, unit=unit, disable=None if show else True, leave=False, dynamic_ncols=True)
+    return tqdm(total=total, desc=desc, unit=unit, disable=None, leave=False, dynamic_ncols=True)

@@ -398,3 +398,37 @@ def analyses_given(monkeypatch) -> list:
 
 def _must_not_clean(records, **_):
     raise AssertionError(f"{len(records)} records cleaned again")
+
+
+def test_a_build_written_in_the_background_searches_as_one_written_here(tmp_path, reuters_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from search import open_index
+    from search.cli import main
+    from search.store import IndexFolder
+
+    corpus = tmp_path / "wire"
+    corpus.mkdir()
+    reuters_articles(reuters_path, corpus, 400)
+    built = {}
+    for where, least in (("here", 10**9), ("background", 0)):
+        monkeypatch.setattr(bulkwrite, "BACKGROUND_MIN", least)
+        result = CliRunner().invoke(main, ["index", str(corpus), "--index", str(tmp_path / where), "--no-entities"])
+        assert result.exit_code == 0, result.output
+        assert "400 articles (added 400" in result.output
+        built[where] = IndexFolder(tmp_path / where).current()
+    segments = index.open_dir(str(built["background"]))
+    assert [s.doc_count_all() for s in segments._segments()] == [200, 200]
+    segments.close()
+    here, there = whoosh_view(built["here"]), whoosh_view(built["background"])
+    assert there["stored"] == here["stored"] and there["lengths"] == here["lengths"]
+    assert {k: v[7] for k, v in there["terms"].items() if v is not True} == \
+        {k: v[7] for k, v in here["terms"].items() if v is not True}
+    # what a reader gets: ranked hits, snippets, facets, stories, suggestions
+    for query in ("oil prices", '"trade deficit"', "bank -rates", "wheat OR grain", "petrolium"):
+        a, b = open_index(tmp_path / "here").search(query), open_index(tmp_path / "background").search(query)
+        assert a.total == b.total
+        assert a.total or a.suggestion
+        assert [(h.id, h.score, h.snippet, h.story) for h in a.hits] == [(h.id, h.score, h.snippet, h.story)
+                                                                         for h in b.hits]
+        assert a.facets == b.facets and a.date_histogram == b.date_histogram and a.suggestion == b.suggestion
