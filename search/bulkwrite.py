@@ -22,6 +22,7 @@ where the machine allows. Updating an existing index keeps Whoosh's own writer (
 
 from __future__ import annotations
 
+import bisect
 import multiprocessing
 import pickle
 import shutil
@@ -39,7 +40,7 @@ from whoosh import fields
 from whoosh.codec import default_codec
 from whoosh.codec.whoosh3 import COMPRESSION_MIN_SIZE, WHOOSH3_HEADER_MAGIC, W3TermInfo
 from whoosh.index import TOC, FileIndex, LockError, clean_files
-from whoosh.system import _INT_SIZE, pack_int, pack_ushort
+from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import length_to_byte
 
 from .compute import usable_cores
@@ -54,6 +55,10 @@ SEGMENT_TEXT = 40_000_000
 PIPELINE_SEGMENTS = 2
 #: fewest documents expected for which segments are written in the background
 BACKGROUND_MIN = 1000
+#: postings converted to Python lists at once while a field's terms are written
+_LIST_BATCH = 65536
+#: a term's statistics as the term table stores them (``W3TermInfo.to_bytes``, not inlined)
+_TERM_INFO = W3TermInfo._struct
 
 
 class _FieldPostings:
@@ -162,9 +167,11 @@ class BulkWriter:
         if self._children is None:
             self._written.append(task.write())
         else:
-            while len(self._children) >= usable_cores():  # a bound on the memory they hold
+            # the segments being written hold at most SEGMENT_TEXT characters between them (one
+            # full segment, or the parts of a smaller corpus), beside the one being filled here
+            while self._children and sum(c.text for c in self._children) + self._held_text > SEGMENT_TEXT:
                 self._written.append(self._children.pop(0).result())
-            self._children.append(_Child(task))
+            self._children.append(_Child(task, self._held_text))
         self._size += len(self._held)
         self._held, self._held_text = [], 0
 
@@ -322,7 +329,8 @@ class _Child:
     """A segment written by a forked child process (:class:`_SegmentTask`): what it wrote comes
     back, or its error, raised here as it was raised there."""
 
-    def __init__(self, task: _SegmentTask):
+    def __init__(self, task: _SegmentTask, text: int):
+        self.text = text  # characters of title and body text it holds
         context = multiprocessing.get_context("fork")
         self._results, sender = context.Pipe(duplex=False)
         sys.stdout.flush()  # the child must not print what this process had buffered
@@ -389,16 +397,23 @@ def _write_field(writer, name: str, field: fields.FieldType, postings: _FieldPos
         length_of = lengths.doc_field_length_reader(name)
         stored = np.array([length_of(d) or 0 for d in range(lengths.doc_count_all())], dtype=np.int64)
     add = writer._tindex.add
-    for number, term in enumerate(terms):  # a term at a time: no Python list of every posting
-        start, end = bounds[number], bounds[number + 1]
-        docs = sorted_docs[start:end]
-        info = block.write(docs.tolist(), deltas[start:end].tolist(), sorted_weights[start:end].tolist(),
-                           sorted_values[start:end].tolist(), stored[docs].tolist() if stored is not None else None)
-        add(prefix + term, info.to_bytes())
-        if number % 8192 == 8191 and bar is not None:
-            bar.update(8192)
-    if bar is not None:
-        bar.update(len(terms) % 8192)
+    # a batch of terms at a time, their postings as Python lists (slicing a list is cheaper than
+    # slicing an array and converting each slice; a batch bounds the lists' memory)
+    number = 0
+    while number < len(terms):
+        stop = max(number + 1, bisect.bisect_right(bounds, bounds[number] + _LIST_BATCH, number) - 1)
+        low, high = bounds[number], bounds[stop]
+        docs, gaps = sorted_docs[low:high], deltas[low:high].tolist()
+        weights, values = sorted_weights[low:high].tolist(), sorted_values[low:high].tolist()
+        ids = docs.tolist()
+        known = stored[docs].tolist() if stored is not None else None
+        for at in range(number, stop):
+            start, end = bounds[at] - low, bounds[at + 1] - low
+            add(prefix + terms[at], block.write(ids[start:end], gaps[start:end], weights[start:end],
+                                                values[start:end], known[start:end] if known is not None else None))
+        if bar is not None:
+            bar.update(stop - number)
+        number = stop
     writer.finish_field()
     return SegmentPostings(terms, np.array(bounds, dtype=np.int64), sorted_docs.astype(np.int32), sorted_weights,
                            None if stored is None else stored.astype(np.float64))
@@ -407,8 +422,9 @@ def _write_field(writer, name: str, field: fields.FieldType, postings: _FieldPos
 class _BlockWriter:
     """A term's postings as ``W3PostingsWriter`` writes them (``whoosh.codec.whoosh3``): blocks of
     ``blocklimit`` postings, each a pickled (id deltas, weights, values) tuple, compressed from
-    ``COMPRESSION_MIN_SIZE`` bytes, after a pickled block summary. Same bytes, one call a term
-    instead of one a posting (the tests read both indexes back and compare every posting)."""
+    ``COMPRESSION_MIN_SIZE`` bytes, after a pickled block summary; and its term info as
+    ``W3TermInfo.to_bytes`` packs it. Same bytes, one call a term instead of one a posting (the
+    tests read both indexes back and compare every posting and statistic)."""
 
     def __init__(self, postfile, blocklimit: int, compression: int, fixed_size: int | None):
         self._file = postfile
@@ -418,45 +434,49 @@ class _BlockWriter:
         self._fixed = fixed_size
 
     def write(self, ids: list[int], deltas: list[int], weights: list[float], values: list[bytes],
-              lengths: list[int] | None) -> W3TermInfo:
-        """A term's postings; ``deltas``: its document numbers as each block stores them."""
-        info = W3TermInfo()
-        write = self._file.write
-        start = self._at
-        write(WHOOSH3_HEADER_MAGIC)
-        self._at += len(WHOOSH3_HEADER_MAGIC)
-        count = len(ids)
-        for first in range(0, count, self.limit):
-            last = first + self.limit
-            block_ids, block_weights = ids[first:last], weights[first:last]
-            block_values = [v for v in values[first:last] if v]
-            known = [n for n in lengths[first:last] if n] if lengths else ()
+              lengths: list[int] | None) -> bytes:
+        """A term's postings (``deltas``: its document numbers as each block stores them); returns
+        its term info."""
+        count, limit = len(ids), self.limit
+        chunks = [WHOOSH3_HEADER_MAGIC]
+        # the term's totals, as W3TermInfo.add_block sums them block by block
+        total = 0.0
+        minlength = None
+        maxlength = 0
+        maxweight = 0
+        for first in range(0, count, limit):
+            last = first + limit
+            if count <= limit:  # most terms: one block, no slices
+                block_ids, block_deltas, block_weights, block_values = ids, deltas, weights, values
+                block_lengths = lengths
+            else:
+                block_ids, block_deltas, block_weights = ids[first:last], deltas[first:last], weights[first:last]
+                block_values = values[first:last]
+                block_lengths = lengths[first:last] if lengths else None
+            known = [n for n in block_lengths if n] if block_lengths else ()
             shortest = min(known) if known else None
             longest = max(known) if known else 0
             heaviest = max(0, max(block_weights))
-            # the term's totals, as W3TermInfo.add_block
-            info._weight += sum(block_weights)
-            info._df += len(block_ids)
-            info._minlength = shortest if info._minlength is None else min(info._minlength, shortest)
-            info._maxlength = max(info._maxlength, longest)
-            info._maxweight = max(info._maxweight, heaviest)
-            if info._minid is None:
-                info._minid = block_ids[0]
-            info._maxid = block_ids[-1]
-            data = pickle.dumps((tuple(deltas[first:last]), _mini_weights(block_weights),
-                                 self._mini_values(block_values)), 2)
+            total += sum(block_weights)
+            minlength = shortest if minlength is None else min(minlength, shortest)
+            maxlength = max(maxlength, longest)
+            maxweight = max(maxweight, heaviest)
+            data = pickle.dumps((tuple(block_deltas), _mini_weights(block_weights),
+                                 self._mini_values([v for v in block_values if v])), 2)
             compression = self._compression if len(data) >= COMPRESSION_MIN_SIZE else 0
             if compression:
                 data = zlib.compress(data, compression)
             summary = pickle.dumps((len(block_ids), block_ids[-1], heaviest, compression,
-                             length_to_byte(shortest), length_to_byte(longest)), 2)
+                                    length_to_byte(shortest), length_to_byte(longest)), 2)
             size = len(summary) + len(data)
-            write(pack_int(-size if last >= count else size))
-            write(summary)
-            write(data)
-            self._at += _INT_SIZE + size
-        info.set_extent(start, self._at - start)
-        return info
+            chunks += (pack_int(-size if last >= count else size), summary, data)
+        written = b"".join(chunks)
+        self._file.write(written)
+        start = self._at
+        self._at += len(written)
+        return _TERM_INFO.pack(0, total, count, 0 if minlength is None else length_to_byte(minlength),
+                               length_to_byte(maxlength), maxweight, ids[0], ids[-1]) \
+            + pack_long(start) + pack_int(len(written))
 
     def _mini_values(self, values: list[bytes]):
         if self._fixed is None or self._fixed < 0:

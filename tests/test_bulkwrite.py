@@ -119,8 +119,10 @@ def test_same_index_as_whoosh_on_the_seeds(tmp_path, seeds_dir):
     assert_same_index(tmp_path, seed_articles(seeds_dir))
 
 
-def test_same_index_as_whoosh_on_reuters(tmp_path, reuters_path):
+@pytest.mark.parametrize("list_batch", [65536, 7])
+def test_same_index_as_whoosh_on_reuters(tmp_path, reuters_path, monkeypatch, list_batch):
     # 400 wire articles: numbers, tables, capitals, terms in many documents (several blocks)
+    monkeypatch.setattr(bulkwrite, "_LIST_BATCH", list_batch)  # postings taken a few terms at a time
     articles = reuters_articles(reuters_path, tmp_path, 400)
     assert_same_index(tmp_path, articles)
 
@@ -248,6 +250,29 @@ def test_a_failed_background_segment_fails_the_commit_cleanly(tmp_path, seeds_di
     monkeypatch.undo()
     write_in_bulk(tmp_path / "ix", seed_articles(seeds_dir))  # and the lock was let go
     assert documents.doc_count(tmp_path / "ix") == len(seed_articles(seeds_dir))
+
+
+def test_segments_closed_for_memory_are_written_one_at_a_time(tmp_path, seeds_dir, monkeypatch):
+    monkeypatch.setattr(bulkwrite, "SEGMENT_TEXT", 3000)  # each segment closes full
+    in_flight, live = [], []
+    start, result = bulkwrite._Child.__init__, bulkwrite._Child.result
+
+    def starting(self, task, text):
+        in_flight.append(len(live))
+        live.append(self)
+        start(self, task, text)
+
+    def collected(self):
+        live.remove(self)
+        return result(self)
+
+    monkeypatch.setattr(bulkwrite._Child, "__init__", starting)
+    monkeypatch.setattr(bulkwrite._Child, "result", collected)
+    articles = seed_articles(seeds_dir)
+    writer = write_in_background(tmp_path / "ix", articles, monkeypatch)
+    assert len(in_flight) > 2 and set(in_flight) == {0}  # the one before had been collected
+    with index.open_dir(str(tmp_path / "ix")).searcher() as searcher:
+        assert searcher.doc_count() == len(articles) == len(writer.arrays().ids)
 
 
 def test_a_cancelled_bulk_write_publishes_nothing(tmp_path, seeds_dir):
