@@ -7,7 +7,8 @@ statistics scale evenly; see bench/README.md for what that hides). The index goe
 folder and is removed afterwards unless ``--keep``.
 
 `dateline index` runs as a child process (``nice``); this script samples, every few seconds, the
-summed RSS of that process and all its children (the cleaning workers)
+summed RSS and PSS of that process and all its children (the cleaning workers and the forked
+segment writers, whose pages shared with the indexer RSS counts twice)
 and how far it has read (the position in the copy file it has open). The samples are written to
 the result file as they come, so a run stopped before the end still leaves its partial
 measurement and the extrapolated total.
@@ -68,12 +69,16 @@ def _copy(record: dict, k: int) -> dict:
     return copy
 
 
-def tree_rss_mb(process: psutil.Process) -> float:
-    total = 0
+def tree_memory_mb(process: psutil.Process) -> tuple[float, float]:
+    """Summed RSS and PSS of the process and its children. RSS counts a page shared by forked
+    processes (the segment writers share the indexer's pages) once in each; PSS splits it."""
+    rss = pss = 0
     for p in [process, *process.children(recursive=True)]:
         with contextlib.suppress(psutil.Error):  # a worker that has just ended
-            total += p.memory_info().rss
-    return total / 2**20
+            memory = p.memory_full_info()
+            rss += memory.rss
+            pss += memory.pss
+    return rss / 2**20, pss / 2**20
 
 
 def read_share(process: psutil.Process, folder: Path, copies: int) -> float | None:
@@ -113,15 +118,15 @@ def main() -> int:
     start = time.perf_counter()
     child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     process = psutil.Process(child.pid)
-    peak = 0.0
+    peak = peak_pss = 0.0
     while child.poll() is None:
-        rss = tree_rss_mb(process)
-        peak = max(peak, rss)
+        rss, pss = tree_memory_mb(process)
+        peak, peak_pss = max(peak, rss), max(peak_pss, pss)
         share = read_share(process, folder, args.copies)
         elapsed = time.perf_counter() - start
-        report["samples"].append({"seconds": round(elapsed), "tree_rss_mb": round(rss), "read": share,
-                                  "load": load_average()[0]})
-        report.update(peak_tree_rss_mb=round(peak), seconds=round(elapsed),
+        report["samples"].append({"seconds": round(elapsed), "tree_rss_mb": round(rss), "tree_pss_mb": round(pss),
+                                  "read": share, "load": load_average()[0]})
+        report.update(peak_tree_rss_mb=round(peak), peak_tree_pss_mb=round(peak_pss), seconds=round(elapsed),
                       machine=machine(started_load))
         if share:
             report["extrapolated_seconds"] = round(elapsed / share)
@@ -138,10 +143,12 @@ def main() -> int:
     size = sum(p.stat().st_size for p in index_dir.rglob("*") if p.is_file())
     report.update(finished=True, seconds=round(seconds, 1), total=stats["total"],
                   articles_per_s=round(stats["total"] / seconds, 1), peak_tree_rss_mb=round(peak),
+                  peak_tree_pss_mb=round(peak_pss),
                   index_mb=round(size / 2**20), machine=machine(started_load))
     out.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
     print(f"Reuters-21578 x{args.copies}: {stats['total']:,} articles indexed without NER in {seconds:,.0f} s "
-          f"({stats['total'] / seconds:,.0f} articles/s); peak RSS of the process tree {peak:,.0f} MB; "
+          f"({stats['total'] / seconds:,.0f} articles/s); peak RSS of the process tree {peak:,.0f} MB "
+          f"(PSS {peak_pss:,.0f} MB); "
           f"index {size / 2**20:,.0f} MB; load average {started_load} -> {load_average()}")
     if not args.keep:
         subprocess.run(["rm", "-rf", str(index_dir)], check=True)
