@@ -43,7 +43,7 @@ from whoosh.index import TOC, FileIndex, LockError, clean_files
 from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import length_to_byte
 
-from .compute import usable_cores
+from .compute import die_with_parent, usable_cores
 from .postings import Postings, SegmentPostings, merge_segments
 from .progress import progress_bar
 from .textanalysis import fast_fields, text_key
@@ -363,6 +363,7 @@ class _Child:
 
 
 def _write_in_child(task: _SegmentTask, results) -> None:
+    die_with_parent()  # an indexer killed (SIGKILL included) leaves no writer behind
     try:
         answer = (False, task.write(bar=False))
     except BaseException as error:  # every failure goes back to the parent, which raises it

@@ -129,6 +129,44 @@ def test_sigkill_during_rebuild_leaves_the_previous_index_serving(tmp_path, corp
     assert len(list(generations.iterdir())) == 2
 
 
+def test_sigkill_while_segments_are_written_in_the_background_leaves_no_writer(tmp_path, corpus):
+    index_dir = tmp_path / "ix"
+    big = tmp_path / "big"
+    big.mkdir()
+    text = (corpus / "000_9fd24cdd38f6fc40.txt").read_text(encoding="utf-8")
+    for n in range(1200):
+        (big / f"{n:05}.txt").write_text(f"Copy {n}\n\n{text}", encoding="utf-8")
+    script = textwrap.dedent(f"""
+        import time
+        from pathlib import Path
+        from search import bulkwrite, index_corpus
+        write = bulkwrite._SegmentTask.write
+        def slow_write(self, bar=True):  # a segment writer still at work when its parent dies
+            time.sleep(60)
+            return write(self, bar)
+        bulkwrite._SegmentTask.write = slow_write
+        index_corpus(Path({str(index_dir)!r}), [Path({str(big)!r})], entities=False)
+    """)
+    process = subprocess.Popen([sys.executable, "-c", script])
+    parent = psutil.Process(process.pid)
+
+    def segment_writers():  # forked: the parent's command line, unlike the spawned cleaning workers
+        return [p for p in parent.children() if "multiprocessing" not in " ".join(p.cmdline())]
+
+    deadline = time.monotonic() + 60
+    while not segment_writers() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    writers = segment_writers()
+    assert writers and process.poll() is None
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    _, alive = psutil.wait_procs(writers, timeout=10)
+    assert not alive, alive
+    # nothing was published, and the next run works
+    assert not IndexFolder(index_dir).exists()
+    assert index_corpus(index_dir, [corpus], entities=False).total == 5
+
+
 def test_bad_paths_give_clear_errors(tmp_path):
     with pytest.raises(InputError, match="does-not-exist"):
         index_corpus(tmp_path / "ix", [tmp_path / "does-not-exist"], entities=False)
