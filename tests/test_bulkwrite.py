@@ -457,3 +457,12 @@ def test_a_build_written_in_the_background_searches_as_one_written_here(tmp_path
         assert [(h.id, h.score, h.snippet, h.story) for h in a.hits] == [(h.id, h.score, h.snippet, h.story)
                                                                          for h in b.hits]
         assert a.facets == b.facets and a.date_histogram == b.date_histogram and a.suggestion == b.suggestion
+    # and Whoosh's writer updates it in place like any other index
+    oil = open_index(tmp_path / "background").search("oil prices").total
+    (corpus / "new.txt").write_text("Zeppelin fleet grounded\n\nThe zeppelin fleet stayed grounded on Monday.",
+                                    encoding="utf-8")
+    result = CliRunner().invoke(main, ["index", str(corpus), "--index", str(tmp_path / "background"), "--no-entities"])
+    assert result.exit_code == 0, result.output
+    assert "401 articles (added 1" in result.output
+    updated = open_index(tmp_path / "background")
+    assert updated.search("zeppelin").total == 1 and updated.search("oil prices").total == oil
