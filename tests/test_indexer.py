@@ -87,16 +87,20 @@ def test_failed_rebuild_leaves_the_previous_index_serving(corpus, tmp_path):
     assert open_index(index_dir).search("").total == 5
 
 
+def copies_of_a_seed(corpus: Path, folder: Path, count: int) -> Path:
+    """A folder of ``count`` text files, each a seed article under its own headline."""
+    folder.mkdir()
+    text = (corpus / "000_9fd24cdd38f6fc40.txt").read_text(encoding="utf-8")
+    for n in range(count):
+        (folder / f"{n:05}.txt").write_text(f"Copy {n}\n\n{text}", encoding="utf-8")
+    return folder
+
+
 def test_sigkill_during_rebuild_leaves_the_previous_index_serving(tmp_path, corpus):
     index_dir = tmp_path / "ix"
     index_corpus(index_dir, [corpus], entities=False)
     before = IndexFolder(index_dir).current_name()
-    # a corpus big enough that the rebuild is still running when it is killed
-    big = tmp_path / "big"
-    big.mkdir()
-    text = (corpus / "000_9fd24cdd38f6fc40.txt").read_text(encoding="utf-8")
-    for n in range(3000):
-        (big / f"{n:05}.txt").write_text(f"Copy {n}\n\n{text}", encoding="utf-8")
+    big = copies_of_a_seed(corpus, tmp_path / "big", 3000)  # still being rebuilt when it is killed
     script = textwrap.dedent(f"""
         from pathlib import Path
         from search import index_corpus
@@ -131,11 +135,7 @@ def test_sigkill_during_rebuild_leaves_the_previous_index_serving(tmp_path, corp
 
 def test_sigkill_while_segments_are_written_in_the_background_leaves_no_writer(tmp_path, corpus):
     index_dir = tmp_path / "ix"
-    big = tmp_path / "big"
-    big.mkdir()
-    text = (corpus / "000_9fd24cdd38f6fc40.txt").read_text(encoding="utf-8")
-    for n in range(1200):
-        (big / f"{n:05}.txt").write_text(f"Copy {n}\n\n{text}", encoding="utf-8")
+    big = copies_of_a_seed(corpus, tmp_path / "big", 1200)  # written in the background: over 1,000
     script = textwrap.dedent(f"""
         import time
         from pathlib import Path
