@@ -331,6 +331,6 @@ def bare_name_evidence(docs: Sequence[tuple[str, list[Item]]], votes: TypeVotes)
             if not is_short(item):
                 found.update(w.casefold() for w in name_parts(item.name))
     for key, counts in votes.votes.items():
-        if " " not in key and counts["person"] >= 2 and counts["person"] == sum(counts.values()):
+        if " " not in key and counts.get("person", 0) >= 2 and counts["person"] == sum(counts.values()):
             found.add(key)
     return found

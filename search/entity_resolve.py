@@ -41,7 +41,16 @@ from .dates import resolve_date_mention, sentence_around
 from .entities import Mention, article_text
 from .entity_aliases import Aliases
 from .entity_cache import ParseCache
-from .entity_evidence import TextWords, TypeVotes, WordStats, context_cue, is_instrument, text_words, word_key
+from .entity_evidence import (
+    TextWords,
+    TypeVotes,
+    WordStats,
+    context_cue,
+    is_instrument,
+    org_context,
+    text_words,
+    word_key,
+)
 from .entity_names import (
     CORPORATE_SUFFIXES,
     Item,
@@ -174,26 +183,33 @@ def _parse_all(docs: Sequence[tuple[Article, list[Mention]]], aliases: Aliases, 
 
 def _type_votes(parsed: list[_Doc]) -> TypeVotes:
     votes = TypeVotes()
+    add = votes.add
     full = {i.name.casefold() for d in parsed for i in d.items if i.facet == "person" and " " in i.name}
     for doc in parsed:
         people_end = {i.end for i in doc.items if i.facet == "person"}
         for item in doc.items:
             key = item.name.casefold()
-            votes.add(key, item.facet or "other", item.weight)
+            facet = item.facet
+            add(key, facet or "other", item.weight)
             # a cue may overrule the model's person tags, never its other labels: "in the Premier
-            # League" stays an organisation
-            item.cue = context_cue(doc.text, item.start, item.end, people_end)
-            if item.facet != "person" and item.cue != item.facet:
+            # League" stays an organisation (so an organisation's cue can only be "org")
+            if facet == "org":
+                item.cue = "org" if org_context(doc.text, item.start, item.end, people_end) else ""
+            elif facet:
+                item.cue = context_cue(doc.text, item.start, item.end, people_end)
+                if facet != "person" and item.cue != facet:
+                    item.cue = ""
+            else:
                 item.cue = ""
             if item.cue:
-                votes.add(key, item.cue, 2)
-            if item.facet == "org" and len(stem := firm_stem(item.name)) >= 2:  # "Crazy Eddie" of "... Inc"
-                votes.add(" ".join(stem), "org", 2)
-            if item.facet == "org":  # "Samuel Montagu" inside "Samuel Montagu and Co Ltd"
-                tokens = item.name.split()
+                add(key, item.cue, 2)
+            if facet == "org":
+                if len(stem := firm_stem(item.name)) >= 2:  # "Crazy Eddie" of "... Inc"
+                    add(" ".join(stem), "org", 2)
+                tokens = item.name.split()  # "Samuel Montagu" inside "Samuel Montagu and Co Ltd"
                 for n in range(2, len(tokens)):
                     if (prefix := " ".join(tokens[:n]).casefold()) in full:
-                        votes.add(prefix, "org")
+                        add(prefix, "org")
     return votes
 
 
