@@ -35,6 +35,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .compute import InProcess, Pool, batched
 from .dates import resolve_date_mention, sentence_around
@@ -53,6 +54,7 @@ from .entity_evidence import (
 )
 from .entity_names import (
     CORPORATE_SUFFIXES,
+    NAMES_REMEMBERED,
     Item,
     clean_mentions,
     clean_org,
@@ -222,6 +224,7 @@ def _word_stats(parsed: list[_Doc], words: WordStats) -> WordStats:
 _ACRONYM = re.compile(r"[A-Z]{2,6}")
 
 
+@functools.lru_cache(maxsize=NAMES_REMEMBERED)
 def _acronym_of(short: str, full: str) -> bool:
     """"IMF" of "International Monetary Fund", "IBM" of "International Business Machines Corp"."""
     if not _ACRONYM.fullmatch(short):
@@ -250,13 +253,16 @@ def _link_org_short_forms(items: list[Item], words: WordStats, title_end: int) -
     keys = [org_key(i.name).split() for i in orgs]
     for short, key in zip(orgs, keys, strict=True):
         complete = is_legal_form(short.name.split()[-1])  # "Ford Motor Co"
+        acronym = _ACRONYM.fullmatch(short.name) is not None
+        ahead = short.shouted or short.end <= title_end
+        size = len(key)
         for full, longer in zip(orgs, keys, strict=True):
-            after = full.start < short.start or short.shouted or short.end <= title_end
-            prefix = not complete and len(longer) > len(key) and longer[:len(key)] == key and (
-                after or all(words.is_common_word(w) for w in longer[len(key):]))
-            clipped = len(key) == 1 and len(key[0]) >= 3 and len(longer) > 1 and after \
+            after = ahead or full.start < short.start
+            prefix = not complete and len(longer) > size and longer[:size] == key and (
+                after or all(words.is_common_word(w) for w in longer[size:]))
+            clipped = size == 1 and len(key[0]) >= 3 and len(longer) > 1 and after \
                 and longer[0] != key[0] and longer[0].startswith(key[0])
-            if prefix or clipped or _acronym_of(short.name, full.name):
+            if prefix or clipped or (acronym and _acronym_of(short.name, full.name)):
                 short.canonical = full.name
                 break
     by_name = {i.name: i for i in orgs}
@@ -265,6 +271,23 @@ def _link_org_short_forms(items: list[Item], words: WordStats, title_end: int) -
         while item.canonical in by_name and by_name[item.canonical].canonical not in seen:
             seen.add(item.canonical)
             item.canonical = by_name[item.canonical].canonical
+
+
+class _Shape(NamedTuple):
+    """What :func:`_resolve_things` asks of a name's spelling."""
+
+    legal: bool  # ends in a legal form ("Texaco Inc")
+    capitals: bool  # written in capitals
+    digit: bool  # has a digit ("MPEG-2")
+    place_head: bool  # starts or ends with a word of :data:`PLACE_HEADS`
+
+
+@functools.lru_cache(maxsize=NAMES_REMEMBERED)
+def _shape(name: str) -> _Shape:
+    """Each name's :class:`_Shape`, worked out once per distinct name (a corpus repeats them)."""
+    words = name.split()
+    return _Shape(words[-1].lower().rstrip(".") in CORPORATE_SUFFIXES, name.isupper(),
+                  any(c.isdigit() for c in name), words[-1].lower() in PLACE_HEADS or words[0].lower() in PLACE_HEADS)
 
 
 def _resolve_things(parsed: list[_Doc], words: WordStats, votes: TypeVotes) -> None:
@@ -277,19 +300,19 @@ def _resolve_things(parsed: list[_Doc], words: WordStats, votes: TypeVotes) -> N
                 continue
             item.canonical = item.name
             key = org_key(item.name)
-            legal = item.facet == "org" and item.name.split()[-1].lower().rstrip(".") in CORPORATE_SUFFIXES
+            legal = item.facet == "org" and _shape(item.name).legal
             if item.shouted and legal and key not in plain:  # "PACKAGING SYSTEMS CORP <PAKS> 4TH QTR NET"
                 item.canonical = item.name = unshout(item.name)
                 item.shouted = False
-            single = " " not in key and not item.name.isupper() and not legal  # "News Corp" is a name
+            shape = _shape(item.name)
+            single = " " not in key and not shape.capitals and not legal  # "News Corp" is a name
             if (not key or (item.shouted and key not in plain)
                     or (" " not in key and not legal and (words.is_common_word(key) or words.is_unit(key)))
                     or (single and item.facet == "org" and words.is_generic(key))
                     or (item.facet == "org" and is_instrument(doc.text, item.end))
-                    or (item.facet == "place" and any(c.isdigit() for c in item.name))):
+                    or (item.facet == "place" and shape.digit)):
                 item.facet = ""
-            elif item.facet == "org" and not legal and (item.name.split()[-1].lower() in PLACE_HEADS
-                                                        or item.name.split()[0].lower() in PLACE_HEADS):
+            elif item.facet == "org" and not legal and shape.place_head:
                 item.facet = "place"  # "Smith Street", "River Witham" tagged as organisations
             else:
                 item.facet = votes.thing_facet(item.name.casefold(), item.facet)
