@@ -143,6 +143,7 @@ def _parse(article: Article, mentions: Sequence[Mention], aliases: Aliases) -> _
             item.shouted = False
     if dateline := _dateline(text, article.title):
         items = [dateline, *(i for i in items if i.start >= dateline.end or i.end <= dateline.start)]
+    _set_cues(text, items)
     return _Doc(article, text, items, dates)
 
 
@@ -183,29 +184,36 @@ def _parse_all(docs: Sequence[tuple[Article, list[Mention]]], aliases: Aliases, 
     return parsed, words  # type: ignore[return-value]  # every slot is filled
 
 
+def _set_cues(text: str, items: list[Item]) -> None:
+    """Each item's context cue (:func:`search.entity_evidence.context_cue`). A cue may overrule
+    the model's person tags, never its other labels: "in the Premier League" stays an
+    organisation, so an organisation's cue can only be "org" and a place's only "place". Set when
+    an article is parsed (and cached with it), and again if resolution drops a person of it (the
+    cue of a firm's partners reads where the people end)."""
+    people_end = {i.end for i in items if i.facet == "person"}
+    for item in items:
+        facet = item.facet
+        if facet == "org":
+            item.cue = "org" if org_context(text, item.start, item.end, people_end) else ""
+        elif facet:
+            item.cue = context_cue(text, item.start, item.end, people_end)
+            if facet != "person" and item.cue != facet:
+                item.cue = ""
+        else:
+            item.cue = ""
+
+
 def _type_votes(parsed: list[_Doc]) -> TypeVotes:
     votes = TypeVotes()
     add = votes.add
     full = {i.name.casefold() for d in parsed for i in d.items if i.facet == "person" and " " in i.name}
     for doc in parsed:
-        people_end = {i.end for i in doc.items if i.facet == "person"}
         for item in doc.items:
             key = item.name.casefold()
-            facet = item.facet
-            add(key, facet or "other", item.weight)
-            # a cue may overrule the model's person tags, never its other labels: "in the Premier
-            # League" stays an organisation (so an organisation's cue can only be "org")
-            if facet == "org":
-                item.cue = "org" if org_context(doc.text, item.start, item.end, people_end) else ""
-            elif facet:
-                item.cue = context_cue(doc.text, item.start, item.end, people_end)
-                if facet != "person" and item.cue != facet:
-                    item.cue = ""
-            else:
-                item.cue = ""
+            add(key, item.facet or "other", item.weight)
             if item.cue:
                 add(key, item.cue, 2)
-            if facet == "org":
+            if item.facet == "org":
                 if len(stem := firm_stem(item.name)) >= 2:  # "Crazy Eddie" of "... Inc"
                     add(" ".join(stem), "org", 2)
                 tokens = item.name.split()  # "Samuel Montagu" inside "Samuel Montagu and Co Ltd"
@@ -369,7 +377,12 @@ def resolve_entities(
     parsed, counts = _parse_all(docs, aliases, pool or InProcess(), cache)
     places = {i.name.casefold() for d in parsed for i in d.items if i.facet == "place"}
     for doc in parsed:
-        doc.items = [i for i in doc.items if not (i.facet in ("person", "place") and is_place_pair(i.name, places))]
+        kept = [i for i in doc.items if not (i.facet in ("person", "place") and is_place_pair(i.name, places))]
+        if len(kept) < len(doc.items):
+            people = sum(i.facet == "person" for i in kept) < sum(i.facet == "person" for i in doc.items)
+            doc.items = kept
+            if people:
+                _set_cues(doc.text, doc.items)
 
     votes = _type_votes(parsed)
     words = _word_stats(parsed, counts)
