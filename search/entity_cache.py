@@ -34,6 +34,6 @@ class ParseCache(KeyedCache):
     def key(article: Article, text: str, mentions: Sequence[Mention]) -> str:
         digest = hashlib.sha256(text.encode("utf-8"))
         date = article.date.isoformat() if article.date else ""
-        digest.update(json.dumps([article.title, date, [[m.text, m.label, m.start] for m in mentions]],
-                                 ensure_ascii=False).encode("utf-8"))
+        # a Mention is a tuple: [text, label, start] in JSON
+        digest.update(json.dumps([article.title, date, mentions], ensure_ascii=False).encode("utf-8"))
         return digest.hexdigest()

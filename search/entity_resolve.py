@@ -264,7 +264,10 @@ def _link_org_short_forms(items: list[Item], words: WordStats, title_end: int) -
         acronym = _ACRONYM.fullmatch(short.name) is not None
         ahead = short.shouted or short.end <= title_end
         size = len(key)
+        head = key[0] if key else ""
         for full, longer in zip(orgs, keys, strict=True):
+            if not (acronym or (longer and longer[0].startswith(head))):
+                continue  # neither a prefix of it nor a clipped word
             after = ahead or full.start < short.start
             prefix = not complete and len(longer) > size and longer[:size] == key and (
                 after or all(words.is_common_word(w) for w in longer[size:]))
