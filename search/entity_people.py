@@ -144,6 +144,8 @@ def retype(items: list[Item], votes: TypeVotes, thing_votes: Counter[str], part_
            given: Counter[str], firms: set[str] = frozenset(), text: str = "") -> None:
     """Type consistency within the corpus, and things named like a person of the article.
     ``firms``: :func:`firm_names` of the corpus; ``text``: the article's."""
+    if not any(i.facet == "person" for i in items):
+        return  # every rule below starts from a person of the article (most articles of a wire have none)
     firm_heads = {stem[0] for i in items if i.facet == "org" and (stem := firm_stem(i.name))}
     in_names = {w.casefold() for i in items if i.facet == "person" and not is_short(i) for w in name_parts(i.name)}
     for item in items:  # "Crazy Eddie" of "Crazy Eddie Inc"; "Baker" of "Baker International Corp"
@@ -234,6 +236,8 @@ def link_in_article(text: str, items: list[Item], words: WordStats) -> dict[str,
     """Give each short person the full name of the article it abbreviates; returns the article's
     full names with the sex the article gives them."""
     people = [i for i in items if i.facet == "person"]
+    if not people:
+        return {}
     things = {i.name.casefold() for i in items if i.facet != "person"}
     firms = {" ".join(stem) for i in items if i.facet == "org" and (stem := firm_stem(i.name))}
     sex = _sex_in_article(text, people)

@@ -435,7 +435,8 @@ def resolve_entities(
             if final not in lists[item.facet]:
                 lists[item.facet].append(final)
             forms = surface_forms[(item.facet, final)]
-            forms.update({item.surface, item.name, item.canonical, merged} - {final})
+            forms.update((item.surface, item.name, item.canonical, merged))
+            forms.discard(final)  # never in it: the same as adding the others alone
         per_article[doc.article.id] = entities
     return Resolution(per_article, dict(surface_forms))
 
