@@ -309,6 +309,8 @@ def _same_in_article(items: list[Item]) -> None:
     for item in items:
         if item.facet == "person" and is_short(item) and " " in item.canonical and not item.honorific:
             linked[item.name.casefold()].add(item.canonical)
+    if not linked:
+        return
     for item in items:
         found = linked.get(item.name.casefold(), set())
         if item.facet == "person" and item.canonical == item.name and len(found) == 1 and not item.honorific:

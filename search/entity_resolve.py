@@ -225,8 +225,8 @@ def _type_votes(parsed: list[_Doc]) -> TypeVotes:
 
 def _word_stats(parsed: list[_Doc], words: WordStats) -> WordStats:
     """The corpus's ``words`` counts of the words of names (of one-word names of any kind)."""
-    return words.only({word_key(t) for d in parsed for i in d.items
-                       if i.facet in ("person", "org") or " " not in i.name for t in i.name.split()})
+    names = {i.name for d in parsed for i in d.items if i.facet in ("person", "org") or " " not in i.name}
+    return words.only({word_key(t) for name in names for t in name.split()})  # per distinct name
 
 
 _ACRONYM = re.compile(r"[A-Z]{2,6}")
