@@ -10,13 +10,12 @@ nothing, with the same aliases file and rules (:func:`fingerprint`), resolves no
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import hashlib
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
+from .cachedb import collector_paused
 from .compute import Pool
 from .entities import PIPELINE_VERSION, mentions_for
 from .entity_aliases import load_aliases
@@ -38,21 +37,6 @@ def fingerprint(aliases_path: Path | None) -> str:
         except OSError:
             digest.update(b"unreadable")  # load_aliases reports it when the entities are resolved
     return digest.hexdigest()
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection inside: resolution allocates millions of objects (cache rows,
-    items, counts) that form no cycles, and each burst of them would otherwise set off
-    collections that walk every live object of the indexer (a tenth of a warm pass, measured).
-    Not around NER: spaCy's objects do form cycles."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def annotate(
@@ -77,7 +61,7 @@ def annotate(
     finally:
         cache.close()
     aliases = load_aliases(aliases_path) if aliases_path else None
-    with ParseCache(cache_dir / "parsed.sqlite", fingerprint(aliases_path)) as parsed, _collector_paused():
+    with ParseCache(cache_dir / "parsed.sqlite", fingerprint(aliases_path)) as parsed, collector_paused():
         resolution = resolve_entities([(a, mentions[a.content_hash]) for a in articles], aliases, pool, parsed)
         parsed.prune()  # rows of other rules or aliases
 
