@@ -258,16 +258,27 @@ def _link_org_short_forms(items: list[Item], words: WordStats, title_end: int) -
     has a legal form of its own ("Ford Motor Co" is not "Ford Motor Credit Co"); a clipped word
     ("Fed" of "Federal Reserve"); an acronym."""
     orgs = [i for i in items if i.facet == "org"]
+    if len(orgs) < 2:
+        return  # nothing to join
     keys = [org_key(i.name).split() for i in orgs]
+    # a prefix or clipped form shares or starts the first word: only those are compared
+    starting: dict[str, list[int]] = defaultdict(list)
+    for n, longer in enumerate(keys):
+        if longer:
+            starting[longer[0]].append(n)
     for short, key in zip(orgs, keys, strict=True):
         complete = is_legal_form(short.name.split()[-1])  # "Ford Motor Co"
         acronym = _ACRONYM.fullmatch(short.name) is not None
         ahead = short.shouted or short.end <= title_end
         size = len(key)
-        head = key[0] if key else ""
-        for full, longer in zip(orgs, keys, strict=True):
-            if not (acronym or (longer and longer[0].startswith(head))):
-                continue  # neither a prefix of it nor a clipped word
+        if acronym or not key:
+            candidates: Sequence[int] = range(len(orgs))
+        elif size > 1:  # a prefix only
+            candidates = starting.get(key[0], ())
+        else:
+            candidates = sorted(n for first, ns in starting.items() if first.startswith(key[0]) for n in ns)
+        for n in candidates:
+            full, longer = orgs[n], keys[n]
             after = ahead or full.start < short.start
             prefix = not complete and len(longer) > size and longer[:size] == key and (
                 after or all(words.is_common_word(w) for w in longer[size:]))
