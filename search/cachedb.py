@@ -64,9 +64,9 @@ def code_fingerprint(*distributions: str, source: Path = Path(__file__).parent) 
 def collector_paused() -> Iterator[None]:
     """No cyclic garbage collection inside. For bulk work that allocates millions of objects
     forming no cycles (decoded cache rows; entity resolution's items and counts): each burst of
-    them would otherwise set off collections that walk every live object of the process — a
-    tenth of a warm entity pass, measured (bench/README.md). Not around NER: spaCy's objects do
-    form cycles."""
+    them would otherwise set off full collections that walk every live object of the process (5
+    of them, a fifth of a warm entity pass of 19k articles: bench/README.md); paused, one runs
+    after. Not around NER: spaCy's objects do form cycles."""
     enabled = gc.isenabled()
     gc.disable()
     try:

@@ -207,9 +207,9 @@ def context_cue(text: str, start: int, end: int, people_end: set[int] = frozense
 
 class TypeVotes:
     """``key -> {facet: votes}``: how the corpus tags each string (facets person, org, place, and
-    "other" for nationalities and facilities). Plain dicts, not ``Counter`` s: a corpus adds
-    hundreds of thousands of votes, and ``Counter`` 's construction and missing keys cost
-    Python calls each."""
+    "other" for nationalities and facilities). Plain dicts, not Counters: a corpus adds
+    hundreds of thousands of votes, and a Counter's construction and missing keys cost a Python
+    call each."""
 
     def __init__(self) -> None:
         self.votes: dict[str, dict[str, int]] = {}
