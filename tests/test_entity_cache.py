@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import gc
 import gzip
 import itertools
 import json
@@ -93,6 +94,7 @@ def test_a_rebuild_parses_nothing_and_keeps_the_entities(corpus, tmp_path, monke
     index_corpus(target, [corpus], rebuild=True)
     after = {h.id: open_index(target).get(h.id).entities for h in open_index(target).search("", per_page=50).hits}
     assert after == before and len(before) == 5
+    assert gc.isenabled()  # paused while the caches were read and the entities resolved, on again
 
 
 def test_a_cue_cached_with_the_parse_is_worked_out_again_when_resolution_drops_a_person(tmp_path):
