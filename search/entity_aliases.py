@@ -39,13 +39,17 @@ class Aliases:
     block: set[str] = field(default_factory=set)
     block_facet: dict[str, set[str]] = field(default_factory=dict)
 
+    # each asked about every item of a corpus: nothing to casefold for when there are no such aliases
+
     def merged(self, name: str) -> str:
-        return self.merge.get(name.casefold(), name)
+        return self.merge.get(name.casefold(), name) if self.merge else name
 
     def renamed(self, name: str) -> str:
-        return self.rename.get(name.casefold(), name)
+        return self.rename.get(name.casefold(), name) if self.rename else name
 
     def blocked(self, facet: str, *names: str) -> bool:
+        if not (self.block or self.block_facet):
+            return False
         keys = {n.casefold() for n in names}
         return bool(keys & self.block or keys & self.block_facet.get(facet, set()))
 

@@ -1,6 +1,6 @@
-"""The per-article half of entity resolution, cached: each article's cleaned mentions,
-mentioned dates and word counts (:func:`search.entity_resolve.parse_batch`), so a rebuild or an update that
-re-resolves the corpus parses only the articles that changed.
+"""The per-article half of entity resolution, cached: each article's cleaned mentions (with
+their context cues), mentioned dates and word counts (:func:`search.entity_resolve.parse_batch`),
+so a rebuild or an update that re-resolves the corpus parses only the articles that changed.
 
 A row's key is a hash of everything the step reads of an article: its NER text, title and date,
 and its raw mentions; its version is a hash of the resolution fingerprint (pipeline, rules
@@ -34,6 +34,6 @@ class ParseCache(KeyedCache):
     def key(article: Article, text: str, mentions: Sequence[Mention]) -> str:
         digest = hashlib.sha256(text.encode("utf-8"))
         date = article.date.isoformat() if article.date else ""
-        digest.update(json.dumps([article.title, date, [[m.text, m.label, m.start] for m in mentions]],
-                                 ensure_ascii=False).encode("utf-8"))
+        # a Mention is a tuple: [text, label, start] in JSON
+        digest.update(json.dumps([article.title, date, mentions], ensure_ascii=False).encode("utf-8"))
         return digest.hexdigest()

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable
 from typing import NamedTuple
 
@@ -121,22 +121,28 @@ class WordStats:
     def _counters(self) -> tuple[Counter[str], ...]:
         return self.lower, self.capital, self.starts, self.figures
 
+    # ``get``, not ``[]``: a missing key in a Counter costs a Python call (``__missing__``), and
+    # resolution asks about words that are never written lower-case hundreds of thousands of times
+
     def is_common_word(self, key: str, strongly: bool = False) -> bool:
         """Written lower-case at least as often as capitalised inside a sentence ("jobs", "budget");
         ``strongly``: at least twice, and twice as often ("pier" in "Hastings Pier")."""
+        lower = self.lower.get(key, 0)
         if strongly:
-            return self.lower[key] >= 2 and self.lower[key] >= 2 * self.capital[key]
-        return self.lower[key] >= 1 and self.lower[key] >= self.capital[key]
+            return lower >= 2 and lower >= 2 * self.capital.get(key, 0)
+        return lower >= 1 and lower >= self.capital.get(key, 0)
 
     def is_generic(self, key: str) -> bool:
         """A noun that names a kind of thing as often as one thing: written lower-case at least a
         fifth as often as capitalised ("Bank", "Ministry", "Embassy")."""
-        return self.lower[key] >= 2 and self.lower[key] * 5 >= self.capital[key] + self.starts[key]
+        lower = self.lower.get(key, 0)
+        return lower >= 2 and lower * 5 >= self.capital.get(key, 0) + self.starts.get(key, 0)
 
     def is_unit(self, key: str) -> bool:
         """Mostly a unit or a row label next to figures ("Dlrs", "GMT", "Revs", "Avg")."""
-        total = self.capital[key] + self.starts[key] + self.lower[key]
-        return self.figures[key] >= 2 and self.figures[key] * 2 >= total
+        figures = self.figures.get(key, 0)
+        return figures >= 2 and figures * 2 >= self.capital.get(key, 0) + self.starts.get(key, 0) + \
+            self.lower.get(key, 0)
 
 
 #: Context right after a mention that makes it an organisation ("Samuel Montagu and Co",
@@ -171,35 +177,49 @@ def is_instrument(text: str, end: int) -> bool:
     return bool(_INSTRUMENT_AFTER.match(text[end:end + 20]))
 
 
+def org_context(text: str, start: int, end: int, people_end: set[int] = frozenset()) -> bool:
+    """Whether the words around a mention make it an organisation: the "org" of :func:`context_cue`,
+    which is all an organisation mention's cue can be (its other cues are not used)."""
+    before = text[max(0, start - 30):start]
+    after = text[end:end + 30]
+    if _ORG_AFTER.match(after) or _ORG_NOUN_AFTER.match(after) or (
+            _ORG_NOUN_BEFORE.search(before) and not after.startswith("'")):
+        return True
+    pair = _FIRM_PAIR.search(before)
+    return bool(pair) and " " not in text[start:end].strip() and \
+        not any(end_ in people_end for end_ in range(start - len(before) + pair.start(), start))
+
+
 def context_cue(text: str, start: int, end: int, people_end: set[int] = frozenset()) -> str:
     """"org" or "place" when the words around a mention say so, else "". ``people_end``: where
     the article's person mentions end ("Reagan and Gorbachev" is two people, not a firm)."""
+    if org_context(text, start, end, people_end):
+        return "org"
     before = text[max(0, start - 30):start]
-    after = text[end:end + 30]
-    possessive = after.startswith("'")
-    if _ORG_AFTER.match(after) or (_ORG_NOUN_BEFORE.search(before) and not possessive) \
-            or _ORG_NOUN_AFTER.match(after):
-        return "org"
-    pair = _FIRM_PAIR.search(before)
-    if pair and " " not in text[start:end].strip() and \
-            not any(end_ in people_end for end_ in range(start - len(before) + pair.start(), start)):
-        return "org"
-    if _DETERMINER.search(before) and " " not in text[start:end].strip() and not possessive:
+    if text.startswith("'", end):  # a possessive
+        return ""
+    if _DETERMINER.search(before) and " " not in text[start:end].strip():
         return "other"  # "won an Oscar", "the Welsh": a name of a person takes no article
-    if _PLACE_BEFORE.search(before) and not possessive:
+    if _PLACE_BEFORE.search(before):
         return "place"
     return ""
 
 
 class TypeVotes:
-    """``key -> Counter(facet)``: how the corpus tags each string (facets person, org, place, and
-    "other" for nationalities and facilities)."""
+    """``key -> {facet: votes}``: how the corpus tags each string (facets person, org, place, and
+    "other" for nationalities and facilities). Plain dicts, not Counters: a corpus adds
+    hundreds of thousands of votes, and a Counter's construction and missing keys cost a Python
+    call each."""
 
     def __init__(self) -> None:
-        self.votes: dict[str, Counter[str]] = defaultdict(Counter)
+        self.votes: dict[str, dict[str, int]] = {}
 
     def add(self, key: str, facet: str, weight: int = 1) -> None:
-        self.votes[key][facet] += weight
+        counts = self.votes.get(key)
+        if counts is None:
+            self.votes[key] = {facet: weight}
+        else:
+            counts[facet] = counts.get(facet, 0) + weight
 
     def person_lost(self, key: str) -> str | None:
         """The facet a person string belongs to when the corpus mostly tags it as a thing ("" for
@@ -208,7 +228,7 @@ class TypeVotes:
         if not votes:
             return None
         things = {f: n for f, n in votes.items() if f != "person"}
-        if sum(things.values()) <= votes["person"]:
+        if sum(things.values()) <= votes.get("person", 0):
             return None
         best = max(things, key=lambda f: things[f])
         return best if best in ("org", "place") else ""
@@ -216,9 +236,11 @@ class TypeVotes:
     def thing_facet(self, key: str, facet: str) -> str:
         """The facet an organisation or place string belongs to: its own unless the corpus tags it
         as the other at least twice, and twice as often ("Bloomberg" as a place -> org)."""
-        votes = self.votes.get(key, Counter())
+        votes = self.votes.get(key)
+        if not votes:
+            return facet
         other = "place" if facet == "org" else "org"
-        return other if votes[other] >= max(2, 2 * votes[facet]) else facet
+        return other if votes.get(other, 0) >= max(2, 2 * votes.get(facet, 0)) else facet
 
 
 class Cooccurrence:

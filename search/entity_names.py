@@ -284,9 +284,12 @@ def name_parts(name: str) -> tuple[str, ...]:
     )
 
 
+_PAIR_JOINS = re.compile(r"[-–/]")
+
+
 def is_place_pair(name: str, places: set[str]) -> bool:
     """"U.S.-China", "Sino-US": a hyphenated pair whose parts are places, not a name."""
-    parts = re.split(r"[-–/]", name)
+    parts = _PAIR_JOINS.split(name)
     if len(parts) < 2:
         return False
     return all(

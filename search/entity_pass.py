@@ -15,6 +15,7 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
+from .cachedb import collector_paused
 from .compute import Pool
 from .entities import PIPELINE_VERSION, mentions_for
 from .entity_aliases import load_aliases
@@ -60,7 +61,7 @@ def annotate(
     finally:
         cache.close()
     aliases = load_aliases(aliases_path) if aliases_path else None
-    with ParseCache(cache_dir / "parsed.sqlite", fingerprint(aliases_path)) as parsed:
+    with ParseCache(cache_dir / "parsed.sqlite", fingerprint(aliases_path)) as parsed, collector_paused():
         resolution = resolve_entities([(a, mentions[a.content_hash]) for a in articles], aliases, pool, parsed)
         parsed.prune()  # rows of other rules or aliases
 

@@ -54,6 +54,29 @@ from .entity_names import (
 )
 
 _PRONOUN = re.compile(r"\b(he|his|him|himself|she|her|hers|herself)\b", re.IGNORECASE)
+_SENTENCE_OPENS = re.compile(r"(?:^|[.!?:\"]\s*|\n\s*)$")
+_INITIAL = re.compile(r"(?:[A-Z]\.)+|[A-Z]")
+#: Patterns made per name below, compiled once each: ``re`` 's own cache holds 512, fewer than the
+#: names of a corpus, so it would compile them (and evict the static ones) over and over.
+PATTERNS_REMEMBERED = 4096
+
+
+@functools.lru_cache(maxsize=PATTERNS_REMEMBERED)
+def _word_alone(word: str) -> re.Pattern[str]:
+    """``word`` as a word of its own ("Reagan", not "Reagans" nor "Reagan-era")."""
+    return re.compile(rf"(?<![\w-]){re.escape(word)}(?![\w-])")
+
+
+@functools.lru_cache(maxsize=PATTERNS_REMEMBERED)
+def _after_a_name(word: str) -> re.Pattern[str]:
+    """``word`` after a capitalised word ("Charles Merrill")."""
+    return re.compile(rf"\b[A-Z][a-z]+\s+{re.escape(word)}(?![\w-])")
+
+
+@functools.lru_cache(maxsize=PATTERNS_REMEMBERED)
+def _given_and(surname: str) -> re.Pattern[str]:
+    """A possible given name, captured, then ``surname`` ("Sonja Kaelin")."""
+    return re.compile(rf"(?<![\w.'-])([A-Z][a-z]+(?:-[A-Z][a-z]+)?) {re.escape(surname)}(?![\w-])")
 
 
 def is_short(item: Item) -> bool:
@@ -114,13 +137,15 @@ def firm_names(docs: Sequence[tuple[str, list[Item]]]) -> set[str]:
 
 def _after_given_name(text: str, word: str) -> bool:
     """Whether the text writes the word after a capitalised name ("Charles Merrill founded")."""
-    return re.search(rf"\b[A-Z][a-z]+\s+{re.escape(word)}(?![\w-])", text) is not None
+    return _after_a_name(word).search(text) is not None
 
 
 def retype(items: list[Item], votes: TypeVotes, thing_votes: Counter[str], part_votes: Counter[str],
            given: Counter[str], firms: set[str] = frozenset(), text: str = "") -> None:
     """Type consistency within the corpus, and things named like a person of the article.
     ``firms``: :func:`firm_names` of the corpus; ``text``: the article's."""
+    if not any(i.facet == "person" for i in items):
+        return  # every rule below starts from a person of the article (most articles of a wire have none)
     firm_heads = {stem[0] for i in items if i.facet == "org" and (stem := firm_stem(i.name))}
     in_names = {w.casefold() for i in items if i.facet == "person" and not is_short(i) for w in name_parts(i.name)}
     for item in items:  # "Crazy Eddie" of "Crazy Eddie Inc"; "Baker" of "Baker International Corp"
@@ -195,13 +220,13 @@ def _written_in_full(text: str, surname: str, words: WordStats, things: set[str]
     affiliation, entity or word the article or corpus writes lower-case, and the two words no
     company of the article (``firms``: "Crazy Eddie" of "Crazy Eddie Inc")."""
     found = set()
-    for match in re.finditer(rf"(?<![\w.'-])([A-Z][a-z]+(?:-[A-Z][a-z]+)?) {re.escape(surname)}(?![\w-])", text):
+    for match in _given_and(surname).finditer(text):
         key = match.group(1).casefold()
-        if re.search(r"(?:^|[.!?:\"]\s*|\n\s*)$", text[max(0, match.start() - 3):match.start()]):
+        if _SENTENCE_OPENS.search(text[max(0, match.start() - 3):match.start()]):
             continue  # a capital at a sentence start says nothing ("While Reagan ...")
         if (key in TITLE_WORDS or key in AFFILIATION_WORDS or key in PARTICLES or key in things
                 or f"{key} {surname.casefold()}" in firms
-                or words.is_common_word(key) or re.search(rf"(?<![\w-]){key}(?![\w-])", text)):
+                or words.is_common_word(key) or _word_alone(key).search(text)):
             continue
         found.add(f"{match.group(1)} {surname}")
     return found.pop() if len(found) == 1 else None
@@ -211,6 +236,8 @@ def link_in_article(text: str, items: list[Item], words: WordStats) -> dict[str,
     """Give each short person the full name of the article it abbreviates; returns the article's
     full names with the sex the article gives them."""
     people = [i for i in items if i.facet == "person"]
+    if not people:
+        return {}
     things = {i.name.casefold() for i in items if i.facet != "person"}
     firms = {" ".join(stem) for i in items if i.facet == "org" and (stem := firm_stem(i.name))}
     sex = _sex_in_article(text, people)
@@ -282,6 +309,8 @@ def _same_in_article(items: list[Item]) -> None:
     for item in items:
         if item.facet == "person" and is_short(item) and " " in item.canonical and not item.honorific:
             linked[item.name.casefold()].add(item.canonical)
+    if not linked:
+        return
     for item in items:
         found = linked.get(item.name.casefold(), set())
         if item.facet == "person" and item.canonical == item.name and len(found) == 1 and not item.honorific:
@@ -303,7 +332,7 @@ def drop_junk(text: str, items: list[Item], words: WordStats, evidence: set[str]
     for item in items:
         if item.facet != "person":
             continue
-        tokens = [word_key(t) for t in item.canonical.split() if not re.fullmatch(r"(?:[A-Z]\.)+|[A-Z]", t)]
+        tokens = [word_key(t) for t in item.canonical.split() if not _INITIAL.fullmatch(t)]
         if tokens and all(words.is_unit(t) for t in tokens):
             item.facet = ""  # "U.S. Dlrs", whatever it was written after
         if not tokens or item.titled:
@@ -312,7 +341,7 @@ def drop_junk(text: str, items: list[Item], words: WordStats, evidence: set[str]
         words_only |= len(tokens) >= 2 and words.is_common_word(tokens[-1], strongly=True)  # "Hastings Pier"
         bare = len(item.canonical.split()) == 1 and item.canonical == item.name
         if words_only or (bare and (
-            re.search(rf"(?<![\w-]){re.escape(tokens[0])}(?![\w-])", text)  # lower-case in its article
+            _word_alone(tokens[0]).search(text)  # lower-case in its article
             or tokens[0] not in evidence
         )):
             item.facet = ""
@@ -331,6 +360,6 @@ def bare_name_evidence(docs: Sequence[tuple[str, list[Item]]], votes: TypeVotes)
             if not is_short(item):
                 found.update(w.casefold() for w in name_parts(item.name))
     for key, counts in votes.votes.items():
-        if " " not in key and counts["person"] >= 2 and counts["person"] == sum(counts.values()):
+        if " " not in key and counts.get("person", 0) >= 2 and counts["person"] == sum(counts.values()):
             found.add(key)
     return found

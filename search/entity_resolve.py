@@ -33,17 +33,28 @@ import copy
 import functools
 import re
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .compute import InProcess, Pool, batched
 from .dates import resolve_date_mention, sentence_around
 from .entities import Mention, article_text
 from .entity_aliases import Aliases
 from .entity_cache import ParseCache
-from .entity_evidence import TextWords, TypeVotes, WordStats, context_cue, is_instrument, text_words, word_key
+from .entity_evidence import (
+    TextWords,
+    TypeVotes,
+    WordStats,
+    context_cue,
+    is_instrument,
+    org_context,
+    text_words,
+    word_key,
+)
 from .entity_names import (
     CORPORATE_SUFFIXES,
+    NAMES_REMEMBERED,
     Item,
     clean_mentions,
     clean_org,
@@ -132,6 +143,7 @@ def _parse(article: Article, mentions: Sequence[Mention], aliases: Aliases) -> _
             item.shouted = False
     if dateline := _dateline(text, article.title):
         items = [dateline, *(i for i in items if i.start >= dateline.end or i.end <= dateline.start)]
+    _set_cues(text, items)
     return _Doc(article, text, items, dates)
 
 
@@ -172,40 +184,55 @@ def _parse_all(docs: Sequence[tuple[Article, list[Mention]]], aliases: Aliases, 
     return parsed, words  # type: ignore[return-value]  # every slot is filled
 
 
+def _set_cues(text: str, items: list[Item]) -> None:
+    """Each item's context cue (:func:`search.entity_evidence.context_cue`). A cue may overrule
+    the model's person tags, never its other labels: "in the Premier League" stays an
+    organisation, so an organisation's cue can only be "org" and a place's only "place". Set when
+    an article is parsed (and cached with it), and again if resolution drops a person of it (the
+    cue of a firm's partners reads where the people end)."""
+    people_end = {i.end for i in items if i.facet == "person"}
+    for item in items:
+        facet = item.facet
+        if facet == "org":
+            item.cue = "org" if org_context(text, item.start, item.end, people_end) else ""
+        elif facet:
+            item.cue = context_cue(text, item.start, item.end, people_end)
+            if facet != "person" and item.cue != facet:
+                item.cue = ""
+        else:
+            item.cue = ""
+
+
 def _type_votes(parsed: list[_Doc]) -> TypeVotes:
     votes = TypeVotes()
+    add = votes.add
     full = {i.name.casefold() for d in parsed for i in d.items if i.facet == "person" and " " in i.name}
     for doc in parsed:
-        people_end = {i.end for i in doc.items if i.facet == "person"}
         for item in doc.items:
             key = item.name.casefold()
-            votes.add(key, item.facet or "other", item.weight)
-            # a cue may overrule the model's person tags, never its other labels: "in the Premier
-            # League" stays an organisation
-            item.cue = context_cue(doc.text, item.start, item.end, people_end)
-            if item.facet != "person" and item.cue != item.facet:
-                item.cue = ""
+            add(key, item.facet or "other", item.weight)
             if item.cue:
-                votes.add(key, item.cue, 2)
-            if item.facet == "org" and len(stem := firm_stem(item.name)) >= 2:  # "Crazy Eddie" of "... Inc"
-                votes.add(" ".join(stem), "org", 2)
-            if item.facet == "org":  # "Samuel Montagu" inside "Samuel Montagu and Co Ltd"
-                tokens = item.name.split()
+                add(key, item.cue, 2)
+            if item.facet == "org":
+                if len(stem := firm_stem(item.name)) >= 2:  # "Crazy Eddie" of "... Inc"
+                    add(" ".join(stem), "org", 2)
+                tokens = item.name.split()  # "Samuel Montagu" inside "Samuel Montagu and Co Ltd"
                 for n in range(2, len(tokens)):
                     if (prefix := " ".join(tokens[:n]).casefold()) in full:
-                        votes.add(prefix, "org")
+                        add(prefix, "org")
     return votes
 
 
 def _word_stats(parsed: list[_Doc], words: WordStats) -> WordStats:
     """The corpus's ``words`` counts of the words of names (of one-word names of any kind)."""
-    return words.only({word_key(t) for d in parsed for i in d.items
-                       if i.facet in ("person", "org") or " " not in i.name for t in i.name.split()})
+    names = {i.name for d in parsed for i in d.items if i.facet in ("person", "org") or " " not in i.name}
+    return words.only({word_key(t) for name in names for t in name.split()})  # per distinct name
 
 
 _ACRONYM = re.compile(r"[A-Z]{2,6}")
 
 
+@functools.lru_cache(maxsize=NAMES_REMEMBERED)
 def _acronym_of(short: str, full: str) -> bool:
     """"IMF" of "International Monetary Fund", "IBM" of "International Business Machines Corp"."""
     if not _ACRONYM.fullmatch(short):
@@ -231,16 +258,33 @@ def _link_org_short_forms(items: list[Item], words: WordStats, title_end: int) -
     has a legal form of its own ("Ford Motor Co" is not "Ford Motor Credit Co"); a clipped word
     ("Fed" of "Federal Reserve"); an acronym."""
     orgs = [i for i in items if i.facet == "org"]
+    if len(orgs) < 2:
+        return  # nothing to join
     keys = [org_key(i.name).split() for i in orgs]
+    # a prefix or clipped form shares or starts the first word: only those are compared
+    starting: dict[str, list[int]] = defaultdict(list)
+    for n, longer in enumerate(keys):
+        if longer:
+            starting[longer[0]].append(n)
     for short, key in zip(orgs, keys, strict=True):
         complete = is_legal_form(short.name.split()[-1])  # "Ford Motor Co"
-        for full, longer in zip(orgs, keys, strict=True):
-            after = full.start < short.start or short.shouted or short.end <= title_end
-            prefix = not complete and len(longer) > len(key) and longer[:len(key)] == key and (
-                after or all(words.is_common_word(w) for w in longer[len(key):]))
-            clipped = len(key) == 1 and len(key[0]) >= 3 and len(longer) > 1 and after \
+        acronym = _ACRONYM.fullmatch(short.name) is not None
+        ahead = short.shouted or short.end <= title_end
+        size = len(key)
+        if acronym or not key:
+            candidates: Sequence[int] = range(len(orgs))
+        elif size > 1:  # a prefix only
+            candidates = starting.get(key[0], ())
+        else:
+            candidates = sorted(n for first, ns in starting.items() if first.startswith(key[0]) for n in ns)
+        for n in candidates:
+            full, longer = orgs[n], keys[n]
+            after = ahead or full.start < short.start
+            prefix = not complete and len(longer) > size and longer[:size] == key and (
+                after or all(words.is_common_word(w) for w in longer[size:]))
+            clipped = size == 1 and len(key[0]) >= 3 and len(longer) > 1 and after \
                 and longer[0] != key[0] and longer[0].startswith(key[0])
-            if prefix or clipped or _acronym_of(short.name, full.name):
+            if prefix or clipped or (acronym and _acronym_of(short.name, full.name)):
                 short.canonical = full.name
                 break
     by_name = {i.name: i for i in orgs}
@@ -249,6 +293,23 @@ def _link_org_short_forms(items: list[Item], words: WordStats, title_end: int) -
         while item.canonical in by_name and by_name[item.canonical].canonical not in seen:
             seen.add(item.canonical)
             item.canonical = by_name[item.canonical].canonical
+
+
+class _Shape(NamedTuple):
+    """What :func:`_resolve_things` asks of a name's spelling."""
+
+    legal: bool  # ends in a legal form ("Texaco Inc")
+    capitals: bool  # written in capitals
+    digit: bool  # has a digit ("MPEG-2")
+    place_head: bool  # starts or ends with a word of :data:`PLACE_HEADS`
+
+
+@functools.lru_cache(maxsize=NAMES_REMEMBERED)
+def _shape(name: str) -> _Shape:
+    """Each name's :class:`_Shape`, worked out once per distinct name (a corpus repeats them)."""
+    words = name.split()
+    return _Shape(words[-1].lower().rstrip(".") in CORPORATE_SUFFIXES, name.isupper(),
+                  any(c.isdigit() for c in name), words[-1].lower() in PLACE_HEADS or words[0].lower() in PLACE_HEADS)
 
 
 def _resolve_things(parsed: list[_Doc], words: WordStats, votes: TypeVotes) -> None:
@@ -261,29 +322,26 @@ def _resolve_things(parsed: list[_Doc], words: WordStats, votes: TypeVotes) -> N
                 continue
             item.canonical = item.name
             key = org_key(item.name)
-            legal = item.facet == "org" and item.name.split()[-1].lower().rstrip(".") in CORPORATE_SUFFIXES
+            legal = item.facet == "org" and _shape(item.name).legal
             if item.shouted and legal and key not in plain:  # "PACKAGING SYSTEMS CORP <PAKS> 4TH QTR NET"
                 item.canonical = item.name = unshout(item.name)
                 item.shouted = False
-            single = " " not in key and not item.name.isupper() and not legal  # "News Corp" is a name
+            shape = _shape(item.name)
+            single = " " not in key and not shape.capitals and not legal  # "News Corp" is a name
             if (not key or (item.shouted and key not in plain)
                     or (" " not in key and not legal and (words.is_common_word(key) or words.is_unit(key)))
                     or (single and item.facet == "org" and words.is_generic(key))
                     or (item.facet == "org" and is_instrument(doc.text, item.end))
-                    or (item.facet == "place" and any(c.isdigit() for c in item.name))):
+                    or (item.facet == "place" and shape.digit)):
                 item.facet = ""
-            elif item.facet == "org" and not legal and (item.name.split()[-1].lower() in PLACE_HEADS
-                                                        or item.name.split()[0].lower() in PLACE_HEADS):
+            elif item.facet == "org" and not legal and shape.place_head:
                 item.facet = "place"  # "Smith Street", "River Witham" tagged as organisations
             else:
                 item.facet = votes.thing_facet(item.name.casefold(), item.facet)
         _link_org_short_forms(doc.items, words, len(doc.article.title))
-    forms: dict[str, Counter[tuple[bool, str]]] = defaultdict(Counter)
-    for doc in parsed:
-        for item in doc.items:
-            if item.facet == "org":
-                forms[org_key(item.canonical)][(not item.shouted, item.canonical)] += 1
-    best = {key: max(c, key=lambda f: (f[0], c[f], len(f[1]), f[1]))[1] for key, c in forms.items()}
+    forms = Counter((org_key(i.canonical), not i.shouted, i.canonical) for d in parsed for i in d.items
+                    if i.facet == "org")
+    best = _commonest({(key, (plain, n, len(name), name)): name for (key, plain, name), n in forms.items()})
     for doc in parsed:
         for item in doc.items:
             if item.facet == "org":
@@ -293,12 +351,19 @@ def _resolve_things(parsed: list[_Doc], words: WordStats, votes: TypeVotes) -> N
 def _display_forms(parsed: list[_Doc], aliases: Aliases) -> dict[tuple[str, str], str]:
     """One spelling per name and facet: the commonest outside all-capitals headlines ("JAPAN" in
     "JAPAN RAISES RATES" -> "Japan" when the corpus has "Japan"; "OPEC" in running text stays)."""
-    counts: dict[tuple[str, str], Counter[tuple[bool, str]]] = defaultdict(Counter)
-    for doc in parsed:
-        for item in doc.items:
-            name = aliases.merged(item.canonical)
-            counts[(item.facet, name.casefold())][(not item.shouted, name)] += 1
-    return {key: max(forms, key=lambda f: (f[0], forms[f], f[1]))[1] for key, forms in counts.items()}
+    counts = Counter((i.facet, not i.shouted, aliases.merged(i.canonical)) for d in parsed for i in d.items)
+    return _commonest({((facet, name.casefold()), (plain, n, name)): name
+                       for (facet, plain, name), n in counts.items()})
+
+
+def _commonest(ranked: dict[tuple[Hashable, tuple], str]) -> dict[Hashable, str]:
+    """``{(key, rank): name}`` -> ``{key: the name of its highest rank}``; the forms are counted
+    flat (one ``Counter`` over all, at C speed) rather than in a ``Counter`` per key."""
+    best: dict[Hashable, tuple[tuple, str]] = {}
+    for (key, rank), name in ranked.items():
+        if key not in best or rank > best[key][0]:
+            best[key] = (rank, name)
+    return {key: name for key, (_, name) in best.items()}
 
 
 def _word_evidence(parsed: list[_Doc]) -> tuple[Counter[str], Counter[str]]:
@@ -330,7 +395,12 @@ def resolve_entities(
     parsed, counts = _parse_all(docs, aliases, pool or InProcess(), cache)
     places = {i.name.casefold() for d in parsed for i in d.items if i.facet == "place"}
     for doc in parsed:
-        doc.items = [i for i in doc.items if not (i.facet in ("person", "place") and is_place_pair(i.name, places))]
+        kept = [i for i in doc.items if not (i.facet in ("person", "place") and is_place_pair(i.name, places))]
+        if len(kept) < len(doc.items):
+            people = sum(i.facet == "person" for i in kept) < sum(i.facet == "person" for i in doc.items)
+            doc.items = kept
+            if people:
+                _set_cues(doc.text, doc.items)
 
     votes = _type_votes(parsed)
     words = _word_stats(parsed, counts)
@@ -376,7 +446,8 @@ def resolve_entities(
             if final not in lists[item.facet]:
                 lists[item.facet].append(final)
             forms = surface_forms[(item.facet, final)]
-            forms.update({item.surface, item.name, item.canonical, merged} - {final})
+            forms.update((item.surface, item.name, item.canonical, merged))
+            forms.discard(final)  # never in it: the same as adding the others alone
         per_article[doc.article.id] = entities
     return Resolution(per_article, dict(surface_forms))
 

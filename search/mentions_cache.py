@@ -39,11 +39,11 @@ class MentionCache(KeyedCache):
 
     @staticmethod
     def encode(value: Iterable[Mention]) -> str:
-        return json.dumps([[m.text, m.label, m.start] for m in value], ensure_ascii=False, separators=(",", ":"))
+        return json.dumps(list(value), ensure_ascii=False, separators=(",", ":"))  # [[text, label, start], ...]
 
     @staticmethod
     def decode(data: str | bytes) -> list[Mention]:
-        return [Mention(text, label, start) for text, label, start in json.loads(data)]
+        return list(map(Mention._make, json.loads(data)))
 
     def prune(self) -> int:
         """Delete rows of other pipeline versions; returns how many went."""
