@@ -75,9 +75,9 @@ def tree_memory_mb(process: psutil.Process) -> tuple[float, float]:
     rss = pss = 0
     for p in [process, *process.children(recursive=True)]:
         with contextlib.suppress(psutil.Error):  # a worker that has just ended
-            memory = p.memory_full_info()
-            rss += memory.rss
-            pss += memory.pss
+            rss += p.memory_info().rss
+        with contextlib.suppress(psutil.Error):  # or smaps that cannot be read
+            pss += p.memory_full_info().pss
     return rss / 2**20, pss / 2**20
 
 

@@ -9,7 +9,9 @@ again elsewhere) and a scheduler that goes away stops the run with :class:`Clust
 anything is published.
 
 Functions sent to workers must be importable there (``search.extract``, ``search.entities``):
-worker processes are spawned, never forked, so they import Dateline like any other program.
+worker processes are spawned, never forked, so they import Dateline like any other program. (The
+bulk writer's segment writers are forked instead, to share the documents they write without
+copying them: :mod:`search.bulkwrite` says what they may and may not touch.)
 """
 
 from __future__ import annotations
