@@ -1,4 +1,5 @@
-"""What a benchmark's result file says about the machine it ran on (shared by the bench scripts)."""
+"""What a benchmark's result file says about the machine it ran on, and its table of timed runs
+(shared by the bench scripts)."""
 
 from __future__ import annotations
 
@@ -19,3 +20,13 @@ def machine(load_at_start: list[float]) -> dict:
         "load_average_at_start": load_at_start,
         "load_average_at_end": load_average(),
     }
+
+
+def print_runs(runs: list[dict], columns: list[tuple[str, str, int, str]], name_width: int) -> None:
+    """A table of timed runs: each run's name, then ``columns`` (header, the run's key, width,
+    format, e.g. ``("CPU s", "cpu_seconds", 7, ".1f")``), then the load average before and after."""
+    print(f"{'run':<{name_width}} " + " ".join(f"{header:>{width}}" for header, _, width, _ in columns) + "  load")
+    for run in runs:
+        before, after = run["load_average"]
+        print(f"{run['run']:<{name_width}} " + " ".join(f"{run[key]:>{width}{spec}}" for _, key, width, spec in columns)
+              + f"  {before[0]:.1f}-{after[0]:.1f}")

@@ -34,7 +34,7 @@ import time
 from pathlib import Path
 
 import spacy
-from machine import load_average, machine
+from machine import load_average, machine, print_runs
 
 from search import entities, index_corpus
 from search.compute import InProcess, LocalProcesses
@@ -158,10 +158,8 @@ def main() -> int:
     ratio = runs[0]["words_per_s"] / runs[1]["words_per_s"]
     print(f"Reuters-21578, {articles:,} articles, {words:,} words; spaCy {spacy.__version__}, "
           f"{entities.PIPELINE_VERSION}; load average {started_load} at the start")
-    print(f"{'run':<40} {'seconds':>8} {'articles/s':>11} {'words/s':>9} {'CPU s':>7}  load")
-    for r in runs:
-        print(f"{r['run']:<40} {r['seconds']:>8.1f} {r['articles_per_s']:>11,.1f} {r['words_per_s']:>9,} "
-              f"{r['cpu_seconds']:>7.1f}  {r['load_average'][0][0]:.1f}-{r['load_average'][1][0]:.1f}")
+    print_runs(runs, [("seconds", "seconds", 8, ".1f"), ("articles/s", "articles_per_s", 11, ",.1f"),
+                      ("words/s", "words_per_s", 9, ","), ("CPU s", "cpu_seconds", 7, ".1f")], 40)
     print(f"cold build / NER alone (same run): {ratio:.2f} of NER's words/s")
     print(f"texts the warm rebuild sent to spaCy: {warm_sent}")
     print(f"peak RSS: this process {rss_mb:,.0f} MB, largest child {children_mb:,.0f} MB")

@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from machine import load_average, machine
+from machine import load_average, machine, print_runs
 from ner import REUTERS, subset
 from whoosh import index
 
@@ -107,10 +107,9 @@ def main() -> int:
     ratio = runs[0]["cpu_seconds"] / runs[1]["cpu_seconds"]
     print(f"Reuters-21578, {count:,} cleaned articles written into a new index; "
           f"load average {started_load} at the start")
-    print(f"{'run':<36} {'seconds':>8} {'CPU s':>7} {'articles/s':>11} {'CPU ms/article':>15}  load")
-    for r in runs:
-        print(f"{r['run']:<36} {r['seconds']:>8.1f} {r['cpu_seconds']:>7.1f} {r['articles_per_s']:>11,.1f} "
-              f"{r['ms_cpu_per_article']:>15.3f}  {r['load_average'][0][0]:.1f}-{r['load_average'][1][0]:.1f}")
+    print_runs(runs, [("seconds", "seconds", 8, ".1f"), ("CPU s", "cpu_seconds", 7, ".1f"),
+                      ("articles/s", "articles_per_s", 11, ",.1f"),
+                      ("CPU ms/article", "ms_cpu_per_article", 15, ".3f")], 36)
     print(f"bulk writer: {ratio:.2f}x less CPU than Whoosh's writer (same run); same documents and terms: {same}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({
