@@ -190,7 +190,8 @@ def can_write_in_background() -> bool:
 @dataclass
 class _Segment:
     """A segment written: Whoosh's segment object for the table of contents, and what the
-    writer keeps of it (the ``arrays`` fields' postings arrays, spilled to disk)."""
+    writer keeps of it (the ``arrays`` fields' postings arrays, in memory until another segment
+    follows, or spilled to disk; length totals; spelling words)."""
 
     segment: object
     arrays: dict[str, SegmentPostings]
