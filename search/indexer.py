@@ -198,20 +198,23 @@ def _update_with(
             changed, refreshed, meta = _entities(target, changed, sources, seen, in_place, aliases, folder,
                                                  settings, pool)
         removed = sorted(set(sources) - seen)
-        for article in (*changed, *refreshed):
-            story.add(article)
-        if in_place and not stories.has_state(target):  # an index made before stories: group all its articles
-            ids = set(story.ids)
-            for article in documents.iter_articles(target):
-                if article.id in seen and article.id not in ids:
-                    story.add(article)
-        if in_place and not (changed or refreshed or removed or len(story)):
-            # nothing to write: the index, its facet cache and the entities stand as they are
-            write_meta(target, {**settings, **meta})
-            stats.total = documents.doc_count(target)
-            return stats
         to_write: Iterable[Article] = [*changed, *refreshed]
         count: int | None = len(changed) + len(refreshed)
+        if not in_place:  # recorded for the story step as they are written: the first segment starts sooner
+            to_write = _calling(story.add, to_write)
+        else:
+            for article in to_write:
+                story.add(article)
+            if not stories.has_state(target):  # an index made before stories: group all its articles
+                ids = set(story.ids)
+                for article in documents.iter_articles(target):
+                    if article.id in seen and article.id not in ids:
+                        story.add(article)
+            if not (changed or refreshed or removed or len(story)):
+                # nothing to write: the index, its facet cache and the entities stand as they are
+                write_meta(target, {**settings, **meta})
+                stats.total = documents.doc_count(target)
+                return stats
     else:  # a new generation without entities: articles stream from the reader to the writer
         meta, removed, count = {}, [], None
         to_write = _calling(story.add, articles)  # the story step keeps a compact record of each
