@@ -1,5 +1,6 @@
 """The indexer on a real on-disk index: incremental updates, rebuilds, failures, kills."""
 
+import contextlib
 import os
 import shutil
 import signal
@@ -153,13 +154,20 @@ def test_sigkill_while_segments_are_written_in_the_background_leaves_no_writer(t
     parent = psutil.Process(process.pid)
 
     def segment_writers():  # forked: the parent's command line, unlike the spawned cleaning workers
-        return [p for p in parent.children() if "multiprocessing" not in " ".join(p.cmdline())]
+        found = []
+        for child in parent.children():
+            with contextlib.suppress(psutil.Error):  # one that has just ended
+                if "multiprocessing" not in " ".join(child.cmdline()):
+                    found.append(child)
+        return found
 
     deadline = time.monotonic() + 60
-    while not segment_writers() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    writers = segment_writers()
-    assert writers and process.poll() is None
+    writers = []
+    while not writers and process.poll() is None and time.monotonic() < deadline:
+        seen = segment_writers()
+        time.sleep(0.3)  # a worker being spawned shows its parent's command line until it execs
+        writers = [child for child in segment_writers() if child in seen]
+    assert writers and process.poll() is None, (process.poll(), [c.cmdline()[:3] for c in parent.children()])
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
     _, alive = psutil.wait_procs(writers, timeout=10)
