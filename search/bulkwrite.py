@@ -84,7 +84,6 @@ class BulkWriter:
         self._fast = fast_fields(self.schema)
         self._arrays = {name for name in arrays if name in self.schema and self.schema[name].indexed}
         self._written: list[_Segment] = []  # in document order
-        self._size = 0  # documents in the segments closed
         self._spill = Path(self._storage.folder) / ".bulk-arrays"  # segments' postings arrays until merged
         if background is None:
             background = can_write_in_background() and (expected or 0) >= BACKGROUND_MIN
@@ -122,7 +121,6 @@ class BulkWriter:
                                       or sum(c.text for c in self._children) + self._held_text > SEGMENT_TEXT):
                 self._collect()
             self._children.append(_Child(task, self._held_text))
-        self._size += len(self._held)
         self._held, self._held_text = [], 0
 
     def commit(self) -> None:
@@ -148,12 +146,12 @@ class BulkWriter:
     def postings(self) -> Postings:
         """After :meth:`commit`: the postings arrays of the ``arrays`` fields, as
         :meth:`search.postings.Postings.build` would read them from the new index."""
-        bases = np.cumsum([0] + [w.segment.doc_count_all() for w in self._written])[:-1].tolist()
+        bases = np.cumsum([0] + [w.segment.doc_count_all() for w in self._written]).tolist()
         try:
             return Postings({
-                name: merge_segments([(base, w.arrays[name]) for base, w in zip(bases, self._written, strict=True)
+                name: merge_segments([(base, w.arrays[name]) for base, w in zip(bases[:-1], self._written, strict=True)
                                       if name in w.arrays],
-                                     self._size, self.schema[name].scorable,
+                                     bases[-1], self.schema[name].scorable,
                                      sum(w.length_totals.get(name, 0) for w in self._written))
                 for name in sorted(self._arrays)})
         finally:
@@ -302,8 +300,6 @@ class _Child:
         self.text = text  # characters of title and body text it holds
         context = multiprocessing.get_context("fork")
         self._results, sender = context.Pipe(duplex=False)
-        sys.stdout.flush()  # the child must not print what this process had buffered
-        sys.stderr.flush()
         self._process = context.Process(target=_write_in_child, args=(task, sender), daemon=True,
                                         name="dateline-segment-writer")
         try:
