@@ -21,8 +21,8 @@ import hashlib
 import importlib.metadata
 import logging
 import threading
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, NamedTuple
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .compute import InProcess, Pool
 from .errors import InputError
@@ -155,12 +155,18 @@ def find_mentions(texts: Sequence[str], batch_size: int = 32) -> list[list[Menti
     return result
 
 
+#: a step run on each batch of articles where NER read them, with their mentions (:func:`mentions_for`)
+AfterNer = Callable[[list[Article], list[list[Mention]]], list[Any]]
+
+
 def mentions_for(
     articles: Sequence[Article],
     cache: MentionCache | None,
     progress: Callable[[int], None] | None = None,
     batch_size: int = 32,
     pool: Pool | None = None,
+    after: AfterNer | None = None,
+    on_after: Callable[[list[Article], list[list[Mention]], list[Any]], None] | None = None,
 ) -> dict[str, list[Mention]]:
     """Mentions of each article, keyed by ``article.content_hash``; cached texts are not re-run.
 
@@ -168,10 +174,18 @@ def mentions_for(
     hash: a cleaner change then misses instead of serving offsets into a different text.
     ``progress`` is called with the number of articles finished since its last call.
     ``pool`` is where NER runs (:mod:`search.compute`); in this process by default.
+
+    ``after`` (a module-level function, or a partial of one) runs where NER ran, on each batch's
+    articles and their mentions, while they are there: the indexer parses the mentions so
+    (:func:`search.entity_pass.parse_rows`) instead of sending every article out again.
+    ``on_after`` gets its results here, with the articles and mentions, as each batch comes.
     """
     texts: dict[str, str] = {}
+    first: dict[str, Article] = {}  # the article of each text, for ``after``
     for article in articles:
-        texts.setdefault(article.content_hash, article_text(article))
+        if article.content_hash not in texts:
+            texts[article.content_hash] = article_text(article)
+            first[article.content_hash] = article
     keys = {content_hash: text_key(text) for content_hash, text in texts.items()}
     cached = cache.get_many(keys.values()) if cache is not None else {}
     result = {h: cached[k] for h, k in keys.items() if k in cached}
@@ -181,12 +195,26 @@ def mentions_for(
     log.info("NER: %d cached, %d to run", len(result), len(misses))
     step = max(batch_size * 8, 1)  # store in slices so an interrupted run keeps its progress
     slices = [misses[i:i + step] for i in range(0, len(misses), step)]
-    run = functools.partial(find_mentions, batch_size=batch_size)
-    found_slices = (pool or InProcess()).map(run, ([texts[h] for h in batch] for batch in slices))
-    for batch, found in zip(slices, found_slices, strict=True):
+    if after is None:
+        run: Callable = functools.partial(find_mentions, batch_size=batch_size)
+        work: Iterator[list] = ([texts[h] for h in batch] for batch in slices)
+    else:
+        run = functools.partial(_find_then, batch_size=batch_size, after=after)
+        work = ([first[h] for h in batch] for batch in slices)
+    for batch, found in zip(slices, (pool or InProcess()).map(run, work), strict=True):
+        if after is not None:
+            found, made = found
+            if on_after is not None:
+                on_after([first[h] for h in batch], found, made)
         result.update(zip(batch, found, strict=True))
         if cache is not None:
             cache.put_many({keys[h]: mentions for h, mentions in zip(batch, found, strict=True)})
         if progress:
             progress(len(batch))
     return result
+
+
+def _find_then(articles: list[Article], batch_size: int, after: AfterNer) -> tuple[list[list[Mention]], list[Any]]:
+    """A worker's task for :func:`mentions_for` with an ``after`` step."""
+    mentions = find_mentions([article_text(article) for article in articles], batch_size)
+    return mentions, after(articles, mentions)

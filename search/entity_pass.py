@@ -10,6 +10,7 @@ nothing, with the same aliases file and rules (:func:`fingerprint`), resolves no
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 from collections.abc import Sequence
@@ -17,10 +18,10 @@ from pathlib import Path
 
 from .cachedb import collector_paused
 from .compute import Pool
-from .entities import PIPELINE_VERSION, mentions_for
-from .entity_aliases import load_aliases
+from .entities import PIPELINE_VERSION, Mention, article_text, mentions_for
+from .entity_aliases import Aliases, load_aliases
 from .entity_cache import ParseCache
-from .entity_resolve import RESOLUTION_REVISION, resolve_entities, surface_forms_by_facet
+from .entity_resolve import RESOLUTION_REVISION, Parsed, parse_batch, resolve_entities, surface_forms_by_facet
 from .mentions_cache import MentionCache
 from .models import Article
 from .progress import progress_bar
@@ -48,21 +49,32 @@ def annotate(
 ) -> tuple[list[Article], dict]:
     """Set ``entities`` on every changed article; return the unchanged ones whose entities moved,
     and the surface forms seen per canonical entity (for ``dateline entities``). NER runs on
-    ``pool`` (:mod:`search.compute`), in this process by default."""
+    ``pool`` (:mod:`search.compute`), in this process by default; the articles NER reads are
+    parsed (resolution's first step) where it reads them, and the parses cached as they come."""
     articles = [*changed, *unchanged]
     cache_dir.mkdir(parents=True, exist_ok=True)
-    cache = MentionCache(cache_dir / "mentions.sqlite")
-    # a bar on a terminal only (disable=None), counting cached articles too
-    bar = progress_bar(len(articles), "entities")
-    try:
-        with bar:
-            mentions = mentions_for(articles, cache, progress=bar.update, pool=pool)
-        cache.prune()  # rows of older pipeline versions can never hit again
-    finally:
-        cache.close()
-    aliases = load_aliases(aliases_path) if aliases_path else None
-    with ParseCache(cache_dir / "parsed.sqlite", fingerprint(aliases_path)) as parsed, collector_paused():
-        resolution = resolve_entities([(a, mentions[a.content_hash]) for a in articles], aliases, pool, parsed)
+    aliases = load_aliases(aliases_path) if aliases_path else Aliases()
+    with ParseCache(cache_dir / "parsed.sqlite", fingerprint(aliases_path)) as parsed:
+        ready: dict[str, Parsed] = {}  # content hash -> parse of the articles NER reads now
+
+        def keep(batch: list[Article], mentions: list[list[Mention]], rows: list[bytes]) -> None:
+            parsed.put_encoded({parsed.key(article, article_text(article), found): row
+                                for article, found, row in zip(batch, mentions, rows, strict=True)})
+            ready.update((article.content_hash, parsed.decode(row)) for article, row in zip(batch, rows, strict=True))
+
+        cache = MentionCache(cache_dir / "mentions.sqlite")
+        # a bar on a terminal only (disable=None), counting cached articles too
+        bar = progress_bar(len(articles), "entities")
+        try:
+            with bar:
+                mentions = mentions_for(articles, cache, progress=bar.update, pool=pool,
+                                        after=functools.partial(parse_rows, aliases=aliases), on_after=keep)
+            cache.prune()  # rows of older pipeline versions can never hit again
+        finally:
+            cache.close()
+        with collector_paused():
+            resolution = resolve_entities([(a, mentions[a.content_hash]) for a in articles], aliases, pool, parsed,
+                                          ready)
         parsed.prune()  # rows of other rules or aliases
 
     for article in changed:
@@ -77,3 +89,10 @@ def annotate(
         log.info("entities changed in %d unchanged articles", len(refreshed))
 
     return refreshed, {"surface_forms": surface_forms_by_facet(resolution)}
+
+
+def parse_rows(articles: list[Article], mentions: list[list[Mention]], aliases: Aliases) -> list[bytes]:
+    """Resolution's first step (:func:`search.entity_resolve.parse_batch`) of articles NER just
+    read, on the worker that read them: encoded as the parse cache stores it (the indexer stores
+    the bytes it gets)."""
+    return [ParseCache.encode(one) for one in parse_batch(list(zip(articles, mentions, strict=True)), aliases)]

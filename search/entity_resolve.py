@@ -33,7 +33,7 @@ import copy
 import functools
 import re
 from collections import Counter, defaultdict
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -155,13 +155,10 @@ def parse_batch(docs: list[tuple[Article, list[Mention]]], aliases: Aliases) -> 
 
 
 def _parse_all(docs: Sequence[tuple[Article, list[Mention]]], aliases: Aliases, pool: Pool,
-               cache: ParseCache | None) -> tuple[list[_Doc], WordStats]:
-    """Each article parsed on ``pool``, or taken from ``cache`` (the new ones stored there); and
-    the corpus's word counts, summed as the articles come."""
+               cache: ParseCache | None, ready: Mapping[str, Parsed]) -> tuple[list[_Doc], WordStats]:
+    """Each article parsed on ``pool``, or taken from ``ready`` (by content hash) or ``cache``
+    (the ones parsed here stored there); and the corpus's word counts, summed as they come."""
     texts = [article_text(article) for article, _ in docs]
-    keys = [cache.key(article, text, mentions) for (article, mentions), text in zip(docs, texts, strict=True)] \
-        if cache is not None else []
-    found = cache.get_many(keys) if cache is not None else {}
     words = WordStats()
     parsed: list[_Doc | None] = [None] * len(docs)
 
@@ -169,9 +166,16 @@ def _parse_all(docs: Sequence[tuple[Article, list[Mention]]], aliases: Aliases, 
         words.add(counts)
         parsed[i] = _Doc(docs[i][0], texts[i], items, dates)
 
-    taken: set[str] = set()
-    for i, key in enumerate(keys):
-        if key in found:  # the same article twice (another id) gets its own items: they are changed later
+    taken: set[str] = set()  # the same article twice (another id) gets its own items: they are changed later
+    for i, (article, _) in enumerate(docs):
+        if (one := ready.get(article.content_hash)) is not None:
+            take(i, *(copy.deepcopy(one) if article.content_hash in taken else one))
+            taken.add(article.content_hash)
+    keys = {i: cache.key(article, texts[i], mentions) for i, (article, mentions) in enumerate(docs)
+            if parsed[i] is None} if cache is not None else {}
+    found = cache.get_many(keys.values()) if cache is not None else {}
+    for i, key in keys.items():
+        if key in found:
             take(i, *(copy.deepcopy(found[key]) if key in taken else found[key]))
             taken.add(key)
     batches = list(batched([i for i, done in enumerate(parsed) if done is None], PARSE_BATCH))
@@ -383,16 +387,18 @@ def resolve_entities(
     aliases: Aliases | None = None,
     pool: Pool | None = None,
     cache: ParseCache | None = None,
+    ready: Mapping[str, Parsed] | None = None,
 ) -> Resolution:
     """Canonical entities for every article of a corpus (rules: this module's and
     :mod:`search.entity_people`'s docstrings).
 
     Pure and fast: re-applying an edited aliases file needs only this, not NER. The per-article
     first step runs on ``pool`` (:mod:`search.compute`) when given, for the articles not in
-    ``cache`` (:mod:`search.entity_cache`); the corpus-wide rest here.
+    ``cache`` (:mod:`search.entity_cache`) or ``ready`` (by content hash: parsed with NER,
+    :func:`search.entity_pass.parse_rows`); the corpus-wide rest here.
     """
     aliases = aliases or Aliases()
-    parsed, counts = _parse_all(docs, aliases, pool or InProcess(), cache)
+    parsed, counts = _parse_all(docs, aliases, pool or InProcess(), cache, ready or {})
     places = {i.name.casefold() for d in parsed for i in d.items if i.facet == "place"}
     for doc in parsed:
         kept = [i for i in doc.items if not (i.facet in ("person", "place") and is_place_pair(i.name, places))]

@@ -92,7 +92,7 @@ def test_a_worker_killed_during_ner_loses_no_article(tmp_path, wire, plain, clus
     def kill_a_worker_running_ner():
         while not done.is_set() and not killed:
             for address, keys in client.processing().items():
-                if any("find_mentions" in str(key) for key in keys):
+                if any("find_then" in str(key) for key in keys):  # NER, then the parse of its mentions
                     os.kill(pids[address], signal.SIGKILL)
                     killed.append(address)
                     return
