@@ -32,6 +32,8 @@ class MentionCache(KeyedCache):
     (as JSON: the rows outlive code changes that only touch the resolution)."""
 
     table = "mentions"
+    without_rowid = True  # rows of a few hundred bytes
+    retired = ""
     what = "mention cache"
 
     def __init__(self, path: Path, version: str = PIPELINE_VERSION) -> None:

@@ -7,6 +7,7 @@ import dataclasses
 import gzip
 import itertools
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -115,3 +116,31 @@ def test_the_code_fingerprint_follows_every_module_and_library(tmp_path):
     rules = package / "boilerplate.py"
     rules.write_text(rules.read_text(encoding="utf-8") + "\n# a new rule\n", encoding="utf-8")
     assert code_fingerprint("lxml", source=package) != before
+
+
+def test_the_cache_file_is_about_the_size_of_what_it_holds(records, tmp_path):
+    """Rows of kilobytes in a rowid table: a WITHOUT ROWID table made the file 1.55x larger."""
+    path = tmp_path / "cleaned.sqlite"
+    with CleanCache(path) as cache:
+        rows = {cache.key(record): cache.encode(article)
+                for record, article in zip(records, extract_batch(records), strict=True)}
+        cache.put_encoded(rows)
+        assert cache.get_many(rows) == {key: cache.decode(row) for key, row in rows.items()}
+    stored = sum(len(key) + len(cache.version) + len(row) for key, row in rows.items())
+    assert path.stat().st_size < 1.6 * stored  # 1.43 here; 2.1 in a WITHOUT ROWID table
+
+
+def test_a_cache_file_of_the_older_layout_opens_and_drops_its_stale_rows(records, tmp_path):
+    path = tmp_path / "cleaned.sqlite"
+    old = sqlite3.connect(path)
+    old.execute("CREATE TABLE entries (key TEXT NOT NULL, version TEXT NOT NULL, data BLOB NOT NULL, "
+                "PRIMARY KEY (key, version)) WITHOUT ROWID")
+    old.execute("INSERT INTO entries VALUES ('k', 'older code', x'00')")
+    old.commit()
+    old.close()
+    with CleanCache(path) as cache:
+        record = records[0]
+        cache.put_many({cache.key(record): extract_batch([record])[0]})
+        assert len(cache) == 1
+    tables = {name for (name,) in sqlite3.connect(path).execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert tables == {"rows"}
