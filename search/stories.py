@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import sqlite3
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -55,6 +54,7 @@ from .story_state import (
     STATE_FILE,
     Member,
     connect_readonly,
+    copy_state,
     dumps,
     load_members,
     new_id,
@@ -105,7 +105,7 @@ def update_stories(
     for stale in generation.glob(f".{STATE_FILE}.*.tmp"):  # left by a run that was killed
         stale.unlink(missing_ok=True)
     if has_state(generation):
-        shutil.copyfile(path, tmp)
+        copy_state(path, tmp)
     elif path.is_file():
         log.info("the story state is from other rules or unreadable: regrouping every article")
     db = sqlite3.connect(tmp, isolation_level=None)

@@ -10,6 +10,7 @@ import html as html_module
 import json
 import re
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,8 @@ from click.testing import CliRunner
 from search import neardup, open_index
 from search.cli import main
 from search.indexer import index_corpus
+from search.store import IndexFolder
+from search.story_state import STATE_FILE
 
 STORIES = Path(__file__).parent / "data" / "stories"
 
@@ -147,6 +150,44 @@ def test_incremental_updates_extend_merge_and_keep_story_ids(tmp_path):
     index_corpus(tmp_path / "ix", entities=False)
     index = open_index(tmp_path / "ix")
     assert index.story_of("wire-thames") is None and index.story(before.id) is None
+
+
+def _members_layout(index_dir: Path) -> str:
+    state = IndexFolder(index_dir).current() / STATE_FILE
+    db = sqlite3.connect(state)
+    try:
+        return db.execute("SELECT sql FROM sqlite_master WHERE name = 'members'").fetchone()[0]
+    finally:
+        db.close()
+
+
+def test_a_story_state_of_the_older_layout_is_carried_over_by_an_update(tmp_path):
+    """Before ``members`` was a rowid table it was a WITHOUT ROWID one: an update of such an index
+    writes the new layout with every story as an update of a new index gives it."""
+    records = _wire(tmp_path)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    _jsonl(corpus / "a.jsonl", [r for r in records if r["id"] not in {"reprint-thames-extra", "update-thames"}])
+    index_corpus(tmp_path / "new", [corpus], entities=False)
+    shutil.copytree(tmp_path / "new", tmp_path / "old")
+    state = IndexFolder(tmp_path / "old").current() / STATE_FILE
+    db = sqlite3.connect(state)
+    (layout,) = db.execute("SELECT sql FROM sqlite_master WHERE name = 'members'").fetchone()
+    db.executescript(f"""ALTER TABLE members RENAME TO rowid_members;
+        {layout} WITHOUT ROWID;
+        INSERT INTO members SELECT * FROM rowid_members; DROP TABLE rowid_members; VACUUM;""")
+    db.close()
+    assert "WITHOUT ROWID" in _members_layout(tmp_path / "old")
+    old_stories = _groups(open_index(tmp_path / "old"))
+    assert old_stories == _groups(open_index(tmp_path / "new")) and old_stories  # the old layout still reads
+
+    _jsonl(corpus / "b.jsonl", [r for r in records if r["id"] in {"reprint-thames-extra", "update-thames"}])
+    for index_dir in (tmp_path / "new", tmp_path / "old"):
+        assert index_corpus(index_dir, entities=False).added == 2
+    assert "WITHOUT ROWID" not in _members_layout(tmp_path / "old")
+    assert _groups(open_index(tmp_path / "old")) == _groups(open_index(tmp_path / "new"))
+    grown = open_index(tmp_path / "old").story_of("update-thames")
+    assert grown.size == 4 and frozenset(grown.articles) - {"reprint-thames-extra", "update-thames"} in old_stories
 
 
 def _merged(tmp_path: Path) -> tuple[Path, str, str]:
