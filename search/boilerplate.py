@@ -106,6 +106,11 @@ _BOILERPLATE: list[tuple[str, int, re.Pattern[str]]] = [
 ]
 
 
+#: whether any of the patterns matches a whole paragraph: one call rules out most paragraphs
+_ANY_BOILERPLATE = re.compile("|".join(f"(?:{pattern.pattern})" for _, _, pattern in _BOILERPLATE), re.IGNORECASE)
+_MOST_WORDS = max(max_words for _, max_words, _ in _BOILERPLATE)
+
+
 # --- widgets that talk to the reader --------------------------------------------------------------
 
 WIDGET_MAX_WORDS = 45
@@ -256,9 +261,10 @@ def boilerplate_reason(paragraph: str) -> str | None:
     """Why ``paragraph`` is page furniture rather than article text, or None."""
     text = paragraph.strip()
     words = len(text.split())
-    for reason, max_words, pattern in _BOILERPLATE:
-        if words <= max_words and pattern.fullmatch(text):
-            return f"boilerplate: {reason}"
+    if words <= _MOST_WORDS and _ANY_BOILERPLATE.fullmatch(text):
+        for reason, max_words, pattern in _BOILERPLATE:
+            if words <= max_words and pattern.fullmatch(text):
+                return f"boilerplate: {reason}"
     if is_link_bar(text):
         return "boilerplate: link bar"
     widget = widget_reason(text)
