@@ -11,6 +11,7 @@ mentions a newsletter or subscribers reports on them and does neither.
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from .sentences import REPORTED_SPEECH, SENTENCE_END
@@ -106,9 +107,13 @@ _BOILERPLATE: list[tuple[str, int, re.Pattern[str]]] = [
 ]
 
 
-#: whether any of the patterns matches a whole paragraph: one call rules out most paragraphs
-_ANY_BOILERPLATE = re.compile("|".join(f"(?:{pattern.pattern})" for _, _, pattern in _BOILERPLATE), re.IGNORECASE)
-_MOST_WORDS = max(max_words for _, max_words, _ in _BOILERPLATE)
+#: the word limits of the patterns, and for each, whether any pattern allowing that many words matches a
+#: whole paragraph: one call rules out most paragraphs
+_LIMITS = sorted({max_words for _, max_words, _ in _BOILERPLATE})
+_ANY_BOILERPLATE = [
+    re.compile("|".join(f"(?:{pattern.pattern})" for _, most, pattern in _BOILERPLATE if most >= limit), re.IGNORECASE)
+    for limit in _LIMITS
+]
 
 
 # --- widgets that talk to the reader --------------------------------------------------------------
@@ -261,7 +266,8 @@ def boilerplate_reason(paragraph: str) -> str | None:
     """Why ``paragraph`` is page furniture rather than article text, or None."""
     text = paragraph.strip()
     words = len(text.split())
-    if words <= _MOST_WORDS and _ANY_BOILERPLATE.fullmatch(text):
+    tier = bisect.bisect_left(_LIMITS, words)  # the patterns allowing this many words
+    if tier < len(_LIMITS) and _ANY_BOILERPLATE[tier].fullmatch(text):
         for reason, max_words, pattern in _BOILERPLATE:
             if words <= max_words and pattern.fullmatch(text):
                 return f"boilerplate: {reason}"

@@ -142,8 +142,9 @@ def drop_duplicates(paragraphs: list[str]) -> tuple[list[int], list[Dropped]]:
         else:
             last_kept[key] = i
     sets = [set(t) for t in tokens]
-    pairs = [set(itertools.pairwise(t)) for t in tokens]
-    figures = [{w for w in t if _has_digit(w)} for t in sets]
+    # asked of close pairs only
+    pairs = functools.cache(lambda k: set(itertools.pairwise(tokens[k])))
+    figures = functools.cache(lambda k: {w for w in sets[k] if _has_digit(w)})
     list_like = functools.cache(lambda k: _may_recur(paragraphs[k]))  # asked only of contained pairs
     for i, words in enumerate(tokens):
         if i in dropped:
@@ -154,21 +155,21 @@ def drop_duplicates(paragraphs: list[str]) -> tuple[list[int], list[Dropped]]:
                 dropped[i] = ("contained in", source)
             continue
         # each distinct word of ``words`` missing from another paragraph is at least one missing word
-        missing_allowed = (1 - CONTAINMENT_WORDS) * len(words)
+        size = len(words)
+        missing_allowed = (1 - CONTAINMENT_WORDS) * size
         for j, other in enumerate(tokens):
+            # the fuller paragraph wins; of two equally long ones, the earlier (so never itself);
             # verbatim repeats were judged above
-            if j == i or j in dropped or other == words:
+            if len(other) < size or (len(other) == size and j >= i) or j in dropped or other == words:
                 continue
-            # the fuller paragraph wins; of two equally long ones, the earlier; one list line does
-            # not give way to another
-            if len(other) > len(words) or (len(other) == len(words) and j < i):
-                if len(sets[i] - sets[j]) > missing_allowed:
-                    continue  # more distinct words missing than the word share allows: cheap to tell
-                word_share, pair_share = _containment(words, sets[j], pairs[j], figures[i])
-                contained = word_share >= CONTAINMENT_WORDS and pair_share >= CONTAINMENT_BIGRAMS
-                if contained and not (list_like(i) and list_like(j)):
-                    dropped[i] = ("contained in", j)
-                    break
+            if len(sets[i] - sets[j]) > missing_allowed:
+                continue  # more distinct words missing than the word share allows: cheap to tell
+            word_share, pair_share = _containment(words, sets[j], pairs(j), figures(i))
+            contained = word_share >= CONTAINMENT_WORDS and pair_share >= CONTAINMENT_BIGRAMS
+            # one list line does not give way to another
+            if contained and not (list_like(i) and list_like(j)):
+                dropped[i] = ("contained in", j)
+                break
     keep = [i for i in range(len(paragraphs)) if i not in dropped]
 
     def kept_number(j: int) -> int:

@@ -16,12 +16,14 @@ import pickle
 import re
 import zlib
 from array import array
+from operator import sub
 from typing import NamedTuple
 
 from whoosh import fields
 from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 from whoosh.analysis.tokenizers import default_pattern
 from whoosh.formats import Positions
+from whoosh.system import pack_uint
 
 #: Whoosh's default ``RegexTokenizer`` pattern, and the same with its group made non-capturing,
 #: so that ``findall`` returns whole matches
@@ -38,7 +40,6 @@ class FastTextField:
 
     def __init__(self, field: fields.FieldType, min_word: int, stem, unstemmed: frozenset[str]):
         self._boost = field.format.field_boost
-        self._encode = field.format.encode
         self._min = min_word
         # word -> its term, and word -> itself, as bytes: looked up without a Python call
         self._terms = _Lookup(lambda word: (word if word in unstemmed else stem(word)).encode("utf-8"))
@@ -74,15 +75,20 @@ class FastTextField:
                     positions[term] = [pos]
                 else:
                     poses.append(pos)
-        encode, single, boost = self._encode, self._single, self._boost
+        single, boost = self._single, self._boost
         return Analysed(
             terms=list(positions),
             weights=array("f", [len(poses) * boost for poses in positions.values()]),
-            values=[(single.get(poses[0]) or single.setdefault(poses[0], encode(poses))) if len(poses) == 1
-                    else encode(poses) for poses in positions.values()],
+            values=[(single.get(poses[0]) or single.setdefault(poses[0], _encode(poses))) if len(poses) == 1
+                    else _encode(poses) for poses in positions.values()],
             length=len(words),
             spelling=list(set(map(self._spelled.__getitem__, words))),
         )
+
+
+def _encode(positions: list[int]) -> bytes:
+    """``Positions.encode``: the count, then the pickled gaps (the C ``map`` makes them)."""
+    return pack_uint(len(positions)) + pickle.dumps([positions[0], *map(sub, positions[1:], positions)], 2)
 
 
 class _Lookup(dict):
