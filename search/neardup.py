@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from .cachedb import open_cache
+from .lookup import Lookup
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +50,8 @@ _A = (_rng.integers(1, 2**63, NUM_PERM, dtype=np.uint64) << np.uint64(1)) | np.u
 _B = _rng.integers(0, 2**63, NUM_PERM, dtype=np.uint64)
 _B_ROW = _B[None, :]
 _EMPTY = np.full(NUM_PERM, 0xFFFFFFFF, dtype=np.uint32)
-#: word -> CRC-32 of the words met lately (most words of a text were met before); emptied at CRCS_KEPT
-_crcs: dict[str, int] = {}
-CRCS_KEPT = 200_000
+#: word -> CRC-32 (most words of a text were met before)
+_crcs = Lookup(lambda word: zlib.crc32(word.encode("utf-8")))
 _encode_words = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
@@ -99,10 +99,6 @@ def minhash(words: Sequence[str]) -> np.ndarray:
     """The MinHash signature of the word 3-shingles (of the words, for a shorter text)."""
     if not words:
         return _EMPTY.copy()
-    if len(_crcs) >= CRCS_KEPT:
-        _crcs.clear()
-    for word in set(words).difference(_crcs):
-        _crcs[word] = zlib.crc32(word.encode("utf-8"))
     hashes = np.fromiter(map(_crcs.__getitem__, words), dtype=np.uint64, count=len(words))
     if len(hashes) >= SHINGLE:
         shingles = hashes[: len(hashes) - SHINGLE + 1].copy()

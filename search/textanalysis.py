@@ -25,6 +25,8 @@ from whoosh.analysis.tokenizers import default_pattern
 from whoosh.formats import Positions
 from whoosh.system import pack_uint
 
+from .lookup import Lookup
+
 #: Whoosh's default ``RegexTokenizer`` pattern, and the same with its group made non-capturing,
 #: so that ``findall`` returns whole matches
 _WORD_PATTERN = default_pattern.pattern
@@ -42,8 +44,8 @@ class FastTextField:
         self._boost = field.format.field_boost
         self._min = min_word
         # word -> its term, and word -> itself, as bytes: looked up without a Python call
-        self._terms = _Lookup(lambda word: (word if word in unstemmed else stem(word)).encode("utf-8"))
-        self._spelled = _Lookup(lambda word: word.encode("utf-8"))
+        self._terms = Lookup(lambda word: (word if word in unstemmed else stem(word)).encode("utf-8"))
+        self._spelled = Lookup(lambda word: word.encode("utf-8"))
         self._single: dict[int, bytes] = {}  # a position -> its encoding as a one-position list
 
     @classmethod
@@ -82,7 +84,7 @@ class FastTextField:
             values=[(single.get(poses[0]) or single.setdefault(poses[0], _encode(poses))) if len(poses) == 1
                     else _encode(poses) for poses in positions.values()],
             length=len(words),
-            spelling=list(set(map(self._spelled.__getitem__, words))),
+            spelling=list(map(self._spelled.__getitem__, set(words))),
         )
 
 
@@ -91,23 +93,6 @@ def _encode(positions: list[int]) -> bytes:
     return pack_uint(len(positions)) + pickle.dumps([positions[0], *map(sub, positions[1:], positions)], 2)
 
 
-class _Lookup(dict):
-    """A dict that computes (``make``) and keeps the value of a key it lacks; emptied when it holds
-    :data:`LOOKUP_SIZE` keys (a worker's memory stays bounded on any vocabulary)."""
-
-    def __init__(self, make) -> None:
-        super().__init__()
-        self._make = make
-
-    def __missing__(self, key: str) -> bytes:
-        if len(self) >= LOOKUP_SIZE:
-            self.clear()
-        value = self[key] = self._make(key)
-        return value
-
-
-#: words whose terms a :class:`FastTextField` keeps at once
-LOOKUP_SIZE = 200_000
 
 
 class Analysed(NamedTuple):
