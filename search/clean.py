@@ -342,8 +342,12 @@ class Cleaned:
 
 def clean_paragraphs(paragraphs: list[str]) -> Cleaned:
     """Boilerplate, reporter credits and duplicates out; paragraphs otherwise verbatim."""
+    return _clean_normalized([p for p in map(normalize_paragraph, paragraphs) if p])
+
+
+def _clean_normalized(texts: list[str]) -> Cleaned:
+    """:func:`clean_paragraphs` of paragraphs already normalised (:func:`split_paragraphs` gives them)."""
     result = Cleaned(paragraphs=[])
-    texts = [p for p in map(normalize_paragraph, paragraphs) if p]
     reasons = boilerplate_reasons(texts)
     kept: list[str] = []
     for paragraph, reason in zip(texts, reasons, strict=True):
@@ -387,12 +391,12 @@ def clean_text(text: str, title: str | None = None) -> CleanText:
     blocks = split_paragraphs(rest)
     if title and blocks and dedupe_key(blocks[0]) == dedupe_key(title):
         blocks.pop(0)  # the body repeats the known title
-    cleaned = clean_paragraphs(blocks)
+    cleaned = _clean_normalized(blocks)
     derived = False
     if not title and cleaned.paragraphs:
         # from the article's own first paragraph, even when a fuller copy of it comes later
-        ledes = (p for p in map(normalize_paragraph, blocks) if p and not boilerplate_reason(p))
-        lede = next((p for p in ledes if not parse_credits(p)), cleaned.paragraphs[0])
+        ledes = (p for p in blocks if not boilerplate_reason(p))
+        lede = next((p for p in ledes if not _credits(p)), cleaned.paragraphs[0])
         title, derived = derive_title(lede), True
     return CleanText(
         title=normalize_paragraph(title or ""),  # nothing but boilerplate: no title either

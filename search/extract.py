@@ -86,6 +86,8 @@ def extract_article(record: SourceRecord) -> Article:
 def _check_nesting(markup: str) -> None:
     """Raise ValueError for markup nested deeper than :data:`MAX_HTML_NESTING` (container tags
     counted; most pages have fewer such tags in all, which a quick count shows first)."""
+    if "<" not in markup:  # plain text (a JSON body, say)
+        return
     lowered = markup.lower()
     if sum(lowered.count(f"<{tag}") for tag in _NESTING_TAGS) <= MAX_HTML_NESTING:
         return
