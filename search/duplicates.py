@@ -73,10 +73,10 @@ def is_contained(short: str, long: str) -> bool:
 
 def is_table_row(paragraph: str) -> bool:
     """A line of figures ("Revs 291.8 mln vs 151.1 mln"), not prose."""
-    words = paragraph.split()
-    if not words or SENTENCE_END.search(paragraph):
+    if SENTENCE_END.search(paragraph):
         return False
-    return sum(map(_has_digit, words)) / len(words) >= 0.3
+    words = paragraph.split()
+    return bool(words) and sum(map(_has_digit, words)) / len(words) >= 0.3
 
 
 def _may_recur(paragraph: str) -> bool:

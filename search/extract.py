@@ -15,6 +15,7 @@ import re
 
 from .clean import clean_text, derive_title, parse_date, split_names
 from .html import extract_html, html_to_text, looks_like_html
+from .lookup import Lookup
 from .models import Article, Skipped, SourceRecord
 from .titlecase import display_place
 
@@ -27,6 +28,8 @@ _DATELINE_DATE = re.compile(
     r"\d|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?(?:\s|$)", re.IGNORECASE
 )
 _DATELINE_CREDIT = re.compile(r"\((?:[^()]*)\)")
+#: place -> its display form: a wire's datelines name the same few hundred places again and again
+_display_places = Lookup(display_place)
 
 #: deeper nesting than any real page has; HTML cleaning grows with the square of the depth
 #: (100,000 nested <div>s took many minutes), so such a page is reported instead
@@ -132,7 +135,7 @@ def dateline_place(dateline: str | None) -> str | None:
             break
         if part.strip():
             places.append(" ".join(part.split()))
-    return display_place(", ".join(places)) if places else None
+    return _display_places[", ".join(places)] if places else None
 
 
 def _from_text(record: SourceRecord) -> Article:
