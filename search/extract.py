@@ -183,7 +183,7 @@ def _from_html(record: SourceRecord) -> Article:
 def _from_json(record: SourceRecord) -> Article:
     meta = record.meta
     body = record.text or ""
-    if looks_like_html(body) or _EMBEDDED_CODE.search(body):
+    if "<" in body and (looks_like_html(body) or _EMBEDDED_CODE.search(body)):
         body = html_to_text(body)
     cleaned = clean_text(body, title=meta.get("title"))
     date, date_source = parse_json_date(meta.get("date")), "json"
