@@ -11,6 +11,7 @@ mentions a newsletter or subscribers reports on them and does neither.
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from .sentences import REPORTED_SPEECH, SENTENCE_END
@@ -106,6 +107,15 @@ _BOILERPLATE: list[tuple[str, int, re.Pattern[str]]] = [
 ]
 
 
+#: the word limits of the patterns, and for each, whether any pattern allowing that many words matches a
+#: whole paragraph: one call rules out most paragraphs
+_LIMITS = sorted({max_words for _, max_words, _ in _BOILERPLATE})
+_ANY_BOILERPLATE = [
+    re.compile("|".join(f"(?:{pattern.pattern})" for _, most, pattern in _BOILERPLATE if most >= limit), re.IGNORECASE)
+    for limit in _LIMITS
+]
+
+
 # --- widgets that talk to the reader --------------------------------------------------------------
 
 WIDGET_MAX_WORDS = 45
@@ -185,6 +195,11 @@ _WIDGET_WORDS = frozenset(
 )
 _GATE_WORD = re.compile(r"[a-z@][a-z-]*")  # "newsletter's" gives "newsletter"
 
+_CASE_BLIND = (_TIP, _REACH, _ADDRESS, _AFFILIATE, _WIDGET_CUES, _STRONG_CUES, REPORTED_SPEECH, _TO_THE_READER)
+#: the same patterns for lower-cased ASCII text, where they match the same spans without folding case
+#: (faster): their letters are all lower case
+_LOWERED_ASCII = tuple(re.compile(p.pattern, p.flags & ~re.IGNORECASE) for p in _CASE_BLIND)
+
 
 def widget_reason(paragraph: str) -> str | None:
     """The kind of reader-facing widget text ``paragraph`` is (newsletter, contact line, affiliate disclosure)."""
@@ -192,25 +207,30 @@ def widget_reason(paragraph: str) -> str | None:
     words = len(text.split())
     if not text or words > WIDGET_MAX_WORDS:
         return None
-    if _WIDGET_WORDS.isdisjoint(_GATE_WORD.findall(text.lower())):
+    lowered = text.lower()
+    if _WIDGET_WORDS.isdisjoint(_GATE_WORD.findall(lowered)):
         return None
-    if _TIP.search(text) or (_REACH.search(text) and _ADDRESS.search(text)):
+    patterns = _CASE_BLIND
+    if text.isascii():
+        text, patterns = lowered, _LOWERED_ASCII
+    tip, reach, address, affiliate, widget_cues, strong_cues, reported_speech, to_the_reader = patterns
+    if tip.search(text) or (reach.search(text) and address.search(text)):
         return "contact line"
-    if _AFFILIATE.search(text):
+    if affiliate.search(text):
         return "affiliate disclosure"
-    cues = {m.group(0).casefold() for m in _WIDGET_CUES.finditer(text)}
+    cues = {m.group(0).casefold() for m in widget_cues.finditer(text)}
     if not cues:
         return None
-    if words <= 6 and not SENTENCE_END.search(text) and _STRONG_CUES.search(text):
+    if words <= 6 and not SENTENCE_END.search(text) and strong_cues.search(text):
         return "newsletter"  # a widget's title: "Pick Six Newsletter"
-    if REPORTED_SPEECH.search(text):
+    if reported_speech.search(text):
         return None
     if len(cues) >= 3 or (len(cues) == 2 and words <= 5):
         # "protected by reCAPTCHA and the Privacy Policy and Terms of Service apply", "Invalid email"
         return "newsletter"
-    if not _TO_THE_READER.search(text):
+    if not to_the_reader.search(text):
         return None
-    if len(cues) >= 2 or (words <= 15 and _STRONG_CUES.search(text)):
+    if len(cues) >= 2 or (words <= 15 and strong_cues.search(text)):
         return "newsletter"
     return None
 
@@ -256,9 +276,11 @@ def boilerplate_reason(paragraph: str) -> str | None:
     """Why ``paragraph`` is page furniture rather than article text, or None."""
     text = paragraph.strip()
     words = len(text.split())
-    for reason, max_words, pattern in _BOILERPLATE:
-        if words <= max_words and pattern.fullmatch(text):
-            return f"boilerplate: {reason}"
+    tier = bisect.bisect_left(_LIMITS, words)  # the patterns allowing this many words
+    if tier < len(_LIMITS) and _ANY_BOILERPLATE[tier].fullmatch(text):
+        for reason, max_words, pattern in _BOILERPLATE:
+            if words <= max_words and pattern.fullmatch(text):
+                return f"boilerplate: {reason}"
     if is_link_bar(text):
         return "boilerplate: link bar"
     widget = widget_reason(text)

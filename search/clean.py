@@ -20,7 +20,6 @@ from .sentences import SENTENCE_END, first_sentence
 # --- characters and whitespace ----------------------------------------------------------------
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u2028\u2029\ufeff]")
-_SPACES = re.compile(r"\s+")
 
 
 def normalize_newlines(text: str) -> str:
@@ -32,13 +31,14 @@ def normalize_newlines(text: str) -> str:
 
 def normalize_paragraph(text: str) -> str:
     """One paragraph on one line: whitespace runs become one space, control characters go."""
-    text = _CONTROL.sub("", text.replace("\xa0", " "))
-    return _SPACES.sub(" ", text).strip()
+    # str.split() splits at the characters regular expressions call \s (no-break space included)
+    return " ".join(_CONTROL.sub("", text).split())
 
 
 # --- paragraphs -------------------------------------------------------------------------------
 
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_INDENTED = re.compile(r"[ \t]{2,}\S")
 
 
 def _looks_hard_wrapped(lines: list[str]) -> bool:
@@ -65,7 +65,7 @@ def split_paragraphs(text: str) -> list[str]:
         blocks = _BLANK_LINE.split(text)
     else:
         lines = [line for line in text.split("\n") if line.strip()]
-        indented = [i for i, line in enumerate(lines) if i > 0 and re.match(r"[ \t]{2,}\S", line)]
+        indented = {i for i, line in enumerate(lines) if i > 0 and _INDENTED.match(line)}
         if indented and max(len(line.strip()) for line in lines) <= 100:
             blocks, current = [], []
             for i, line in enumerate(lines):
@@ -300,10 +300,14 @@ def parse_credits(paragraph: str) -> list[str] | None:
     ``CNN’s A, B and C contributed to this report.`` -> ``["A", "B", "C"]``;
     ``Reporting by A and B; Editing by C`` -> ``["A", "B"]`` (editors are not reporters).
     """
-    text = normalize_paragraph(paragraph)
+    return _credits(normalize_paragraph(paragraph))
+
+
+def _credits(text: str) -> list[str] | None:
+    """:func:`parse_credits` of a normalised paragraph."""
     if len(text.split()) > 40:
         return None
-    contributed = _CONTRIBUTED.match(text)
+    contributed = _CONTRIBUTED.match(text) if "contributed" in text else None
     if contributed:
         return _names(contributed.group("names"))
     contributing = _CONTRIBUTING.match(text)
@@ -338,15 +342,19 @@ class Cleaned:
 
 def clean_paragraphs(paragraphs: list[str]) -> Cleaned:
     """Boilerplate, reporter credits and duplicates out; paragraphs otherwise verbatim."""
+    return _clean_normalized([p for p in map(normalize_paragraph, paragraphs) if p])
+
+
+def _clean_normalized(texts: list[str]) -> Cleaned:
+    """:func:`clean_paragraphs` of paragraphs already normalised (:func:`split_paragraphs` gives them)."""
     result = Cleaned(paragraphs=[])
-    texts = [p for p in map(normalize_paragraph, paragraphs) if p]
     reasons = boilerplate_reasons(texts)
     kept: list[str] = []
     for paragraph, reason in zip(texts, reasons, strict=True):
         if reason:
             result.dropped.append(Dropped(paragraph, reason))
             continue
-        credits = parse_credits(paragraph)
+        credits = _credits(paragraph)
         if credits:
             result.contributors.extend(c for c in credits if c not in result.contributors)
             result.dropped.append(Dropped(paragraph, "reporter credit"))
@@ -383,12 +391,12 @@ def clean_text(text: str, title: str | None = None) -> CleanText:
     blocks = split_paragraphs(rest)
     if title and blocks and dedupe_key(blocks[0]) == dedupe_key(title):
         blocks.pop(0)  # the body repeats the known title
-    cleaned = clean_paragraphs(blocks)
+    cleaned = _clean_normalized(blocks)
     derived = False
     if not title and cleaned.paragraphs:
         # from the article's own first paragraph, even when a fuller copy of it comes later
-        ledes = (p for p in map(normalize_paragraph, blocks) if p and not boilerplate_reason(p))
-        lede = next((p for p in ledes if not parse_credits(p)), cleaned.paragraphs[0])
+        ledes = (p for p in blocks if not boilerplate_reason(p))
+        lede = next((p for p in ledes if not _credits(p)), cleaned.paragraphs[0])
         title, derived = derive_title(lede), True
     return CleanText(
         title=normalize_paragraph(title or ""),  # nothing but boilerplate: no title either

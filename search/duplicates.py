@@ -31,31 +31,40 @@ _WORD = re.compile(r"\w+(?:[.,'’/-]\w+)*")
 
 def dedupe_key(paragraph: str) -> str:
     """Words only, case-folded: two paragraphs with the same key are the same text."""
-    return " ".join(_WORD.findall(unicodedata.normalize("NFKC", paragraph).casefold()))
+    return " ".join(_key_words(paragraph))
+
+
+def _key_words(paragraph: str) -> list[str]:
+    """The words of :func:`dedupe_key` (none holds a space)."""
+    return _WORD.findall(unicodedata.normalize("NFKC", paragraph).casefold())
 
 
 def _has_digit(word: str) -> bool:
     return any(map(str.isdigit, word))
 
 
-def _containment(a: list[str], words_b: set[str], pairs_b: set[tuple[str, str]]) -> tuple[float, float]:
-    if not a or any(w not in words_b for w in a if _has_digit(w)):
+def _containment(a: list[str], words_b: set[str], pairs_b: set[tuple[str, str]],
+                 figures_a: set[str] | None = None) -> tuple[float, float]:
+    """``figures_a``: the words of ``a`` holding a digit, when known."""
+    if figures_a is None:
+        figures_a = {w for w in a if _has_digit(w)}
+    if not a or not figures_a <= words_b:
         return 0.0, 0.0  # a different figure is a different fact
-    words = sum(w in words_b for w in a) / len(a)
+    words = sum(map(words_b.__contains__, a)) / len(a)
     pairs_a = list(itertools.pairwise(a))
-    pairs = sum(p in pairs_b for p in pairs_a) / len(pairs_a) if pairs_a else words
+    pairs = sum(map(pairs_b.__contains__, pairs_a)) / len(pairs_a) if pairs_a else words
     return words, pairs
 
 
 def containment(short: str, long: str) -> tuple[float, float]:
     """Share of ``short``'s words and of its word pairs that also occur in ``long``."""
-    b = dedupe_key(long).split()
-    return _containment(dedupe_key(short).split(), set(b), set(itertools.pairwise(b)))
+    b = _key_words(long)
+    return _containment(_key_words(short), set(b), set(itertools.pairwise(b)))
 
 
 def is_contained(short: str, long: str) -> bool:
     """True when ``short`` is a teaser or near-copy of the longer paragraph ``long``."""
-    n_short, n_long = len(dedupe_key(short).split()), len(dedupe_key(long).split())
+    n_short, n_long = len(_key_words(short)), len(_key_words(long))
     if n_short < CONTAINMENT_MIN_WORDS or n_long < n_short:
         return False
     words, pairs = containment(short, long)
@@ -64,9 +73,10 @@ def is_contained(short: str, long: str) -> bool:
 
 def is_table_row(paragraph: str) -> bool:
     """A line of figures ("Revs 291.8 mln vs 151.1 mln"), not prose."""
+    if SENTENCE_END.search(paragraph):
+        return False
     words = paragraph.split()
-    figures = sum(map(_has_digit, words))
-    return bool(words) and figures / len(words) >= 0.3 and not SENTENCE_END.search(paragraph)
+    return bool(words) and sum(map(_has_digit, words)) / len(words) >= 0.3
 
 
 def _may_recur(paragraph: str) -> bool:
@@ -119,7 +129,7 @@ def drop_duplicates(paragraphs: list[str]) -> tuple[list[int], list[Dropped]]:
     the kept paragraph by its number in the cleaned article, as ``dateline extract`` prints it.
     """
     # table rows ("Avg shrs 4,350,000 vs 3,217,500") repeat by design: they are left alone
-    tokens = [[] if is_table_row(p) else dedupe_key(p).split() for p in paragraphs]
+    tokens = [[] if is_table_row(p) else _key_words(p) for p in paragraphs]
     dropped: dict[int, tuple[str, int]] = {}  # index -> (why, index of the paragraph kept instead)
     last_kept: dict[tuple[str, ...], int] = {}
     for i, words in enumerate(tokens):
@@ -132,7 +142,9 @@ def drop_duplicates(paragraphs: list[str]) -> tuple[list[int], list[Dropped]]:
         else:
             last_kept[key] = i
     sets = [set(t) for t in tokens]
-    pairs = [set(itertools.pairwise(t)) for t in tokens]
+    # asked of close pairs only
+    pairs = functools.cache(lambda k: set(itertools.pairwise(tokens[k])))
+    figures = functools.cache(lambda k: {w for w in sets[k] if _has_digit(w)})
     list_like = functools.cache(lambda k: _may_recur(paragraphs[k]))  # asked only of contained pairs
     for i, words in enumerate(tokens):
         if i in dropped:
@@ -143,21 +155,21 @@ def drop_duplicates(paragraphs: list[str]) -> tuple[list[int], list[Dropped]]:
                 dropped[i] = ("contained in", source)
             continue
         # each distinct word of ``words`` missing from another paragraph is at least one missing word
-        missing_allowed = (1 - CONTAINMENT_WORDS) * len(words)
+        size = len(words)
+        missing_allowed = (1 - CONTAINMENT_WORDS) * size
         for j, other in enumerate(tokens):
+            # the fuller paragraph wins; of two equally long ones, the earlier (so never itself);
             # verbatim repeats were judged above
-            if j == i or j in dropped or other == words:
+            if len(other) < size or (len(other) == size and j >= i) or j in dropped or other == words:
                 continue
-            # the fuller paragraph wins; of two equally long ones, the earlier; one list line does
-            # not give way to another
-            if len(other) > len(words) or (len(other) == len(words) and j < i):
-                if len(sets[i] - sets[j]) > missing_allowed:
-                    continue  # more distinct words missing than the word share allows: cheap to tell
-                word_share, pair_share = _containment(words, sets[j], pairs[j])
-                contained = word_share >= CONTAINMENT_WORDS and pair_share >= CONTAINMENT_BIGRAMS
-                if contained and not (list_like(i) and list_like(j)):
-                    dropped[i] = ("contained in", j)
-                    break
+            if len(sets[i] - sets[j]) > missing_allowed:
+                continue  # more distinct words missing than the word share allows: cheap to tell
+            word_share, pair_share = _containment(words, sets[j], pairs(j), figures(i))
+            contained = word_share >= CONTAINMENT_WORDS and pair_share >= CONTAINMENT_BIGRAMS
+            # one list line does not give way to another
+            if contained and not (list_like(i) and list_like(j)):
+                dropped[i] = ("contained in", j)
+                break
     keep = [i for i in range(len(paragraphs)) if i not in dropped]
 
     def kept_number(j: int) -> int:

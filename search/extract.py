@@ -15,6 +15,7 @@ import re
 
 from .clean import clean_text, derive_title, parse_date, split_names
 from .html import extract_html, html_to_text, looks_like_html
+from .lookup import Lookup
 from .models import Article, Skipped, SourceRecord
 from .titlecase import display_place
 
@@ -27,6 +28,8 @@ _DATELINE_DATE = re.compile(
     r"\d|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?(?:\s|$)", re.IGNORECASE
 )
 _DATELINE_CREDIT = re.compile(r"\((?:[^()]*)\)")
+#: place -> its display form: a wire's datelines name the same few hundred places again and again
+_display_places = Lookup(display_place)
 
 #: deeper nesting than any real page has; HTML cleaning grows with the square of the depth
 #: (100,000 nested <div>s took many minutes), so such a page is reported instead
@@ -86,6 +89,8 @@ def extract_article(record: SourceRecord) -> Article:
 def _check_nesting(markup: str) -> None:
     """Raise ValueError for markup nested deeper than :data:`MAX_HTML_NESTING` (container tags
     counted; most pages have fewer such tags in all, which a quick count shows first)."""
+    if "<" not in markup:  # plain text (a JSON body, say)
+        return
     lowered = markup.lower()
     if sum(lowered.count(f"<{tag}") for tag in _NESTING_TAGS) <= MAX_HTML_NESTING:
         return
@@ -130,7 +135,7 @@ def dateline_place(dateline: str | None) -> str | None:
             break
         if part.strip():
             places.append(" ".join(part.split()))
-    return display_place(", ".join(places)) if places else None
+    return _display_places[", ".join(places)] if places else None
 
 
 def _from_text(record: SourceRecord) -> Article:
@@ -178,7 +183,7 @@ def _from_html(record: SourceRecord) -> Article:
 def _from_json(record: SourceRecord) -> Article:
     meta = record.meta
     body = record.text or ""
-    if looks_like_html(body) or _EMBEDDED_CODE.search(body):
+    if "<" in body and (looks_like_html(body) or _EMBEDDED_CODE.search(body)):
         body = html_to_text(body)
     cleaned = clean_text(body, title=meta.get("title"))
     date, date_source = parse_json_date(meta.get("date")), "json"

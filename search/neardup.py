@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from .cachedb import open_cache
+from .lookup import Lookup
 
 log = logging.getLogger(__name__)
 
@@ -44,11 +45,14 @@ FIGURES_THRESHOLD = 0.67
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _FIGURE = re.compile(r"\d+(?:[.,/-]\d+)*")
-_MASK32 = np.uint64(0xFFFFFFFF)
 _rng = np.random.default_rng(20230618)
 _A = (_rng.integers(1, 2**63, NUM_PERM, dtype=np.uint64) << np.uint64(1)) | np.uint64(1)  # odd multipliers
 _B = _rng.integers(0, 2**63, NUM_PERM, dtype=np.uint64)
+_B_ROW = _B[None, :]
 _EMPTY = np.full(NUM_PERM, 0xFFFFFFFF, dtype=np.uint32)
+#: word -> CRC-32 (most words of a text were met before)
+_crcs = Lookup(lambda word: zlib.crc32(word.encode("utf-8")))
+_encode_words = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
 @dataclass
@@ -67,11 +71,16 @@ def words_of(text: str) -> list[str]:
 
 def body_key(body: str) -> str:
     """The exact-duplicate key of a body: the same text whatever its case and spacing."""
-    return hashlib.blake2b(" ".join(body.lower().split()).encode("utf-8"), digest_size=12).hexdigest()
+    return _key_of_lowered(body.lower())
+
+
+def _key_of_lowered(lowered: str) -> str:
+    return hashlib.blake2b(" ".join(lowered.split()).encode("utf-8"), digest_size=12).hexdigest()
 
 
 def _word_counts(words: Sequence[str]) -> dict[str, int]:
-    return dict(Counter(w for w in words if len(w) > 2 and w.isalpha()))
+    # counted first, then filtered: the same counts in the same order (of first occurrence)
+    return {w: n for w, n in Counter(words).items() if len(w) > 2 and w.isalpha()}
 
 
 def figures_of(text: str) -> list[str]:
@@ -90,22 +99,25 @@ def minhash(words: Sequence[str]) -> np.ndarray:
     """The MinHash signature of the word 3-shingles (of the words, for a shorter text)."""
     if not words:
         return _EMPTY.copy()
-    hashes = np.fromiter((zlib.crc32(w.encode("utf-8")) for w in words), dtype=np.uint64, count=len(words))
+    hashes = np.fromiter(map(_crcs.__getitem__, words), dtype=np.uint64, count=len(words))
     if len(hashes) >= SHINGLE:
         shingles = hashes[: len(hashes) - SHINGLE + 1].copy()
         for k in range(1, SHINGLE):  # polynomial combination, wrapping in 64 bits
             shingles = shingles * np.uint64(0x100000001B3) + hashes[k: len(hashes) - SHINGLE + 1 + k]
     else:
         shingles = hashes
-    shingles = np.unique(shingles)
-    with np.errstate(over="ignore"):
-        values = (_A[:, None] * shingles[None, :] + _B[:, None]) >> np.uint64(32)
-    return (values.min(axis=1) & _MASK32).astype(np.uint32)
+    # each hash function's value, (A * shingle + B) mod 2**64, of every shingle (repeats change no
+    # minimum); its top 32 bits are least where the whole value is least
+    values = np.multiply.outer(shingles, _A)
+    values += _B_ROW
+    return (values.min(axis=0) >> np.uint64(32)).astype(np.uint32)
 
 
-def fingerprint(body: str) -> Fingerprint:
-    words = words_of(body)
-    return Fingerprint(body_key(body), minhash(words), _word_counts(words), figures_of(body))
+def fingerprint(body: str, key: str | None = None) -> Fingerprint:
+    """``key``: the body's :func:`body_key`, when known."""
+    lowered = body.lower()
+    words = _WORD.findall(lowered)
+    return Fingerprint(key or _key_of_lowered(lowered), minhash(words), _word_counts(words), figures_of(body))
 
 
 def similarity(a: np.ndarray, b: np.ndarray) -> float:
@@ -232,8 +244,7 @@ class SignatureCache:
 
 def cache_row(fp: Fingerprint) -> tuple:
     """A fingerprint as the cache stores it."""
-    return (fp.key, VERSION, fp.minhash.tobytes(), json.dumps(fp.words, separators=(",", ":"), ensure_ascii=False),
-            " ".join(fp.figures))
+    return (fp.key, VERSION, fp.minhash.tobytes(), _encode_words(fp.words), " ".join(fp.figures))
 
 
 def read_signatures(path: Path, keys: set[str]) -> dict[str, Fingerprint]:

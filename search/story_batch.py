@@ -55,7 +55,7 @@ def clean_and_fingerprint(records: list[SourceRecord], signatures: str | None = 
             continue
         row = None
         if key not in computed:
-            computed[key] = neardup.fingerprint(bodies[item.id])
+            computed[key] = neardup.fingerprint(bodies[item.id], key)
             row = neardup.cache_row(computed[key])
         out.append((item, computed[key], row))
     return out

@@ -16,13 +16,16 @@ import pickle
 import re
 import zlib
 from array import array
-from functools import lru_cache
+from operator import sub
 from typing import NamedTuple
 
 from whoosh import fields
 from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 from whoosh.analysis.tokenizers import default_pattern
 from whoosh.formats import Positions
+from whoosh.system import pack_uint
+
+from .lookup import Lookup
 
 #: Whoosh's default ``RegexTokenizer`` pattern, and the same with its group made non-capturing,
 #: so that ``findall`` returns whole matches
@@ -39,10 +42,10 @@ class FastTextField:
 
     def __init__(self, field: fields.FieldType, min_word: int, stem, unstemmed: frozenset[str]):
         self._boost = field.format.field_boost
-        self._encode = field.format.encode
         self._min = min_word
-        self._stem = lru_cache(maxsize=200_000)(stem)
-        self._unstemmed = unstemmed
+        # word -> its term, and word -> itself, as bytes: looked up without a Python call
+        self._terms = Lookup(lambda word: (word if word in unstemmed else stem(word)).encode("utf-8"))
+        self._spelled = Lookup(lambda word: word.encode("utf-8"))
         self._single: dict[int, bytes] = {}  # a position -> its encoding as a one-position list
 
     @classmethod
@@ -60,30 +63,36 @@ class FastTextField:
         return cls(field, stops.min, stemmer.stemfn, frozenset(stemmer.ignore))
 
     def analyse(self, text: str) -> Analysed:
-        words = [w.lower() for w in _WORD.findall(text)]
-        positions: dict[str, list[int]] = {}
-        pos = None
-        stem, unstemmed, shortest = self._stem, self._unstemmed, self._min
-        for number, word in enumerate(words):
-            if len(word) < shortest:
-                continue
+        # lower-casing ASCII text keeps its words where they are: one call for the whole text
+        found = _WORD.findall(text.lower()) if text.isascii() else [w.lower() for w in _WORD.findall(text)]
+        shortest = self._min
+        words = [w for w in found if len(w) >= shortest]
+        positions: dict[bytes, list[int]] = {}
+        if words:
             # Whoosh's StopFilter renumbers: the first word kept keeps its place, the rest follow it
-            pos = number if pos is None else pos + 1
-            term = word if word in unstemmed else stem(word)
-            if term in positions:
-                positions[term].append(pos)
-            else:
-                positions[term] = [pos]
-        encode, single = self._encode, self._single
-        counts = [len(poses) for poses in positions.values()]
+            first = next(number for number, word in enumerate(found) if len(word) >= shortest)
+            for pos, term in enumerate(map(self._terms.__getitem__, words), first):
+                poses = positions.get(term)
+                if poses is None:
+                    positions[term] = [pos]
+                else:
+                    poses.append(pos)
+        single, boost = self._single, self._boost
         return Analysed(
-            terms=[term.encode("utf-8") for term in positions],
-            weights=array("f", [count * self._boost for count in counts]),
-            values=[(single.get(poses[0]) or single.setdefault(poses[0], encode(poses))) if len(poses) == 1
-                    else encode(poses) for poses in positions.values()],
-            length=sum(counts),
-            spelling=list({w.encode("utf-8") for w in words if len(w) >= shortest}),
+            terms=list(positions),
+            weights=array("f", [len(poses) * boost for poses in positions.values()]),
+            values=[(single.get(poses[0]) or single.setdefault(poses[0], _encode(poses))) if len(poses) == 1
+                    else _encode(poses) for poses in positions.values()],
+            length=len(words),
+            spelling=list(map(self._spelled.__getitem__, set(words))),
         )
+
+
+def _encode(positions: list[int]) -> bytes:
+    """``Positions.encode``: the count, then the pickled gaps (the C ``map`` makes them)."""
+    return pack_uint(len(positions)) + pickle.dumps([positions[0], *map(sub, positions[1:], positions)], 2)
+
+
 
 
 class Analysed(NamedTuple):

@@ -157,6 +157,29 @@ def test_fast_analysis_is_the_analysers(text):
         assert sorted(done.spelling) == [w.encode("utf-8") for w in field.spellable_words(text)]
 
 
+def test_positions_are_encoded_as_the_positions_format_encodes_them():
+    from whoosh.formats import Positions
+
+    from search.textanalysis import _encode
+
+    rng = np.random.default_rng(7)
+    lists = [[0], [5], [0, 1], [3, 300, 70_000, 5_000_000], list(range(1, 2500)), list(range(0, 3000, 7))]
+    lists += [sorted(set(rng.integers(0, 10 ** rng.integers(1, 8), rng.integers(1, 40)).tolist())) for _ in range(300)]
+    assert all(_encode(positions) == Positions().encode(positions) for positions in lists)
+
+
+def test_a_lookup_makes_each_value_once_and_stays_bounded(monkeypatch):
+    from search import lookup
+
+    made = []
+    monkeypatch.setattr(lookup, "LOOKUP_SIZE", 3)
+    squares = lookup.Lookup(lambda word: made.append(word) or len(word) ** 2)
+    assert list(map(squares.__getitem__, ["ab", "abc", "ab", "abc"])) == [4, 9, 4, 9]
+    assert made == ["ab", "abc"]
+    assert [squares[w] for w in ["a", "abcd", "abcde", "ab"]] == [1, 16, 25, 4]
+    assert len(squares) <= 3
+
+
 def test_hard_texts_index_as_whoosh_indexes_them(tmp_path):
     articles = [generated(n, text[:40] or "untitled", text or "empty") for n, text in enumerate(HARD_TEXTS)]
     assert_same_index(tmp_path, articles)

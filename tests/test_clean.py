@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 
 import pytest
 
@@ -433,6 +434,24 @@ def test_widget_text_is_boilerplate(paragraph, kind):
 def test_news_about_newsletters_and_subscriptions_is_not_a_widget(paragraph):
     assert widget_reason(paragraph) is None
     assert boilerplate_reason(paragraph) is None
+
+
+def test_widget_patterns_match_lowered_ascii_text_as_they_match_any_case():
+    # widget_reason runs case-sensitive copies of its patterns on lower-cased ASCII text (faster):
+    # they must match the very spans the case-blind patterns match in the text as written
+    from search.boilerplate import _CASE_BLIND, _LOWERED_ASCII
+
+    texts = [
+        "Already a Subscriber? LOG IN for Unlimited Access.", "Have a TIP? Dana may be Reached at d@x.example.",
+        "We May Earn a COMMISSION when you buy through Affiliate Links.", "Don't miss: Get our FREE Briefing",
+        "You can UNSUBSCRIBE at any time, the Privacy Policy says.", "Follow her on X @mokafor.",
+        "Officials SAID they hoped an agreement could be reached", "Download the Channel 9 App",
+    ]
+    for text in texts + [t.upper() for t in texts] + [t.swapcase() for t in texts]:
+        for blind, lowered in zip(_CASE_BLIND, _LOWERED_ASCII, strict=True):
+            assert [m.span() for m in blind.finditer(text)] == [m.span() for m in lowered.finditer(text.lower())]
+    # which holds because the patterns spell every letter in lower case
+    assert not any(re.search(r"(?<!\\)[A-Z]", p.pattern) for p in _CASE_BLIND)
 
 
 def test_a_sign_up_box_goes_with_its_title_but_a_subheading_stays():

@@ -116,6 +116,33 @@ def test_minhash_estimates_jaccard():
     assert neardup.similarity(neardup.minhash(words), neardup.minhash([f"y{i}" for i in range(300)])) < 0.1
 
 
+def test_minhash_is_the_minimum_of_the_hash_functions_over_distinct_shingles():
+    # the signature as first written (distinct shingles, each hash shifted, then the minimum):
+    # computing it on repeats and shifting after the minimum must change no bit
+    import zlib
+
+    import numpy as np
+
+    def reference(words):
+        hashes = np.array([zlib.crc32(w.encode("utf-8")) for w in words], dtype=np.uint64)
+        shingles = hashes
+        if len(hashes) >= 3:
+            with np.errstate(over="ignore"):
+                shingles = (hashes[:-2] * np.uint64(0x100000001B3) + hashes[1:-1]) * np.uint64(0x100000001B3) \
+                    + hashes[2:]
+        with np.errstate(over="ignore"):
+            values = (neardup._A[:, None] * np.unique(shingles)[None, :] + neardup._B[:, None]) >> np.uint64(32)
+        return (values.min(axis=1) & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+
+    rng = np.random.default_rng(3)
+    vocabulary = [f"w{i}" for i in range(40)] + ["année", "ünïcode", "x"]
+    texts = [["one"], ["one", "two"], ["a", "a", "a", "a"]]
+    texts += [[vocabulary[i] for i in rng.integers(0, len(vocabulary), rng.integers(3, 400))] for _ in range(200)]
+    for words in texts:
+        assert np.array_equal(neardup.minhash(words), reference(words))
+    assert np.array_equal(neardup.minhash([]), np.full(neardup.NUM_PERM, 0xFFFFFFFF, dtype=np.uint32))
+
+
 def _jsonl(path: Path, records: list[dict]) -> None:
     path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
 
