@@ -7,6 +7,7 @@ from __future__ import annotations
 import gc
 import gzip
 import json
+import sqlite3
 import weakref
 from collections import Counter
 from pathlib import Path
@@ -90,6 +91,29 @@ def test_the_cleaning_task_fingerprints_and_reads_the_cache(reuters_path, tmp_pa
     assert [fp.key for _, fp, _ in warm] == [fp.key for _, fp, _ in cold]
     assert all((a.minhash == b.minhash).all() and a.words == b.words
                for (_, a, _), (_, b, _) in zip(warm, cold, strict=True))
+
+
+def test_the_signature_cache_file_is_about_the_size_of_its_rows_and_replaces_the_older_layout(reuters_path, tmp_path):
+    """Rows of kilobytes in a rowid table (a WITHOUT ROWID one spilled them to overflow pages: 2.4x
+    the file); a file of that layout opens, and its rows are made again."""
+    path = tmp_path / "signatures.sqlite"
+    old = sqlite3.connect(path)
+    old.execute("CREATE TABLE fingerprints (key TEXT NOT NULL, version TEXT NOT NULL, minhash BLOB NOT NULL, "
+                "words TEXT NOT NULL, figures TEXT NOT NULL, PRIMARY KEY (key, version)) WITHOUT ROWID")
+    old.commit()
+    old.close()
+    articles = [a for a in extract_batch(_source_records(_reuters(reuters_path, 400))) if isinstance(a, Article)]
+    cache = neardup.SignatureCache(path)
+    prints = cache.fingerprints(a.body for a in articles)
+    cache.close()
+    rows = {neardup.cache_row(fp) for fp in prints}
+    stored = sum(len(value) for row in rows for value in row if isinstance(value, (str, bytes)))
+    assert path.stat().st_size < 1.5 * stored
+    cache = neardup.SignatureCache(path)
+    assert [fp.key for fp in cache.fingerprints(a.body for a in articles)] == [fp.key for fp in prints]
+    cache.close()
+    tables = {name for (name,) in sqlite3.connect(path).execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert tables == {"body_fingerprints"}
 
 
 def test_the_batch_keeps_one_record_per_text_and_counts_frequencies(reuters_path, tmp_path):
