@@ -59,40 +59,61 @@ def text_words(text: str) -> TextWords:
     """Every word of ``text`` by how it is written. Lines written in capitals (wire headlines)
     are skipped: their case says nothing."""
     words = TextWords([], [], [], [])
-    keys: dict[str, str] = {}  # most tokens recur
+    lower, capital, starts, figures = words
+    known = _TOKENS
     for line in text.split("\n"):
         if line.isupper():
             continue
         tokens = line.split()
-        for i, token in enumerate(tokens):
-            word = token.strip(_PUNCT)
-            if not word:
-                continue
-            try:
-                key = keys[token]
-            except KeyError:
-                key = keys[token] = word_key(token)
-            previous = tokens[i - 1] if i else ""
-            if word.islower():
-                words.lower.append(key)
-            elif i == 0 or previous.endswith(_SENTENCE_END) or _RANK.match(previous):
-                words.starts.append(key)
-            else:
-                words.capital.append(key)
-            if _after_amount(tokens, i) or (i == 0 and _labels_a_row(tokens)):
-                words.figures.append(key)
+        infos = [known.get(token) or _token(token) for token in tokens]
+        previous = second = _NO_TOKEN  # the tokens one and two before
+        for i, info in enumerate(infos):
+            key = info.key
+            if key is not None:
+                if info.lower:
+                    lower.append(key)
+                elif i == 0 or previous.opens:
+                    starts.append(key)
+                else:
+                    capital.append(key)
+                if i == 0:
+                    if _labels_a_row(tokens):
+                        figures.append(key)
+                else:  # after an amount ("7.15 billion Dlrs", "7.15 billion N.Z. Dlrs")
+                    amount, first = (second, i == 2) if i >= 2 and previous.initials else (previous, i == 1)
+                    if amount.amount and not (first and amount.rank):
+                        figures.append(key)
+            previous, second = info, previous
     return words
 
 
-def _after_amount(tokens: list[str], i: int) -> bool:
-    """The word at ``i`` follows an amount ("7.15 billion Dlrs", "7.15 billion N.Z. Dlrs")."""
-    j = i - 1
-    if j >= 1 and _INITIALS.fullmatch(tokens[j]):
-        j -= 1
-    amount = tokens[j].strip(_PUNCT) if j >= 0 else ""
-    return bool(amount) and not (j == 0 and _RANK.match(tokens[j])) and (
-        _NUMBER.match(amount) is not None or amount.lower() in _AMOUNT_WORDS
-    )
+class _Token(NamedTuple):
+    """What :func:`text_words` asks of a token, worked out once per distinct token."""
+
+    key: str | None  # its :func:`word_key`; ``None`` when it is punctuation alone
+    lower: bool  # written lower-case
+    opens: bool  # the next word opens a sentence (a full stop, a rank "1.")
+    initials: bool  # "N.Z."
+    amount: bool  # a figure or an amount word ("7.15", "billion")
+    rank: bool  # "1.", "2)"
+
+
+_NO_TOKEN = _Token(None, False, False, False, False, False)
+#: token -> :class:`_Token`, for the tokens of the texts seen so far (cleared when this full)
+_TOKENS: dict[str, _Token] = {}
+_TOKENS_REMEMBERED = 1 << 18
+
+
+def _token(token: str) -> _Token:
+    if len(_TOKENS) >= _TOKENS_REMEMBERED:
+        _TOKENS.clear()
+    word = token.strip(_PUNCT)
+    rank = _RANK.match(token) is not None
+    info = _TOKENS[token] = _Token(
+        word_key(token) if word else None, word.islower(), token.endswith(_SENTENCE_END) or rank,
+        _INITIALS.fullmatch(token) is not None,
+        bool(word) and (_NUMBER.match(word) is not None or word.lower() in _AMOUNT_WORDS), rank)
+    return info
 
 
 class WordStats:

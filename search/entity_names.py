@@ -99,17 +99,25 @@ _ORG_PREFIX = re.compile(r"^(?:the\s+)?(?:U\.S\.|U\.S|US|United States)\s+(?=[A-
 _TITLE_OF = re.compile(r"\b(?:[Ss]ecretar(?:y|ies)|[Mm]inisters?|[Uu]nder-?[Ss]ecretary)\s+of\s+(?:the\s+)?$")
 
 
+#: how many distinct strings the pure name functions here remember: the parse and resolution ask
+#: each of them about the same names over and over (all mentions of a corpus, several times each)
+NAMES_REMEMBERED = 1 << 16
+_SPACED = re.compile(r"\s+([,.;:)\]])|([(\[])\s+")
+_POSSESSIVE = re.compile(r"(?:'s|(?<=s)')$")
+_THE = re.compile(r"^the\s+", re.IGNORECASE)
+_BRACKET = re.compile(r"\s*[(\[]")
+
+
+@functools.lru_cache(maxsize=NAMES_REMEMBERED)
 def _surface(text: str) -> str:
     """A mention as shown to users: quotes normalised, possessive and leading "the" dropped,
     spaced punctuation closed up ("Goldman , Sachs" -> "Goldman, Sachs")."""
     text = " ".join(text.translate(_QUOTES).split()).strip(_STRIP)
-    text = re.sub(r"\s+([,.;:)\]])", r"\1", text)
-    text = re.sub(r"([(\[])\s+", r"\1", text)
+    text = _SPACED.sub(r"\1\2", text)
     if text.count("(") > text.count(")"):  # "Group of Seven (G-7" -> "Group of Seven"
         text = text[:text.rindex("(")].strip(_STRIP)
-    text = re.sub(r"(?:'s|(?<=s)')$", "", text).strip(_STRIP)
-    text = re.sub(r"^the\s+", "", text, flags=re.IGNORECASE)
-    return text
+    text = _POSSESSIVE.sub("", text).strip(_STRIP)
+    return _THE.sub("", text)
 
 
 def _has_name_shape(text: str) -> bool:
@@ -191,10 +199,11 @@ def initials_of(name: str) -> str:
     return "".join(c for t in tokens[:-1] for c in t if c.isalpha())
 
 
+@functools.lru_cache(maxsize=NAMES_REMEMBERED)
 def clean_person(text: str) -> str | None:
     """A person's name without titles, or ``None`` if the text cannot be a name."""
     surface = _surface(text)
-    surface = re.split(r"\s*[(\[]", surface, maxsplit=1)[0]  # "Simon Parke (England" -> "Simon Parke"
+    surface = _BRACKET.split(surface, maxsplit=1)[0]  # "Simon Parke (England" -> "Simon Parke"
     tokens = surface.split()
     while len(tokens) > 1:
         bare = _without_prefix(tokens[0])
@@ -227,8 +236,11 @@ def clean_person(text: str) -> str | None:
 
 def clean_org(text: str, context: str = "") -> str | None:
     """An organisation's canonical form; ``context`` is the article text before the mention."""
-    if _TITLE_OF.search(context[-40:]):
-        return None
+    return None if _TITLE_OF.search(context[-40:]) else _org_name(text)
+
+
+@functools.lru_cache(maxsize=NAMES_REMEMBERED)
+def _org_name(text: str) -> str | None:
     name = _surface(text.split("<")[0])  # "Telegraph Co <T.N>": the ticker is not the name
     name = _ORG_PREFIX.sub("", name)
     if "/" in name:  # "Ilheus/Itabuna", "Japan/Gulf": two names joined
@@ -252,27 +264,26 @@ ORG_LINKS = frozenset(["of", "and", "for", "the", "de", "du", "des", "la", "le",
                         "von", "y", "e", "et", "&", "und", "pour", "da"])
 
 
+_FIGURE = re.compile(r"[\d.,]*\d{3,}[\d.,]*|\d+[.,]\d+|\d+[-:/]\d+|\w*:\d+")
+
+
 def _org_words(name: str) -> bool:
     """No figures ("Bulgaria 207,030") and no lower-case words but links ("Nakasone told Trade")."""
     for word in name.split():
-        if re.fullmatch(r"[\d.,]*\d{3,}[\d.,]*|\d+[.,]\d+|\d+[-:/]\d+|\w*:\d+", word):
+        if _FIGURE.fullmatch(word):
             return False
         if word.islower() and word not in ORG_LINKS and not word.startswith(("d'", "l'")):
             return False
     return True
 
 
+@functools.lru_cache(maxsize=NAMES_REMEMBERED)
 def clean_place(text: str) -> str | None:
     name = _surface(text)
     name = PLACE_FORMS.get(name.casefold(), name)
     if not _has_name_shape(name):
         return None
     return name
-
-
-#: how many distinct strings the pure name functions below remember: resolution asks each of them
-#: about the same names over and over (all mentions of a corpus, several times each)
-NAMES_REMEMBERED = 1 << 16
 
 
 @functools.lru_cache(maxsize=NAMES_REMEMBERED)
@@ -363,6 +374,7 @@ def org_key(name: str) -> str:
 _DESKS = ("soccer|football|cricket|rugby|tennis|golf|skiing|athletics|cycling|boxing|motor racing|"
           "motorracing|formula one|basketball|baseball|hockey|swimming|racing|squash|sailing|rowing|"
           "snooker|darts|olympics|sport|sports|business|markets?|politics|world|finance|economy")
+_WORD_BEFORE = re.compile(r"([A-Z][\w-]*)\s+$")
 _SLUG = re.compile(rf"(?:[A-Z][A-Za-z]+(?: - |: )|(?i:{_DESKS})-)(?=[A-Z])")
 
 
@@ -379,8 +391,8 @@ def clean_mentions(text: str, mentions: Sequence[Mention], merged: Callable[[str
             continue  # a span across a paragraph break is a tagging error ("HEADLINE\n\nThe Du Pont Co")
         facet = FACET_OF_LABEL.get(mention.label, "")
         party = PARTY_FORMS.get(_surface(mention.text).casefold())
-        before = re.search(r"([A-Z][\w-]*)\s+$", text[max(0, mention.start - 20):mention.start])
-        if party and before and before.group(1) not in ("The", "A", "An"):
+        if party and (before := _WORD_BEFORE.search(text, max(0, mention.start - 20), mention.start)) \
+                and before.group(1) not in ("The", "A", "An"):
             at = mention.start - len(before.group())
             party = PARTY_FORMS.get(f"{before.group(1)} {_surface(mention.text)}".casefold())
             if party:  # "Liberal" + "Democrats" tagged apart: one party

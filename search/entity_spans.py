@@ -20,13 +20,14 @@ Andersen and Co", GPE "Indiana" + ORG "Michigan Electric Co").
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .entities import Mention
-from .entity_names import CORPORATE_SUFFIXES, ORG_LINKS, is_legal_form
-from .entity_wire import bracketed_names, headline_names
+from .entity_names import CORPORATE_SUFFIXES, NAMES_REMEMBERED, ORG_LINKS, is_legal_form
+from .entity_wire import bracketed_names, compiled, headline_names
 
 #: Words naming a kind of institution: a capitalised run ending in one is an organisation.
 INSTITUTION_WORDS = frozenset([
@@ -60,6 +61,21 @@ _TOKEN = re.compile(r"[^\s,;:()\[\]{}<>\"“”]+|[,;:()\[\]{}<>\"“”]")
 #: A legal form or institution word somewhere in a block: only then can it hold a run.
 _ENDINGS = re.compile(r"\b(?i:{}|l\.p|s\.a|n\.v|b\.v|s\.p\.a)\b".format(
     "|".join(sorted(CORPORATE_SUFFIXES | INSTITUTION_WORDS))))
+_ENDING_WORDS = CORPORATE_SUFFIXES | INSTITUTION_WORDS
+_DOTTED_ENDINGS = ("l.p", "s.a", "n.v", "b.v", "s.p.a")
+_WORD_RUN = re.compile(r"\w+")
+
+
+def _has_ending(block: str) -> bool:
+    """Whether :data:`_ENDINGS` is found in ``block``. The regular expression tries its ~70 words
+    at every position; in ASCII text (where its ``\\w`` and case-blindness are plain ASCII
+    ones) the same answer comes from the block's words, lower-cased, as a set."""
+    if not block.isascii():
+        return _ENDINGS.search(block) is not None
+    lowered = block.lower()
+    if not _ENDING_WORDS.isdisjoint(_WORD_RUN.findall(lowered)):
+        return True
+    return any(dotted in lowered for dotted in _DOTTED_ENDINGS) and _ENDINGS.search(block) is not None
 
 
 @dataclass(frozen=True)
@@ -72,6 +88,7 @@ class Span:
     headline: bool = False  # from an all-capitals headline
 
 
+@functools.lru_cache(maxsize=NAMES_REMEMBERED)
 def _is_capitalised(word: str) -> bool:
     """"Texaco", "3M", "Rolls-Royce"; not "Bahrain-based" or "Democratic-led"."""
     if "-" in word and word.rsplit("-", 1)[1].islower():
@@ -85,6 +102,9 @@ def _ends_sentence(word: str) -> bool:
     return word.endswith(".") and len(core) > 3 and "." not in core and not is_legal_form(core)
 
 
+_CAPITALISED_BEFORE = re.compile(r"[A-Z][\w.'’-]*\s+$")
+
+
 def _standalone(text: str, name: str, end: int) -> bool:
     """Whether ``name`` is written in the text as a name of its own: somewhere neither after a
     capitalised word nor followed by what follows it at ``end`` ("Chrysler said" beside "Chrysler
@@ -92,8 +112,8 @@ def _standalone(text: str, name: str, end: int) -> bool:
     if text.count(name) < 2:
         return False
     after = text[end:end + 6]
-    for match in re.finditer(rf"(?<![\w'’-]){re.escape(name)}(?![\w-])", text):
-        if match.end() == end or re.search(r"[A-Z][\w.'’-]*\s+$", text[max(0, match.start() - 30):match.start()]):
+    for match in compiled(rf"(?<![\w'’-]){re.escape(name)}(?![\w-])").finditer(text):
+        if match.end() == end or _CAPITALISED_BEFORE.search(text, max(0, match.start() - 30), match.start()):
             continue
         if not text.startswith(after, match.end()):
             return True
@@ -153,6 +173,7 @@ def _firm_comma(tokens: list[tuple[int, str]], i: int) -> bool:
         and (is_legal_form(tokens[j + 1][1]) or is_legal_form(tokens[j + 2][1]))
 
 
+@functools.lru_cache(maxsize=NAMES_REMEMBERED)
 def _bare(word: str) -> str:
     word = word.rstrip(".,")
     return word[:-2] if word.endswith(("'s", "’s")) else word.rstrip("'’")
@@ -239,6 +260,9 @@ def _legal_ahead(words: list[tuple[int, str]], k: int) -> bool:
     return False
 
 
+_POSSESSIVE_END = re.compile(r"(?:'s|’s)$")
+
+
 def _segment(text: str, span: list[tuple[int, str]], institution: bool = False) -> list[Span]:
     """One organisation span, cut where a left part is a name of its own in the article and
     without leading function words; nothing if a single word is left. ``institution``: ends in
@@ -268,7 +292,7 @@ def _segment(text: str, span: list[tuple[int, str]], institution: bool = False) 
         left_end = left[-1][0] + len(left[-1][1])
         left_text = text[left[0][0]:left_end]
         if possessive:  # "Japan's Sony Corp" when "Japan" is written bare too; not "Moody's Investors"
-            cut = re.search(rf"(?<![\w'’-]){re.escape(left_text[:-2])}(?![\w'’-])", text) is not None
+            cut = compiled(rf"(?<![\w'’-]){re.escape(left_text[:-2])}(?![\w'’-])").search(text) is not None
         else:
             cut = _standalone(text, left_text, left_end)
         if cut:
@@ -279,7 +303,7 @@ def _segment(text: str, span: list[tuple[int, str]], institution: bool = False) 
     if len(span) < 2:
         return []
     start = span[0][0]
-    name = re.sub(r"(?:'s|’s)$", "", text[start:span[-1][0] + len(span[-1][1])]).rstrip(",")
+    name = _POSSESSIVE_END.sub("", text[start:span[-1][0] + len(span[-1][1])]).rstrip(",")
     if name.endswith(".") and "." not in name.split()[-1][:-1]:
         name = name[:-1]  # "Co Inc." at a sentence end
     return [Span(start, start + len(name), name)]
@@ -318,7 +342,7 @@ def organisation_spans(text: str, title: str) -> list[Span]:
     for start, block in _blocks(text):
         if block.isupper():
             spans.extend(Span(*found, headline=True) for found in headline_names(start, block, body))
-        elif _ENDINGS.search(block):
+        elif _has_ending(block):
             spans.extend(_runs(text, start, block))
     kept: list[Span] = []
     for span in sorted(spans, key=lambda s: (s.start, -(s.end - s.start))):
