@@ -52,11 +52,11 @@ from .entity_evidence import (
     text_words,
     word_key,
 )
+from .entity_items import clean_mentions
 from .entity_names import (
     CORPORATE_SUFFIXES,
     NAMES_REMEMBERED,
     Item,
-    clean_mentions,
     clean_org,
     clean_place,
     is_legal_form,
