@@ -130,8 +130,8 @@ def _parse(article: Article, mentions: Sequence[Mention], aliases: Aliases) -> _
     dates: list[str] = []
     for mention in sorted(mentions, key=lambda m: m.start):
         if mention.label == "DATE":
-            around = sentence_around(text, mention.start, mention.start + len(mention.text))
-            key = resolve_date_mention(mention.text, article.date, around)
+            key = resolve_date_mention(mention.text, article.date, functools.partial(
+                sentence_around, text, mention.start, mention.start + len(mention.text)))
             if key and key not in dates:
                 dates.append(key)
     mentions, spans = with_organisation_spans(text, article.title, mentions)
