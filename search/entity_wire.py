@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from .entity_names import NAMES_REMEMBERED, is_legal_form
 
@@ -53,11 +53,45 @@ def _body_spelling(body: str, words: Sequence[str]) -> str | None:
     """The body's own spelling of headline words written as a name there ("Datron Systems")."""
     if words[-1].casefold() not in body.casefold():
         return None  # the usual case, without a regular expression
-    pattern = r"\s+".join(re.escape(w) for w in words)
-    for match in compiled(rf"(?<![\w'-]){pattern}(?![\w-])", re.IGNORECASE).finditer(body):
-        if all(w[:1].isupper() for w in match.group().split()) and not match.group().isupper():
-            return " ".join(match.group().split())
+    if body.isascii() and all(w.isascii() for w in words):
+        found: Iterable[str] = _ascii_matches(body, words)
+    else:
+        pattern = r"\s+".join(re.escape(w) for w in words)
+        found = (m.group() for m in compiled(rf"(?<![\w'-]){pattern}(?![\w-])", re.IGNORECASE).finditer(body))
+    for match in found:
+        if all(w[:1].isupper() for w in match.split()) and not match.isupper():
+            return " ".join(match.split())
     return None
+
+
+def _ascii_matches(body: str, words: Sequence[str]) -> Iterator[str]:
+    """What ``(?<![\\w'-])word\\s+word...(?![\\w-])``, case-blind, finds in an ASCII ``body``, in
+    order, without compiling it (a pattern per headline costs more than the search): ASCII case
+    is the same both ways, and a word that follows white space matches after all of it."""
+    lowered = body.lower()
+    first, *rest = (w.lower() for w in words)
+    at = lowered.find(first)
+    while at >= 0:
+        end = at + len(first)
+        for word in rest:
+            after = end
+            while end < len(body) and body[end].isspace():
+                end += 1
+            if end == after or not lowered.startswith(word, end):
+                end = -1
+                break
+            end += len(word)
+        if end >= 0 and not (at and _word_or(body[at - 1], "'-")) \
+                and not (end < len(body) and _word_or(body[end], "-")):
+            yield body[at:end]
+            at = lowered.find(first, end)
+        else:
+            at = lowered.find(first, at + 1)
+
+
+def _word_or(char: str, marks: str) -> bool:
+    """``char`` is a ``\\w`` of a regular expression, or one of ``marks``."""
+    return char.isalnum() or char == "_" or char in marks
 
 
 def headline_names(line_start: int, line: str, body: str) -> list[tuple[int, int, str]]:
