@@ -53,6 +53,7 @@ _FUNCTION_WORDS = frozenset([
 #: Lower-case words allowed between the capitalised words of a company name ("of" only after an
 #: institution word or a legal form).
 _PARTICLES = ORG_LINKS - {"of", "for", "the", "pour"} | {"en", "der", "den", "della"}
+_LINKS = _PARTICLES | {"of"}
 
 #: Words, commas, and the marks that end a name (brackets, quotes, colons).
 _TOKEN = re.compile(r"[^\s,;:()\[\]{}<>\"“”]+|[,;:()\[\]{}<>\"“”]")
@@ -121,11 +122,48 @@ def _standalone(text: str, name: str, end: int) -> bool:
 
 
 def _runs(text: str, line_start: int, line: str) -> list[Span]:
-    """Legal-form and institution-word runs of one mixed-case line."""
+    """Legal-form and institution-word runs of one mixed-case line. A run never takes a word that
+    is neither capitalised, a comma, a legal form nor a particle, and the scan starts afresh after
+    one (a "break"): only the stretches between breaks that hold a legal form or institution
+    word are scanned (:func:`_scan`)."""
+    kinds = [_KINDS.get(word) or _kind(word) for word in _TOKEN.findall(line)]
+    if _ENDS not in kinds:
+        return []
     tokens = [(line_start + m.start(), m.group()) for m in _TOKEN.finditer(line)]
     found: list[Span] = []
-    i = 0
-    while i < len(tokens):
+    start = 0
+    for i, kind in enumerate(kinds):
+        if kind == _BREAK:
+            if _ENDS in kinds[start:i]:
+                found.extend(_scan(text, tokens, start, i))
+            start = i + 1
+    if _ENDS in kinds[start:]:
+        found.extend(_scan(text, tokens, start, len(tokens)))
+    return found
+
+
+#: What :func:`_runs` asks of a token: a break, a legal form or institution word, or neither.
+_BREAK, _ENDS, _OTHER = 1, 2, 3
+_KINDS: dict[str, int] = {}
+
+
+def _kind(word: str) -> int:
+    if len(_KINDS) >= NAMES_REMEMBERED:
+        _KINDS.clear()
+    if word != "," and not _is_capitalised(word) and not is_legal_form(word) and word.lower() not in _LINKS:
+        kind = _BREAK
+    elif is_legal_form(word) or _bare(word).lower() in INSTITUTION_WORDS:
+        kind = _ENDS
+    else:
+        kind = _OTHER
+    _KINDS[word] = kind
+    return kind
+
+
+def _scan(text: str, tokens: list[tuple[int, str]], i: int, stop: int) -> list[Span]:
+    """The runs of ``tokens[i:stop]``, scanned from ``i`` (the next token, ``stop``, is a break)."""
+    found: list[Span] = []
+    while i < stop:
         start_i = i
         words: list[tuple[int, str]] = []
         while i < len(tokens):
@@ -144,7 +182,7 @@ def _runs(text: str, line_start: int, line: str) -> list[Span]:
                 if _ends_sentence(word) or (word.endswith(("'s", "’s")) and is_legal_form(word)):
                     break  # "Group of Seven. But", "Ford Motor Co's unit"
                 continue
-            if words and word.lower() in _PARTICLES | {"of"} and i + 1 < len(tokens) \
+            if words and word.lower() in _LINKS and i + 1 < len(tokens) \
                     and _is_capitalised(tokens[i + 1][1]):
                 if word.lower() == "of" and _bare(words[-1][1]).lower() not in _OF_HEADS \
                         and not is_legal_form(words[-1][1]):
@@ -159,6 +197,8 @@ def _runs(text: str, line_start: int, line: str) -> list[Span]:
         titled = start_i > 0 and _bare(tokens[start_i - 1][1]).lower() in _OFFICES  # "chairman Paul ..."
         found.extend(_spans_in_run(text, words, titled))
     return found
+
+
 
 
 def _firm_comma(tokens: list[tuple[int, str]], i: int) -> bool:
