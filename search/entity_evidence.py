@@ -206,9 +206,10 @@ def org_context(text: str, start: int, end: int, people_end: set[int] = frozense
     if _ORG_AFTER.match(after) or _ORG_NOUN_AFTER.match(after) or (
             _ORG_NOUN_BEFORE.search(before) and not after.startswith("'")):
         return True
+    if " " in text[start:end].strip():
+        return False
     pair = _FIRM_PAIR.search(before)
-    return bool(pair) and " " not in text[start:end].strip() and \
-        not any(end_ in people_end for end_ in range(start - len(before) + pair.start(), start))
+    return bool(pair) and not any(end_ in people_end for end_ in range(start - len(before) + pair.start(), start))
 
 
 def context_cue(text: str, start: int, end: int, people_end: set[int] = frozenset()) -> str:
@@ -219,7 +220,7 @@ def context_cue(text: str, start: int, end: int, people_end: set[int] = frozense
     before = text[max(0, start - 30):start]
     if text.startswith("'", end):  # a possessive
         return ""
-    if _DETERMINER.search(before) and " " not in text[start:end].strip():
+    if " " not in text[start:end].strip() and _DETERMINER.search(before):
         return "other"  # "won an Oscar", "the Welsh": a name of a person takes no article
     if _PLACE_BEFORE.search(before):
         return "place"

@@ -47,6 +47,7 @@ def clean_mentions(text: str, mentions: Sequence[Mention], merged: Callable[[str
     the aliases file's merges."""
     items: list[Item] = []
     slug = _SLUG.match(text)
+    line = (-1, False)  # the start of the line of the last mention, and whether it is in capitals
     for mention in sorted(mentions, key=lambda m: m.start):
         if slug and mention.start < slug.end() < mention.start + len(mention.text):
             cut = slug.end() - mention.start  # "Skiing-Austrian Brunner" -> "Austrian Brunner"
@@ -74,8 +75,10 @@ def clean_mentions(text: str, mentions: Sequence[Mention], merged: Callable[[str
         if not name:
             continue
         line_start = text.rfind("\n", 0, mention.start) + 1
-        line_end = text.find("\n", mention.start)
-        shouted = text[line_start:line_end if line_end >= 0 else len(text)].isupper()
+        if line_start != line[0]:  # mentions come in order: a line is looked at once
+            line_end = text.find("\n", mention.start)
+            line = (line_start, text[line_start:line_end if line_end >= 0 else len(text)].isupper())
+        shouted = line[1]
         person = facet == "person"
         items.append(Item(
             facet, mention.label, merged(name), surface_form(mention.text), mention.start,
