@@ -175,9 +175,12 @@ _ORG_AFTER = re.compile(
     r",\s+(?:[A-Z][\w.'-]+,?\s+){1,3}(?:Inc|Corp|Ltd|Co|Plc|LP)\b)"  # "L.F. Rothschild, Unterberg, Towbin Inc"
 )
 #: A common noun right before or after a mention that names what it is ("the newspaper Hurriyet").
-_ORG_NOUN_BEFORE = re.compile(
-    r"(?:\b(?:newspaper|daily|weekly|magazine|agency|company|firm|bank|brokers?|brokerage|club|party|"
-    r"group|band|airline|carrier|maker|retailer|chain|insurer|side|at)|\w-based)\s+$")
+_ORG_NOUNS_BEFORE = ("newspaper", "daily", "weekly", "magazine", "agency", "company", "firm", "bank", "brokers",
+                     "broker", "brokerage", "club", "party", "group", "band", "airline", "carrier", "maker",
+                     "retailer", "chain", "insurer", "side", "at")
+_ORG_NOUN_BEFORE = re.compile(rf"(?:\b(?:{'|'.join(_ORG_NOUNS_BEFORE)})|\w-based)\s+$")
+#: the longest of those words (and "X-based"): a match starts no earlier before the white space
+_ORG_NOUN_LONGEST = max(len("x-based"), *map(len, _ORG_NOUNS_BEFORE))
 _ORG_NOUN_AFTER = re.compile(r"^\s+(?:newspaper|daily|magazine|agency|shares|stock|club|party|fans|"
                              r"boss|chairman|manager|board|shareholders|subsidiary|unit|brand|poll)\b")
 #: Context right before a mention that makes it a place ("in Windsor", "near Bolton").
@@ -204,7 +207,8 @@ def org_context(text: str, start: int, end: int, people_end: set[int] = frozense
     before = text[max(0, start - 30):start]
     after = text[end:end + 30]
     if _ORG_AFTER.match(after) or _ORG_NOUN_AFTER.match(after) or (
-            _ORG_NOUN_BEFORE.search(before) and not after.startswith("'")):
+            _ORG_NOUN_BEFORE.search(before, max(0, len(before.rstrip()) - _ORG_NOUN_LONGEST))
+            and not after.startswith("'")):
         return True
     if " " in text[start:end].strip():
         return False
