@@ -173,11 +173,15 @@ def tense_of(before: str, after: str) -> str:
     return min(cues)[1] if cues else ""
 
 
+_SENTENCE_END = re.compile(r"\. |\n|\? |! ")
+
+
 def sentence_around(text: str, start: int, end: int) -> tuple[str, str]:
     """The text of the sentence around ``text[start:end]``, before and after it."""
-    left = max(text.rfind(mark, 0, start) for mark in (". ", "\n", "? ", "! ")) + 1
-    rights = [i for i in (text.find(mark, end) for mark in (". ", "\n", "? ", "! ")) if i >= 0]
-    return text[left:start], text[end:min(rights) if rights else len(text)]
+    line = text.rfind("\n", 0, start)  # the other marks are looked for after it only
+    left = max(line, *(text.rfind(mark, max(line, 0), start) for mark in (". ", "? ", "! "))) + 1
+    right = _SENTENCE_END.search(text, end)
+    return text[left:start], text[end:right.start() if right else len(text)]
 
 
 def _month_name(month: int, text: str, published: dt.date, tense: str | None) -> str:

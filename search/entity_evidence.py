@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections import Counter
 from collections.abc import Iterable
 from typing import NamedTuple
@@ -33,8 +34,8 @@ _INITIALS = re.compile(r"(?:[A-Z]\.)+")
 def _labels_a_row(tokens: list[str]) -> bool:
     """A line opening with this word labels a row of figures: figures right after it and no
     capitalised word in the rest ("Revs 291.8 mln vs 151.1 mln")."""
-    rest = tokens[1:]
-    return bool(rest) and any(c.isdigit() for c in "".join(rest[:2])) and not any(t[:1].isupper() for t in rest)
+    return len(tokens) > 1 and any(map(str.isdigit, "".join(tokens[1:3]))) \
+        and not any(t[:1].isupper() for t in tokens[1:])
 
 
 def word_key(token: str) -> str:
@@ -110,7 +111,7 @@ def _token(token: str) -> _Token:
     word = token.strip(_PUNCT)
     rank = _RANK.match(token) is not None
     info = _TOKENS[token] = _Token(
-        word_key(token) if word else None, word.islower(), token.endswith(_SENTENCE_END) or rank,
+        sys.intern(word_key(token)) if word else None, word.islower(), token.endswith(_SENTENCE_END) or rank,
         _INITIALS.fullmatch(token) is not None,
         bool(word) and (_NUMBER.match(word) is not None or word.lower() in _AMOUNT_WORDS), rank)
     return info
