@@ -1,4 +1,4 @@
-"""CPU of the per-article entity parse (:func:`search.entity_resolve.parse_batch`: mentions cleaned,
+"""CPU of the per-article entity parse (:func:`search.entity_parse.parse_batch`: mentions cleaned,
 organisation names by shape, mentioned dates, the text's word counts) of this checkout against a
 git revision, on all Reuters articles with text plus seeds/, in one run — and whether both give the
 same output, article by article.

@@ -1,6 +1,6 @@
 """The per-article entity parse's shortcuts give what the rule they stand for gives.
 
-Each shortcut (:func:`search.entity_resolve.parse_batch` runs on every article of a cold build)
+Each shortcut (:func:`search.entity_parse.parse_batch` runs on every article of a cold build)
 replaces a slower formulation of the same rule: a pattern searched everywhere, a scan of every
 token, a pattern compiled per name. These tests hold each one to that formulation, on the seed
 articles and on many random strings made of the characters and words the rule turns on
