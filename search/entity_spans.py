@@ -20,6 +20,7 @@ Andersen and Co", GPE "Indiana" + ORG "Michigan Electric Co").
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from collections.abc import Sequence
@@ -400,9 +401,10 @@ def with_organisation_spans(
     if not spans:
         return list(mentions), {}
     kept: list[Mention] = []
+    starts, ends = [s.start for s in spans], [s.end for s in spans]  # both in order: the spans do not overlap
     for mention in mentions:
         end = mention.start + len(mention.text)
-        over = [s for s in spans if mention.start < s.end and s.start < end]
+        over = spans[bisect.bisect_right(ends, mention.start):bisect.bisect_left(starts, end)]
         if mention.label == "DATE" or not over:
             kept.append(mention)
             continue
