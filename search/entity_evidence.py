@@ -66,8 +66,10 @@ def text_words(text: str) -> TextWords:
         if line.isupper():
             continue
         tokens = line.split()
-        infos = [known.get(token) or _token(token) for token in tokens]
-        previous = second = _NO_TOKEN  # the tokens one and two before
+        infos = list(map(known.get, tokens))
+        if None in infos:
+            infos = [info or _token(token) for info, token in zip(infos, tokens, strict=True)]
+        previous = _NO_TOKEN
         for i, info in enumerate(infos):
             key = info.key
             if key is not None:
@@ -80,11 +82,11 @@ def text_words(text: str) -> TextWords:
                 if i == 0:
                     if _labels_a_row(tokens):
                         figures.append(key)
-                else:  # after an amount ("7.15 billion Dlrs", "7.15 billion N.Z. Dlrs")
-                    amount, first = (second, i == 2) if i >= 2 and previous.initials else (previous, i == 1)
+                elif previous.amount or previous.initials:  # after an amount ("7.15 billion N.Z. Dlrs")
+                    amount, first = (infos[i - 2], i == 2) if i >= 2 and previous.initials else (previous, i == 1)
                     if amount.amount and not (first and amount.rank):
                         figures.append(key)
-            previous, second = info, previous
+            previous = info
     return words
 
 
