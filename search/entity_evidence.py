@@ -192,6 +192,11 @@ _PLACE_BEFORE = re.compile(r"(?:\bin|\bnear|[A-Z][\w.>]*\s+(?:of|do|da|de|del|di
 _DETERMINER = re.compile(r"(?:^|[^\w])(?:a|an|the|The|An|A)\s+$")
 #: The second half of a firm named after partners: "Duff and Phelps", "Phillips and Drew".
 _FIRM_PAIR = re.compile(r"(?<![\w.])[A-Z][\w.'-]+\s+(?:and|&)\s+$")
+#: How the text before a mention, white space stripped, must end for these patterns (each ends
+#: in a word and ``\s+$``) to be worth searching
+_PLACE_BEFORE_ENDS = ("in", "near", "of", "do", "da", "de", "del", "di", "du")
+_DETERMINER_ENDS = ("a", "an", "the", "The", "An", "A")
+_FIRM_PAIR_ENDS = ("and", "&")
 
 
 #: Right after an organisation's name: a financial instrument named after it ("Treasury bills").
@@ -208,12 +213,12 @@ def org_context(text: str, start: int, end: int, people_end: set[int] = frozense
     """Whether the words around a mention make it an organisation: the "org" of :func:`context_cue`,
     which is all an organisation mention's cue can be (its other cues are not used)."""
     before = text[max(0, start - 30):start]
+    tail = before.rstrip()
     after = text[end:end + 30]
     if _ORG_AFTER.match(after) or _ORG_NOUN_AFTER.match(after) or (
-            _ORG_NOUN_BEFORE.search(before, max(0, len(before.rstrip()) - _ORG_NOUN_LONGEST))
-            and not after.startswith("'")):
+            _ORG_NOUN_BEFORE.search(before, max(0, len(tail) - _ORG_NOUN_LONGEST)) and not after.startswith("'")):
         return True
-    if " " in text[start:end].strip():
+    if " " in text[start:end].strip() or not tail.endswith(_FIRM_PAIR_ENDS):
         return False
     pair = _FIRM_PAIR.search(before)
     return bool(pair) and not any(end_ in people_end for end_ in range(start - len(before) + pair.start(), start))
@@ -225,11 +230,12 @@ def context_cue(text: str, start: int, end: int, people_end: set[int] = frozense
     if org_context(text, start, end, people_end):
         return "org"
     before = text[max(0, start - 30):start]
+    tail = before.rstrip()
     if text.startswith("'", end):  # a possessive
         return ""
-    if " " not in text[start:end].strip() and _DETERMINER.search(before):
+    if tail.endswith(_DETERMINER_ENDS) and " " not in text[start:end].strip() and _DETERMINER.search(before):
         return "other"  # "won an Oscar", "the Welsh": a name of a person takes no article
-    if _PLACE_BEFORE.search(before):
+    if tail.endswith(_PLACE_BEFORE_ENDS) and _PLACE_BEFORE.search(before):
         return "place"
     return ""
 

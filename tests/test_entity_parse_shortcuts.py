@@ -19,7 +19,18 @@ import pytest
 
 from search.dates import resolve_date_mention, sentence_around
 from search.entities import article_text
-from search.entity_evidence import _ORG_NOUN_BEFORE, _ORG_NOUN_LONGEST, org_context
+from search.entity_evidence import (
+    _DETERMINER,
+    _DETERMINER_ENDS,
+    _FIRM_PAIR,
+    _FIRM_PAIR_ENDS,
+    _ORG_NOUN_BEFORE,
+    _ORG_NOUN_LONGEST,
+    _PLACE_BEFORE,
+    _PLACE_BEFORE_ENDS,
+    context_cue,
+    org_context,
+)
 from search.entity_names import surface_form
 from search.entity_spans import _ENDINGS, _TOKEN, _blocks, _has_ending, _runs, _scan
 from search.entity_wire import _ascii_matches, _body_spelling
@@ -97,6 +108,23 @@ def test_an_organisation_noun_before_a_mention_is_found_where_it_can_start():
     assert any(bounded)
     text = "shares of the Tokyo-based Nomura rose"
     assert org_context(text, text.index("Nomura"), text.index(" rose"))
+
+
+def test_the_context_before_a_mention_is_searched_only_when_it_ends_as_a_match_would():
+    befores = _strings(["in", "near", "of", "do", "da", "del", "The", "the", "an", "A", "a", "and", "&", " ", "\n",
+                        "\t", "Bank", "x", ".", ">", "_", "é", "Duff"], 60000, 7, seed=9)
+    matched = 0
+    for before in befores:
+        for pattern, ends in ((_PLACE_BEFORE, _PLACE_BEFORE_ENDS), (_DETERMINER, _DETERMINER_ENDS),
+                              (_FIRM_PAIR, _FIRM_PAIR_ENDS)):
+            if pattern.search(before):
+                matched += 1
+                assert before.rstrip().endswith(ends)
+    assert matched > 1000
+    text = "He met Duff and Phelps in Windsor, a Welsh town"
+    assert context_cue(text, text.index("Windsor"), text.index(", a")) == "place"
+    assert context_cue(text, text.index("Welsh"), text.index(" town")) == "other"
+    assert org_context(text, text.index("Phelps"), text.index(" in"))
 
 
 def test_a_dates_sentence_is_between_the_nearest_marks():
