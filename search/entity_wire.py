@@ -17,7 +17,7 @@ import functools
 import re
 from collections.abc import Iterable, Iterator, Sequence
 
-from .entity_names import NAMES_REMEMBERED, is_legal_form
+from .entity_names import is_legal_form
 
 _TICKER = re.compile(r"<[A-Z][A-Z0-9.]{0,9}>")
 _OPENING_BRACKETED = re.compile(r"<([A-Z0-9][^<>]*?)>")
@@ -29,7 +29,7 @@ _LOWER = re.compile(r"[a-z]")
 _ALIAS = re.compile(r"\s*\(")
 
 
-@functools.lru_cache(maxsize=NAMES_REMEMBERED)
+@functools.lru_cache(maxsize=1 << 12)  # ~700 bytes a pattern
 def compiled(pattern: str, flags: int = 0) -> re.Pattern[str]:
     """``re.compile`` for the patterns made of an article's names: more of them recur than the
     512 that ``re`` keeps, and compiling costs more than searching."""
