@@ -32,7 +32,8 @@ from search.entity_evidence import (
     org_context,
 )
 from search.entity_names import surface_form
-from search.entity_spans import _ENDINGS, _TOKEN, _blocks, _has_ending, _runs, _scan
+from search.entity_runs import _TOKEN, _scan, runs
+from search.entity_spans import _ENDINGS, _blocks, _has_ending
 from search.entity_wire import _ascii_matches, _body_spelling
 from search.extract import extract_article
 from search.ingest import iter_records
@@ -74,9 +75,9 @@ def test_runs_are_those_of_a_scan_of_every_token():
     for text in texts:
         for start, block in _blocks(text):
             tokens = [(start + m.start(), m.group()) for m in _TOKEN.finditer(block)]
-            runs = _runs(text, start, block)
-            assert runs == _scan(text, tokens, 0, len(tokens))
-            found += len(runs)
+            found_runs = runs(text, start, block)
+            assert found_runs == _scan(text, tokens, 0, len(tokens))
+            found += len(found_runs)
     assert found > 1000
 
 
