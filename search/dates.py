@@ -36,7 +36,9 @@ of "a month is a month"), and a 40-line resolver is faster and easier to pin in 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
+from collections.abc import Callable
 
 WEEKDAYS: dict[str, int] = {
     name: number
@@ -83,10 +85,21 @@ _FORWARD = re.compile(r"\b(?:next|coming|upcoming|following)\b")
 _BACKWARD = re.compile(r"\b(?:last|previous|past)\b")
 
 
+_POSSESSIVE = re.compile(r"'s\b")
+_PUNCTUATION = re.compile(r"[,;:()\"]")
+_LETTERS = re.compile(r"[a-z]+")
+_THIS = re.compile(r"\bthis\b")
+_TODAY = re.compile(r"\btoday\b|\btonight\b")
+_YESTERDAY = re.compile(r"\byesterday\b")
+_TOMORROW = re.compile(r"\btomorrow\b")
+_WEEK_OR_YEAR = re.compile(r"\b(?:week|weekend|year)\b")
+_DIGIT = re.compile(r"\d")
+
+
 def _normalise(text: str) -> str:
     text = text.replace("’", "'").replace("‘", "'").lower()
-    text = re.sub(r"'s\b", "", text)
-    return " ".join(re.sub(r"[,;:()\"]", " ", text).split()).strip(" .")
+    text = _POSSESSIVE.sub("", text)
+    return " ".join(_PUNCTUATION.sub(" ", text).split()).strip(" .")
 
 
 def _day(year: int, month: int, day: int) -> str | None:
@@ -105,7 +118,7 @@ def _shift_month(year: int, month: int, delta: int) -> tuple[int, int]:
     return index // 12, index % 12 + 1
 
 
-def _explicit(text: str, published: dt.date | None, tense: str) -> str | None:
+def _explicit(text: str, published: dt.date | None, tense: str | None) -> str | None:
     """Dates written out: ISO, "June 18, 2023", "18 June 2023", "June 18", "June 2023"."""
     if match := _ISO.search(text):
         year, month = int(match["year"]), int(match["month"])
@@ -124,7 +137,7 @@ def _explicit(text: str, published: dt.date | None, tense: str) -> str | None:
 
 
 def _weekday(text: str, published: dt.date) -> str | None:
-    words = re.findall(r"[a-z]+", text)
+    words = _LETTERS.findall(text)
     found = [WEEKDAYS[w] for w in words if w in _FULL_WEEKDAYS or (w in WEEKDAYS and len(words) == 1)]
     if len(set(found)) != 1:
         return None
@@ -160,14 +173,18 @@ def tense_of(before: str, after: str) -> str:
     return min(cues)[1] if cues else ""
 
 
+_SENTENCE_END = re.compile(r"\. |\n|\? |! ")
+
+
 def sentence_around(text: str, start: int, end: int) -> tuple[str, str]:
     """The text of the sentence around ``text[start:end]``, before and after it."""
-    left = max(text.rfind(mark, 0, start) for mark in (". ", "\n", "? ", "! ")) + 1
-    rights = [i for i in (text.find(mark, end) for mark in (". ", "\n", "? ", "! ")) if i >= 0]
-    return text[left:start], text[end:min(rights) if rights else len(text)]
+    line = text.rfind("\n", 0, start)  # the other marks are looked for after it only
+    left = max(line, *(text.rfind(mark, max(line, 0), start) for mark in (". ", "? ", "! "))) + 1
+    right = _SENTENCE_END.search(text, end)
+    return text[left:start], text[end:right.start() if right else len(text)]
 
 
-def _month_name(month: int, text: str, published: dt.date, tense: str) -> str:
+def _month_name(month: int, text: str, published: dt.date, tense: str | None) -> str:
     year = published.year
     if _FORWARD.search(text):
         if month <= published.month:
@@ -175,9 +192,9 @@ def _month_name(month: int, text: str, published: dt.date, tense: str) -> str:
     elif _BACKWARD.search(text):
         if month >= published.month:
             year -= 1
-    elif re.search(r"\bthis\b", text) or month == published.month:
+    elif _THIS.search(text) or month == published.month:
         pass
-    elif tense == "future":
+    elif _read(tense) == "future":
         year += month < published.month
     elif tense == "past":
         year -= month > published.month
@@ -188,7 +205,8 @@ def _month_name(month: int, text: str, published: dt.date, tense: str) -> str:
     return _month_key(year, month)
 
 
-def _day_of(month: int, day: int, published: dt.date, tense: str) -> str | None:
+def _day_of(month: int, day: int, published: dt.date, tense: str | None) -> str | None:
+    tense = _read(tense)
     candidates = []
     for year in (published.year - 1, published.year, published.year + 1):
         try:
@@ -204,13 +222,36 @@ def _day_of(month: int, day: int, published: dt.date, tense: str) -> str | None:
     return min(candidates, key=lambda c: (abs((c - published).days), c > published)).isoformat()
 
 
-def resolve_date_mention(text: str, published: dt.date | None, context: tuple[str, str] = ("", "")) -> str | None:
+class _TenseNeeded(Exception):
+    """A rule reads the tense of the clause, which was not worked out (:func:`resolve_date_mention`)."""
+
+
+def _read(tense: str | None) -> str:
+    if tense is None:
+        raise _TenseNeeded
+    return tense
+
+
+def resolve_date_mention(
+    text: str, published: dt.date | None, context: tuple[str, str] | Callable[[], tuple[str, str]] = ("", "")
+) -> str | None:
     """``"YYYY-MM-DD"``, ``"YYYY-MM"`` or ``None`` for a DATE entity's text (rules: module
-    docstring); ``context`` is its sentence before and after it (:func:`sentence_around`)."""
+    docstring); ``context`` is its sentence before and after it (:func:`sentence_around`), or a
+    function that gives it. Most dates do not depend on it: it is read (and the function called)
+    only for those that do, and the answers are remembered per text, date and tense."""
+    try:
+        return _resolve(text, published, None)
+    except _TenseNeeded:
+        return _resolve(text, published, tense_of(*(context() if callable(context) else context)))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _resolve(text: str, published: dt.date | None, tense: str | None) -> str | None:
+    """:func:`resolve_date_mention` with the clause's tense, or ``None`` (:class:`_TenseNeeded`
+    when a rule asks for it)."""
     norm = _normalise(text)
     if not norm:
         return None
-    tense = tense_of(*context)
     explicit = _explicit(norm, published, tense)
     if explicit or _ISO.search(norm) or _MONTH_YEAR.search(norm):
         return explicit
@@ -226,11 +267,11 @@ def resolve_date_mention(text: str, published: dt.date | None, context: tuple[st
         return _month_key(*_shift_month(published.year, published.month, -count))
     if _DURATION.search(norm):
         return None
-    if re.search(r"\btoday\b|\btonight\b", norm):
+    if _TODAY.search(norm):
         return published.isoformat()
-    if re.search(r"\byesterday\b", norm):
+    if _YESTERDAY.search(norm):
         return (published - dt.timedelta(days=1)).isoformat()
-    if re.search(r"\btomorrow\b", norm):
+    if _TOMORROW.search(norm):
         return (published + dt.timedelta(days=1)).isoformat()
     if _THIS_MONTH.search(norm):
         return _month_key(published.year, published.month)
@@ -238,12 +279,12 @@ def resolve_date_mention(text: str, published: dt.date | None, context: tuple[st
         return _month_key(*_shift_month(published.year, published.month, -1))
     if _NEXT_MONTH.search(norm):
         return _month_key(*_shift_month(published.year, published.month, 1))
-    if re.search(r"\b(?:week|weekend|year)\b", norm):
+    if _WEEK_OR_YEAR.search(norm):
         return None
     weekday = _weekday(norm, published)
     if weekday:
         return weekday
     months = {MONTHS[m["month"]] for m in _MONTH_WORD.finditer(norm)}
-    if len(months) == 1 and not re.search(r"\d", norm):
+    if len(months) == 1 and not _DIGIT.search(norm):
         return _month_name(months.pop(), norm, published, tense)
     return None

@@ -1,5 +1,5 @@
 """The per-article half of entity resolution, cached: each article's cleaned mentions (with
-their context cues), mentioned dates and word counts (:func:`search.entity_resolve.parse_batch`),
+their context cues), mentioned dates and word counts (:func:`search.entity_parse.parse_batch`),
 so a rebuild or an update that re-resolves the corpus parses only the articles that changed.
 
 A row's key is a hash of everything the step reads of an article: its NER text, title and date,
@@ -22,7 +22,7 @@ from .models import Article
 
 
 class ParseCache(KeyedCache):
-    """``key -> (items, dates, word counts)`` of :func:`search.entity_resolve.parse_batch`, pickled."""
+    """``key -> (items, dates, word counts)`` of :func:`search.entity_parse.parse_batch`, pickled."""
 
     what = "entity parse cache"
 

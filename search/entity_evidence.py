@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections import Counter
 from collections.abc import Iterable
 from typing import NamedTuple
@@ -33,8 +34,8 @@ _INITIALS = re.compile(r"(?:[A-Z]\.)+")
 def _labels_a_row(tokens: list[str]) -> bool:
     """A line opening with this word labels a row of figures: figures right after it and no
     capitalised word in the rest ("Revs 291.8 mln vs 151.1 mln")."""
-    rest = tokens[1:]
-    return bool(rest) and any(c.isdigit() for c in "".join(rest[:2])) and not any(t[:1].isupper() for t in rest)
+    return len(tokens) > 1 and any(map(str.isdigit, "".join(tokens[1:3]))) \
+        and not any(t[:1].isupper() for t in tokens[1:])
 
 
 def word_key(token: str) -> str:
@@ -59,40 +60,63 @@ def text_words(text: str) -> TextWords:
     """Every word of ``text`` by how it is written. Lines written in capitals (wire headlines)
     are skipped: their case says nothing."""
     words = TextWords([], [], [], [])
-    keys: dict[str, str] = {}  # most tokens recur
+    lower, capital, starts, figures = words
+    known = _TOKENS
     for line in text.split("\n"):
         if line.isupper():
             continue
         tokens = line.split()
-        for i, token in enumerate(tokens):
-            word = token.strip(_PUNCT)
-            if not word:
-                continue
-            try:
-                key = keys[token]
-            except KeyError:
-                key = keys[token] = word_key(token)
-            previous = tokens[i - 1] if i else ""
-            if word.islower():
-                words.lower.append(key)
-            elif i == 0 or previous.endswith(_SENTENCE_END) or _RANK.match(previous):
-                words.starts.append(key)
-            else:
-                words.capital.append(key)
-            if _after_amount(tokens, i) or (i == 0 and _labels_a_row(tokens)):
-                words.figures.append(key)
+        infos = list(map(known.get, tokens))
+        if None in infos:
+            infos = [info or _token(token) for info, token in zip(infos, tokens, strict=True)]
+        previous = _NO_TOKEN
+        for i, info in enumerate(infos):
+            key = info.key
+            if key is not None:
+                if info.lower:
+                    lower.append(key)
+                elif i == 0 or previous.opens:
+                    starts.append(key)
+                else:
+                    capital.append(key)
+                if i == 0:
+                    if _labels_a_row(tokens):
+                        figures.append(key)
+                elif previous.amount or previous.initials:  # after an amount ("7.15 billion N.Z. Dlrs")
+                    amount, first = (infos[i - 2], i == 2) if i >= 2 and previous.initials else (previous, i == 1)
+                    if amount.amount and not (first and amount.rank):
+                        figures.append(key)
+            previous = info
     return words
 
 
-def _after_amount(tokens: list[str], i: int) -> bool:
-    """The word at ``i`` follows an amount ("7.15 billion Dlrs", "7.15 billion N.Z. Dlrs")."""
-    j = i - 1
-    if j >= 1 and _INITIALS.fullmatch(tokens[j]):
-        j -= 1
-    amount = tokens[j].strip(_PUNCT) if j >= 0 else ""
-    return bool(amount) and not (j == 0 and _RANK.match(tokens[j])) and (
-        _NUMBER.match(amount) is not None or amount.lower() in _AMOUNT_WORDS
-    )
+class _Token(NamedTuple):
+    """What :func:`text_words` asks of a token, worked out once per distinct token."""
+
+    key: str | None  # its :func:`word_key`; ``None`` when it is punctuation alone
+    lower: bool  # written lower-case
+    opens: bool  # the next word opens a sentence (a full stop, a rank "1.")
+    initials: bool  # "N.Z."
+    amount: bool  # a figure or an amount word ("7.15", "billion")
+    rank: bool  # "1.", "2)"
+
+
+_NO_TOKEN = _Token(None, False, False, False, False, False)
+#: token -> :class:`_Token`, for the tokens of the texts seen so far (cleared when this full)
+_TOKENS: dict[str, _Token] = {}
+_TOKENS_REMEMBERED = 1 << 17  # Reuters has 112,000 distinct tokens; ~190 bytes each
+
+
+def _token(token: str) -> _Token:
+    if len(_TOKENS) >= _TOKENS_REMEMBERED:
+        _TOKENS.clear()
+    word = token.strip(_PUNCT)
+    rank = _RANK.match(token) is not None
+    info = _TOKENS[token] = _Token(
+        sys.intern(word_key(token)) if word else None, word.islower(), token.endswith(_SENTENCE_END) or rank,
+        _INITIALS.fullmatch(token) is not None,
+        bool(word) and (_NUMBER.match(word) is not None or word.lower() in _AMOUNT_WORDS), rank)
+    return info
 
 
 class WordStats:
@@ -154,9 +178,12 @@ _ORG_AFTER = re.compile(
     r",\s+(?:[A-Z][\w.'-]+,?\s+){1,3}(?:Inc|Corp|Ltd|Co|Plc|LP)\b)"  # "L.F. Rothschild, Unterberg, Towbin Inc"
 )
 #: A common noun right before or after a mention that names what it is ("the newspaper Hurriyet").
-_ORG_NOUN_BEFORE = re.compile(
-    r"(?:\b(?:newspaper|daily|weekly|magazine|agency|company|firm|bank|brokers?|brokerage|club|party|"
-    r"group|band|airline|carrier|maker|retailer|chain|insurer|side|at)|\w-based)\s+$")
+_ORG_NOUNS_BEFORE = ("newspaper", "daily", "weekly", "magazine", "agency", "company", "firm", "bank", "brokers",
+                     "broker", "brokerage", "club", "party", "group", "band", "airline", "carrier", "maker",
+                     "retailer", "chain", "insurer", "side", "at")
+_ORG_NOUN_BEFORE = re.compile(rf"(?:\b(?:{'|'.join(_ORG_NOUNS_BEFORE)})|\w-based)\s+$")
+#: the longest of those words (and "X-based"): a match starts no earlier before the white space
+_ORG_NOUN_LONGEST = max(len("x-based"), *map(len, _ORG_NOUNS_BEFORE))
 _ORG_NOUN_AFTER = re.compile(r"^\s+(?:newspaper|daily|magazine|agency|shares|stock|club|party|fans|"
                              r"boss|chairman|manager|board|shareholders|subsidiary|unit|brand|poll)\b")
 #: Context right before a mention that makes it a place ("in Windsor", "near Bolton").
@@ -165,6 +192,11 @@ _PLACE_BEFORE = re.compile(r"(?:\bin|\bnear|[A-Z][\w.>]*\s+(?:of|do|da|de|del|di
 _DETERMINER = re.compile(r"(?:^|[^\w])(?:a|an|the|The|An|A)\s+$")
 #: The second half of a firm named after partners: "Duff and Phelps", "Phillips and Drew".
 _FIRM_PAIR = re.compile(r"(?<![\w.])[A-Z][\w.'-]+\s+(?:and|&)\s+$")
+#: How the text before a mention, white space stripped, must end for these patterns (each ends
+#: in a word and ``\s+$``) to be worth searching
+_PLACE_BEFORE_ENDS = ("in", "near", "of", "do", "da", "de", "del", "di", "du")
+_DETERMINER_ENDS = ("a", "an", "the", "The", "An", "A")
+_FIRM_PAIR_ENDS = ("and", "&")
 
 
 #: Right after an organisation's name: a financial instrument named after it ("Treasury bills").
@@ -181,13 +213,15 @@ def org_context(text: str, start: int, end: int, people_end: set[int] = frozense
     """Whether the words around a mention make it an organisation: the "org" of :func:`context_cue`,
     which is all an organisation mention's cue can be (its other cues are not used)."""
     before = text[max(0, start - 30):start]
+    tail = before.rstrip()
     after = text[end:end + 30]
     if _ORG_AFTER.match(after) or _ORG_NOUN_AFTER.match(after) or (
-            _ORG_NOUN_BEFORE.search(before) and not after.startswith("'")):
+            _ORG_NOUN_BEFORE.search(before, max(0, len(tail) - _ORG_NOUN_LONGEST)) and not after.startswith("'")):
         return True
+    if " " in text[start:end].strip() or not tail.endswith(_FIRM_PAIR_ENDS):
+        return False
     pair = _FIRM_PAIR.search(before)
-    return bool(pair) and " " not in text[start:end].strip() and \
-        not any(end_ in people_end for end_ in range(start - len(before) + pair.start(), start))
+    return bool(pair) and not any(end_ in people_end for end_ in range(start - len(before) + pair.start(), start))
 
 
 def context_cue(text: str, start: int, end: int, people_end: set[int] = frozenset()) -> str:
@@ -196,11 +230,12 @@ def context_cue(text: str, start: int, end: int, people_end: set[int] = frozense
     if org_context(text, start, end, people_end):
         return "org"
     before = text[max(0, start - 30):start]
+    tail = before.rstrip()
     if text.startswith("'", end):  # a possessive
         return ""
-    if _DETERMINER.search(before) and " " not in text[start:end].strip():
+    if tail.endswith(_DETERMINER_ENDS) and " " not in text[start:end].strip() and _DETERMINER.search(before):
         return "other"  # "won an Oscar", "the Welsh": a name of a person takes no article
-    if _PLACE_BEFORE.search(before):
+    if tail.endswith(_PLACE_BEFORE_ENDS) and _PLACE_BEFORE.search(before):
         return "place"
     return ""
 

@@ -12,10 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-
-from .entities import Mention
 
 # Cleaning single mentions
 
@@ -85,31 +82,30 @@ PLACE_FORMS = {
     "people's republic of china": "China", "mainland china": "China", "d.c.": "Washington, D.C.",
     "washington d.c.": "Washington, D.C.", "washington, d.c.": "Washington, D.C.",
 }
-#: Well-known forms of political parties (casefolded), tagged as nationalities or organisations.
-PARTY_FORMS = {
-    "republican": "Republican Party", "republicans": "Republican Party", "gop": "Republican Party",
-    "democrat": "Democratic Party", "democrats": "Democratic Party",
-    "conservative": "Conservative Party", "conservatives": "Conservative Party", "tory": "Conservative Party",
-    "tories": "Conservative Party", "labour": "Labour Party",
-    "liberal democrat": "Liberal Democrats", "liberal democrats": "Liberal Democrats",
-    "lib dem": "Liberal Democrats", "lib dems": "Liberal Democrats",
-}
 _ORG_PREFIX = re.compile(r"^(?:the\s+)?(?:U\.S\.|U\.S|US|United States)\s+(?=[A-Z])")
 #: The tail of an office title: "State" in "Secretary of State", "Treasury" in "Secretary of the Treasury".
 _TITLE_OF = re.compile(r"\b(?:[Ss]ecretar(?:y|ies)|[Mm]inisters?|[Uu]nder-?[Ss]ecretary)\s+of\s+(?:the\s+)?$")
 
 
-def _surface(text: str) -> str:
+#: how many distinct strings the pure name functions here remember: the parse and resolution ask
+#: each of them about the same names over and over (all mentions of a corpus, several times each)
+NAMES_REMEMBERED = 1 << 16
+_SPACED = re.compile(r"\s+([,.;:)\]])|([(\[])\s+")
+_POSSESSIVE = re.compile(r"(?:'s|(?<=s)')$")
+_THE = re.compile(r"^the\s+", re.IGNORECASE)
+_BRACKET = re.compile(r"\s*[(\[]")
+
+
+@functools.lru_cache(maxsize=NAMES_REMEMBERED)
+def surface_form(text: str) -> str:
     """A mention as shown to users: quotes normalised, possessive and leading "the" dropped,
     spaced punctuation closed up ("Goldman , Sachs" -> "Goldman, Sachs")."""
     text = " ".join(text.translate(_QUOTES).split()).strip(_STRIP)
-    text = re.sub(r"\s+([,.;:)\]])", r"\1", text)
-    text = re.sub(r"([(\[])\s+", r"\1", text)
+    text = _SPACED.sub(r"\1\2", text)
     if text.count("(") > text.count(")"):  # "Group of Seven (G-7" -> "Group of Seven"
         text = text[:text.rindex("(")].strip(_STRIP)
-    text = re.sub(r"(?:'s|(?<=s)')$", "", text).strip(_STRIP)
-    text = re.sub(r"^the\s+", "", text, flags=re.IGNORECASE)
-    return text
+    text = _POSSESSIVE.sub("", text).strip(_STRIP)
+    return _THE.sub("", text)
 
 
 def _has_name_shape(text: str) -> bool:
@@ -141,7 +137,7 @@ def _is_name_token(token: str) -> bool:
 
 def honorific(text: str) -> str:
     """The honorific that says a person's sex ("Mrs" in "Mrs. Howard"), or ""."""
-    for token in _surface(text).split()[:2]:
+    for token in surface_form(text).split()[:2]:
         word = token.lower().rstrip(".")
         if word in FEMALE_HONORIFICS or word in MALE_HONORIFICS:
             return token.rstrip(".").capitalize()
@@ -168,7 +164,7 @@ def person_title(mention: str, text: str, start: int) -> str:
     """The title or office words a person was written with ("President Reagan" -> "president",
     "Treasury Secretary Baker" -> "secretary"), from the mention or the word right before it;
     qualifiers left out (:data:`QUALIFIERS`)."""
-    tokens = _surface(mention).split()
+    tokens = surface_form(mention).split()
     words = []
     for token in tokens[:-1]:
         if not _is_title(_without_prefix(token)):
@@ -191,10 +187,11 @@ def initials_of(name: str) -> str:
     return "".join(c for t in tokens[:-1] for c in t if c.isalpha())
 
 
+@functools.lru_cache(maxsize=NAMES_REMEMBERED)
 def clean_person(text: str) -> str | None:
     """A person's name without titles, or ``None`` if the text cannot be a name."""
-    surface = _surface(text)
-    surface = re.split(r"\s*[(\[]", surface, maxsplit=1)[0]  # "Simon Parke (England" -> "Simon Parke"
+    surface = surface_form(text)
+    surface = _BRACKET.split(surface, maxsplit=1)[0]  # "Simon Parke (England" -> "Simon Parke"
     tokens = surface.split()
     while len(tokens) > 1:
         bare = _without_prefix(tokens[0])
@@ -227,9 +224,12 @@ def clean_person(text: str) -> str | None:
 
 def clean_org(text: str, context: str = "") -> str | None:
     """An organisation's canonical form; ``context`` is the article text before the mention."""
-    if _TITLE_OF.search(context[-40:]):
-        return None
-    name = _surface(text.split("<")[0])  # "Telegraph Co <T.N>": the ticker is not the name
+    return None if _TITLE_OF.search(context[-40:]) else _org_name(text)
+
+
+@functools.lru_cache(maxsize=NAMES_REMEMBERED)
+def _org_name(text: str) -> str | None:
+    name = surface_form(text.split("<")[0])  # "Telegraph Co <T.N>": the ticker is not the name
     name = _ORG_PREFIX.sub("", name)
     if "/" in name:  # "Ilheus/Itabuna", "Japan/Gulf": two names joined
         return None
@@ -252,27 +252,26 @@ ORG_LINKS = frozenset(["of", "and", "for", "the", "de", "du", "des", "la", "le",
                         "von", "y", "e", "et", "&", "und", "pour", "da"])
 
 
+_FIGURE = re.compile(r"[\d.,]*\d{3,}[\d.,]*|\d+[.,]\d+|\d+[-:/]\d+|\w*:\d+")
+
+
 def _org_words(name: str) -> bool:
     """No figures ("Bulgaria 207,030") and no lower-case words but links ("Nakasone told Trade")."""
     for word in name.split():
-        if re.fullmatch(r"[\d.,]*\d{3,}[\d.,]*|\d+[.,]\d+|\d+[-:/]\d+|\w*:\d+", word):
+        if _FIGURE.fullmatch(word):
             return False
         if word.islower() and word not in ORG_LINKS and not word.startswith(("d'", "l'")):
             return False
     return True
 
 
+@functools.lru_cache(maxsize=NAMES_REMEMBERED)
 def clean_place(text: str) -> str | None:
-    name = _surface(text)
+    name = surface_form(text)
     name = PLACE_FORMS.get(name.casefold(), name)
     if not _has_name_shape(name):
         return None
     return name
-
-
-#: how many distinct strings the pure name functions below remember: resolution asks each of them
-#: about the same names over and over (all mentions of a corpus, several times each)
-NAMES_REMEMBERED = 1 << 16
 
 
 @functools.lru_cache(maxsize=NAMES_REMEMBERED)
@@ -299,9 +298,8 @@ def is_place_pair(name: str, places: set[str]) -> bool:
 
 
 # --------------------------------------------------------------------------------------------
-# Mentions of one article -> cleaned items
+# Organisations, and the cleaned mention
 
-FACET_OF_LABEL = {"PERSON": "person", "ORG": "org", "GPE": "place", "LOC": "place"}
 #: Words after a company name that are its legal form, not its name ("Texaco Inc" is "Texaco").
 CORPORATE_SUFFIXES = frozenset([
     "inc", "incorporated", "corp", "corporation", "co", "cos", "company", "ltd", "limited", "plc",
@@ -356,55 +354,3 @@ def org_key(name: str) -> str:
     while len(words) > 1 and words[-1] in CORPORATE_SUFFIXES:
         words.pop()
     return "" if words and words[-1] in CORPORATE_SUFFIXES else " ".join(words)
-
-
-#: A subject slug opening a headline: "Skiing-Austrian Brunner wins", "SOCCER - Bolton beat Everton".
-#: A hyphen alone marks a slug only after a desk word: "Coca-Cola" and "Rolls-Royce" open headlines too.
-_DESKS = ("soccer|football|cricket|rugby|tennis|golf|skiing|athletics|cycling|boxing|motor racing|"
-          "motorracing|formula one|basketball|baseball|hockey|swimming|racing|squash|sailing|rowing|"
-          "snooker|darts|olympics|sport|sports|business|markets?|politics|world|finance|economy")
-_SLUG = re.compile(rf"(?:[A-Z][A-Za-z]+(?: - |: )|(?i:{_DESKS})-)(?=[A-Z])")
-
-
-def clean_mentions(text: str, mentions: Sequence[Mention], merged: Callable[[str], str]) -> list[Item]:
-    """The entity mentions of one article text (not DATE), cleaned one by one; ``merged`` applies
-    the aliases file's merges."""
-    items: list[Item] = []
-    slug = _SLUG.match(text)
-    for mention in sorted(mentions, key=lambda m: m.start):
-        if slug and mention.start < slug.end() < mention.start + len(mention.text):
-            cut = slug.end() - mention.start  # "Skiing-Austrian Brunner" -> "Austrian Brunner"
-            mention = Mention(mention.text[cut:], mention.label, slug.end())
-        if mention.label == "DATE" or "\n\n" in mention.text.strip():
-            continue  # a span across a paragraph break is a tagging error ("HEADLINE\n\nThe Du Pont Co")
-        facet = FACET_OF_LABEL.get(mention.label, "")
-        party = PARTY_FORMS.get(_surface(mention.text).casefold())
-        before = re.search(r"([A-Z][\w-]*)\s+$", text[max(0, mention.start - 20):mention.start])
-        if party and before and before.group(1) not in ("The", "A", "An"):
-            at = mention.start - len(before.group())
-            party = PARTY_FORMS.get(f"{before.group(1)} {_surface(mention.text)}".casefold())
-            if party:  # "Liberal" + "Democrats" tagged apart: one party
-                mention = Mention(text[at:mention.start + len(mention.text)], mention.label, at)
-                items = [i for i in items if i.start != at]
-            # else "Christian Democrats": part of another name
-        if party:  # "the Republicans", "Lib Dems": the party, whatever the model's label
-            facet, name = "org", party
-        elif facet == "person":
-            name = clean_person(mention.text)
-        elif facet == "org":
-            name = clean_org(mention.text, text[max(0, mention.start - 60):mention.start])
-        else:  # places, and NORP/FAC kept as possible people
-            name = clean_place(mention.text)
-        if not name:
-            continue
-        line_start = text.rfind("\n", 0, mention.start) + 1
-        line_end = text.find("\n", mention.start)
-        shouted = text[line_start:line_end if line_end >= 0 else len(text)].isupper()
-        person = facet == "person"
-        items.append(Item(
-            facet, mention.label, merged(name), _surface(mention.text), mention.start,
-            mention.start + len(mention.text), shouted=shouted,
-            honorific=honorific(mention.text) if person else "",
-            title=person_title(mention.text, text, mention.start) if person else "",
-        ))
-    return items

@@ -21,7 +21,8 @@ from .compute import Pool
 from .entities import PIPELINE_VERSION, Mention, article_text, mentions_for
 from .entity_aliases import Aliases, load_aliases
 from .entity_cache import ParseCache
-from .entity_resolve import RESOLUTION_REVISION, Parsed, parse_batch, resolve_entities, surface_forms_by_facet
+from .entity_parse import Parsed, parse_batch
+from .entity_resolve import RESOLUTION_REVISION, resolve_entities, surface_forms_by_facet
 from .mentions_cache import MentionCache
 from .models import Article
 from .progress import progress_bar
@@ -92,7 +93,7 @@ def annotate(
 
 
 def parse_rows(articles: list[Article], mentions: list[list[Mention]], aliases: Aliases) -> list[bytes]:
-    """Resolution's first step (:func:`search.entity_resolve.parse_batch`) of articles NER just
+    """Resolution's first step (:func:`search.entity_parse.parse_batch`) of articles NER just
     read, on the worker that read them: encoded as the parse cache stores it (the indexer stores
     the bytes it gets)."""
     return [ParseCache.encode(one) for one in parse_batch(list(zip(articles, mentions, strict=True)), aliases)]

@@ -5,7 +5,8 @@ facet: NORP is nationalities ("Chinese"), and FAC scores F=0.35 in this model's 
 They still vote on what a string is, and a single word among them can turn out to be a person
 ("Blinken" is often tagged GPE).
 
-Resolution is corpus-wide and works on evidence counted over the corpus
+Each article is first parsed on its own (:mod:`search.entity_parse`: cleaned mentions, dates,
+word counts); resolution is corpus-wide and works on evidence counted over the corpus
 (:mod:`search.entity_evidence`); the people rules are in :mod:`search.entity_people`. Then:
 
 * organisations and places: a string written only in capitals headlines and nowhere else in the
@@ -38,7 +39,6 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from .compute import InProcess, Pool, batched
-from .dates import resolve_date_mention, sentence_around
 from .entities import Mention, article_text
 from .entity_aliases import Aliases
 from .entity_cache import ParseCache
@@ -46,24 +46,19 @@ from .entity_evidence import (
     TextWords,
     TypeVotes,
     WordStats,
-    context_cue,
     is_instrument,
-    org_context,
-    text_words,
     word_key,
 )
 from .entity_names import (
     CORPORATE_SUFFIXES,
     NAMES_REMEMBERED,
     Item,
-    clean_mentions,
-    clean_org,
-    clean_place,
     is_legal_form,
     is_place_pair,
     name_parts,
     org_key,
 )
+from .entity_parse import Parsed, parse_batch, set_cues
 from .entity_people import (
     bare_name_evidence,
     drop_junk,
@@ -75,7 +70,6 @@ from .entity_people import (
     retype,
     strip_roles,
 )
-from .entity_spans import with_organisation_spans
 from .entity_wire import unshout
 from .models import Article, Entities
 
@@ -93,65 +87,12 @@ class Resolution:
     surface_forms: dict[tuple[str, str], set[str]]  # (facet, canonical) -> forms seen in the text
 
 
-#: what :func:`parse_batch` makes of one article: its items, its mentioned dates, its word counts
-Parsed = tuple[list[Item], list[str], TextWords]
-
-
 @dataclass
 class _Doc:
     article: Article
     text: str
     items: list[Item]
     dates: list[str]
-
-
-#: A dateline opening the body: "ROME 1996-12-06", "NEW YORK, March 2 -", "LONDON (Reuters) -".
-_DATELINE = re.compile(
-    r"(?P<place>[A-Z][A-Z.'-]+(?: [A-Z][A-Z.'-]+){0,3})(?:, [A-Z][A-Za-z. ]{1,20})?"
-    r"(?= \d{4}-\d{2}-\d{2}\b|,? (?:Jan|Feb|March|April|May|June|July|Aug|Sept?|Oct|Nov|Dec)[a-z.]* \d| \(| -)")
-#: A dateline place's say in the type vote: a firm layout cue, worth several model tags.
-DATELINE_WEIGHT = 4
-
-
-def _dateline(text: str, title: str) -> Item | None:
-    """The place of a dateline at the start of the body, as a place item."""
-    start = len(title) + 2 if title else 0
-    match = _DATELINE.match(text, start)
-    if not match:
-        return None
-    name = clean_place(match["place"].title())
-    if not name:
-        return None
-    return Item("place", "GPE", name, match["place"], match.start(), match.end("place"), weight=DATELINE_WEIGHT)
-
-
-def _parse(article: Article, mentions: Sequence[Mention], aliases: Aliases) -> _Doc:
-    text = article_text(article)
-    dates: list[str] = []
-    for mention in sorted(mentions, key=lambda m: m.start):
-        if mention.label == "DATE":
-            around = sentence_around(text, mention.start, mention.start + len(mention.text))
-            key = resolve_date_mention(mention.text, article.date, around)
-            if key and key not in dates:
-                dates.append(key)
-    mentions, spans = with_organisation_spans(text, article.title, mentions)
-    items = clean_mentions(text, mentions, aliases.merged)
-    for item in items:
-        span = spans.get(item.start)
-        if span and span.headline and item.facet == "org":  # its spelling from the body, or capitals lowered
-            item.name = aliases.merged(clean_org(span.name) or span.name)
-            item.shouted = False
-    if dateline := _dateline(text, article.title):
-        items = [dateline, *(i for i in items if i.start >= dateline.end or i.end <= dateline.start)]
-    _set_cues(text, items)
-    return _Doc(article, text, items, dates)
-
-
-def parse_batch(docs: list[tuple[Article, list[Mention]]], aliases: Aliases) -> list[Parsed]:
-    """The per-article step of :func:`resolve_entities` (mentions cleaned, organisation names by
-    shape, mentioned dates, the text's word counts): the unit of work sent to a worker."""
-    return [(doc.items, doc.dates, text_words(doc.text))
-            for doc in (_parse(article, mentions, aliases) for article, mentions in docs)]
 
 
 def _parse_all(docs: Sequence[tuple[Article, list[Mention]]], aliases: Aliases, pool: Pool,
@@ -186,25 +127,6 @@ def _parse_all(docs: Sequence[tuple[Article, list[Mention]]], aliases: Aliases, 
         for i, one in zip(batch, result, strict=True):
             take(i, *one)
     return parsed, words  # type: ignore[return-value]  # every slot is filled
-
-
-def _set_cues(text: str, items: list[Item]) -> None:
-    """Each item's context cue (:func:`search.entity_evidence.context_cue`). A cue may overrule
-    the model's person tags, never its other labels: "in the Premier League" stays an
-    organisation, so an organisation's cue can only be "org" and a place's only "place". Set when
-    an article is parsed (and cached with it), and again if resolution drops a person of it (the
-    cue of a firm's partners reads where the people end)."""
-    people_end = {i.end for i in items if i.facet == "person"}
-    for item in items:
-        facet = item.facet
-        if facet == "org":
-            item.cue = "org" if org_context(text, item.start, item.end, people_end) else ""
-        elif facet:
-            item.cue = context_cue(text, item.start, item.end, people_end)
-            if facet != "person" and item.cue != facet:
-                item.cue = ""
-        else:
-            item.cue = ""
 
 
 def _type_votes(parsed: list[_Doc]) -> TypeVotes:
@@ -406,7 +328,7 @@ def resolve_entities(
             people = sum(i.facet == "person" for i in kept) < sum(i.facet == "person" for i in doc.items)
             doc.items = kept
             if people:
-                _set_cues(doc.text, doc.items)
+                set_cues(doc.text, doc.items)
 
     votes = _type_votes(parsed)
     words = _word_stats(parsed, counts)

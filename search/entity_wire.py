@@ -13,12 +13,27 @@ with its capitals lowered (:func:`unshout`: "Godfrey Co").
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from .entity_names import is_legal_form
 
 _TICKER = re.compile(r"<[A-Z][A-Z0-9.]{0,9}>")
+_OPENING_BRACKETED = re.compile(r"<([A-Z0-9][^<>]*?)>")
+_OPENING_WORDS = re.compile(r"((?:[A-Z0-9][\w&'.-]*\s+){0,6}?[A-Z0-9][\w&'.-]*)\s*(?=<)")
+_SPACES = re.compile(r"\s+")
+_BRACKETED = re.compile(r"<([A-Z][^<>\n]{1,80}?)>")
+_TICKER_ALONE = re.compile(r"[A-Z0-9.]+")
+_LOWER = re.compile(r"[a-z]")
+_ALIAS = re.compile(r"\s*\(")
+
+
+@functools.lru_cache(maxsize=1 << 12)  # ~700 bytes a pattern
+def compiled(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    """``re.compile`` for the patterns made of an article's names: more of them recur than the
+    512 that ``re`` keeps, and compiling costs more than searching."""
+    return re.compile(pattern, flags)
 
 
 def unshout(name: str) -> str:
@@ -38,19 +53,52 @@ def _body_spelling(body: str, words: Sequence[str]) -> str | None:
     """The body's own spelling of headline words written as a name there ("Datron Systems")."""
     if words[-1].casefold() not in body.casefold():
         return None  # the usual case, without a regular expression
-    pattern = r"\s+".join(re.escape(w) for w in words)
-    for match in re.finditer(rf"(?<![\w'-]){pattern}(?![\w-])", body, re.IGNORECASE):
-        if all(w[:1].isupper() for w in match.group().split()) and not match.group().isupper():
-            return " ".join(match.group().split())
+    if body.isascii() and all(w.isascii() for w in words):
+        found: Iterable[str] = _ascii_matches(body, words)
+    else:
+        pattern = r"\s+".join(re.escape(w) for w in words)
+        found = (m.group() for m in compiled(rf"(?<![\w'-]){pattern}(?![\w-])", re.IGNORECASE).finditer(body))
+    for match in found:
+        if all(w[:1].isupper() for w in match.split()) and not match.isupper():
+            return " ".join(match.split())
     return None
+
+
+def _ascii_matches(body: str, words: Sequence[str]) -> Iterator[str]:
+    """What ``(?<![\\w'-])word\\s+word...(?![\\w-])``, case-blind, finds in an ASCII ``body``, in
+    order, without compiling it (a pattern per headline costs more than the search): ASCII case
+    is the same both ways, and a word that follows white space matches after all of it."""
+    lowered = body.lower()
+    first, *rest = (w.lower() for w in words)
+    at = lowered.find(first)
+    while at >= 0:
+        end = at + len(first)
+        for word in rest:
+            after = end
+            while end < len(body) and body[end].isspace():
+                end += 1
+            if end == after or not lowered.startswith(word, end):
+                end = -1
+                break
+            end += len(word)
+        if end >= 0 and not (at and _word_or(body[at - 1], "'-")) \
+                and not (end < len(body) and _word_or(body[end], "-")):
+            yield body[at:end]
+            at = lowered.find(first, end)
+        else:
+            at = lowered.find(first, at + 1)
+
+
+def _word_or(char: str, marks: str) -> bool:
+    """``char`` is a ``\\w`` of a regular expression, or one of ``marks``."""
+    return char.isalnum() or char == "_" or char in marks
 
 
 def headline_names(line_start: int, line: str, body: str) -> list[tuple[int, int, str]]:
     """``(start, end, name)`` of the company names of an all-capitals headline line that starts at
     ``line_start`` in the text (module doc); ``body``: the text after the headline."""
     found: list[tuple[int, int, str]] = []
-    opening = re.match(r"<([A-Z0-9][^<>]*?)>", line) or re.match(
-        r"((?:[A-Z0-9][\w&'.-]*\s+){0,6}?[A-Z0-9][\w&'.-]*)\s*(?=<)", line)
+    opening = _OPENING_BRACKETED.match(line) or _OPENING_WORDS.match(line)
     prose = any(len(part.split()) >= 10 for part in body.split("\n"))
     if opening and (opening.group().startswith("<") or is_legal_form(opening.group(1).split()[-1])
                     or (_TICKER.match(line, opening.end())
@@ -63,7 +111,7 @@ def headline_names(line_start: int, line: str, body: str) -> list[tuple[int, int
         before = line[:ticker.start()].rstrip()
         if opening and ticker.start() <= opening.end() + 1:
             continue
-        words = re.split(r"\s+", before)[-4:]
+        words = _SPACES.split(before)[-4:]
         for n in range(len(words), 0, -1):
             tail = words[-n:]
             if tail[0].endswith(",") or not tail[0][:1].isalnum():
@@ -81,10 +129,10 @@ def bracketed_names(text: str) -> list[tuple[int, int, str]]:
     """``(start, end, name)`` of the names between angle brackets in running text ("<Drury Inns
     Inc>"), not tickers ("<TX>")."""
     found = []
-    for match in re.finditer(r"<([A-Z][^<>\n]{1,80}?)>", text):
+    for match in _BRACKETED.finditer(text):
         name = match.group(1).strip()
-        if re.fullmatch(r"[A-Z0-9.]+", name) or not re.search(r"[a-z]", name):
+        if _TICKER_ALONE.fullmatch(name) or not _LOWER.search(name):
             continue  # a ticker, or a headline's capitals (handled there)
-        name = re.split(r"\s*\(", name)[0]  # "<Arabian Investment Banking Corp (Investcorp) EC>"
+        name = _ALIAS.split(name)[0]  # "<Arabian Investment Banking Corp (Investcorp) EC>"
         found.append((match.start(1), match.start(1) + len(name), name))
     return found
