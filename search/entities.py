@@ -166,7 +166,7 @@ def mentions_for(
     batch_size: int = 32,
     pool: Pool | None = None,
     after: AfterNer | None = None,
-    on_after: Callable[[list[Article], list[list[Mention]], list[Any]], None] | None = None,
+    on_after: Callable[[list[Any]], None] | None = None,
 ) -> dict[str, list[Mention]]:
     """Mentions of each article, keyed by ``article.content_hash``; cached texts are not re-run.
 
@@ -178,7 +178,7 @@ def mentions_for(
     ``after`` (a module-level function, or a partial of one) runs where NER ran, on each batch's
     articles and their mentions, while they are there: the indexer parses the mentions so
     (:func:`search.entity_pass.parse_rows`) instead of sending every article out again.
-    ``on_after`` gets its results here, with the articles and mentions, as each batch comes.
+    ``on_after`` gets its results here as each batch comes.
     """
     texts: dict[str, str] = {}
     first: dict[str, Article] = {}  # the article of each text, for ``after``
@@ -205,7 +205,7 @@ def mentions_for(
         if after is not None:
             found, made = found
             if on_after is not None:
-                on_after([first[h] for h in batch], found, made)
+                on_after(made)
         result.update(zip(batch, found, strict=True))
         if cache is not None:
             cache.put_many({keys[h]: mentions for h, mentions in zip(batch, found, strict=True)})

@@ -56,12 +56,11 @@ def annotate(
     cache_dir.mkdir(parents=True, exist_ok=True)
     aliases = load_aliases(aliases_path) if aliases_path else Aliases()
     with ParseCache(cache_dir / "parsed.sqlite", fingerprint(aliases_path)) as parsed:
-        ready: dict[str, Parsed] = {}  # content hash -> parse of the articles NER reads now
+        ready: dict[str, Parsed] = {}  # cache key -> parse of an article NER reads now
 
-        def keep(batch: list[Article], mentions: list[list[Mention]], rows: list[bytes]) -> None:
-            parsed.put_encoded({parsed.key(article, article_text(article), found): row
-                                for article, found, row in zip(batch, mentions, rows, strict=True)})
-            ready.update((article.content_hash, parsed.decode(row)) for article, row in zip(batch, rows, strict=True))
+        def keep(rows: list[tuple[str, bytes]]) -> None:
+            parsed.put_encoded(dict(rows))
+            ready.update((key, parsed.decode(row)) for key, row in rows)
 
         cache = MentionCache(cache_dir / "mentions.sqlite")
         # a bar on a terminal only (disable=None), counting cached articles too
@@ -92,8 +91,10 @@ def annotate(
     return refreshed, {"surface_forms": surface_forms_by_facet(resolution)}
 
 
-def parse_rows(articles: list[Article], mentions: list[list[Mention]], aliases: Aliases) -> list[bytes]:
+def parse_rows(articles: list[Article], mentions: list[list[Mention]], aliases: Aliases) -> list[tuple[str, bytes]]:
     """Resolution's first step (:func:`search.entity_parse.parse_batch`) of articles NER just
-    read, on the worker that read them: encoded as the parse cache stores it (the indexer stores
-    the bytes it gets)."""
-    return [ParseCache.encode(one) for one in parse_batch(list(zip(articles, mentions, strict=True)), aliases)]
+    read, on the worker that read them: as the parse cache stores it, key and encoded row (the
+    indexer stores what it gets)."""
+    docs = list(zip(articles, mentions, strict=True))
+    return [(ParseCache.key(article, article_text(article), found), ParseCache.encode(one))
+            for (article, found), one in zip(docs, parse_batch(docs, aliases), strict=True)]

@@ -97,9 +97,13 @@ class _Doc:
 
 def _parse_all(docs: Sequence[tuple[Article, list[Mention]]], aliases: Aliases, pool: Pool,
                cache: ParseCache | None, ready: Mapping[str, Parsed]) -> tuple[list[_Doc], WordStats]:
-    """Each article parsed on ``pool``, or taken from ``ready`` (by content hash) or ``cache``
-    (the ones parsed here stored there); and the corpus's word counts, summed as they come."""
+    """Each article parsed on ``pool``, or taken from ``ready`` (parses made with NER, by their
+    ``cache`` key) or ``cache`` (the ones parsed here stored there); and the corpus's word counts,
+    summed as the articles come."""
     texts = [article_text(article) for article, _ in docs]
+    keys = [cache.key(article, text, mentions) for (article, mentions), text in zip(docs, texts, strict=True)] \
+        if cache is not None else []
+    found = {**cache.get_many(key for key in keys if key not in ready), **ready} if cache is not None else {}
     words = WordStats()
     parsed: list[_Doc | None] = [None] * len(docs)
 
@@ -107,16 +111,9 @@ def _parse_all(docs: Sequence[tuple[Article, list[Mention]]], aliases: Aliases, 
         words.add(counts)
         parsed[i] = _Doc(docs[i][0], texts[i], items, dates)
 
-    taken: set[str] = set()  # the same article twice (another id) gets its own items: they are changed later
-    for i, (article, _) in enumerate(docs):
-        if (one := ready.get(article.content_hash)) is not None:
-            take(i, *(copy.deepcopy(one) if article.content_hash in taken else one))
-            taken.add(article.content_hash)
-    keys = {i: cache.key(article, texts[i], mentions) for i, (article, mentions) in enumerate(docs)
-            if parsed[i] is None} if cache is not None else {}
-    found = cache.get_many(keys.values()) if cache is not None else {}
-    for i, key in keys.items():
-        if key in found:
+    taken: set[str] = set()
+    for i, key in enumerate(keys):
+        if key in found:  # the same article twice (another id) gets its own items: they are changed later
             take(i, *(copy.deepcopy(found[key]) if key in taken else found[key]))
             taken.add(key)
     batches = list(batched([i for i, done in enumerate(parsed) if done is None], PARSE_BATCH))
@@ -316,7 +313,7 @@ def resolve_entities(
 
     Pure and fast: re-applying an edited aliases file needs only this, not NER. The per-article
     first step runs on ``pool`` (:mod:`search.compute`) when given, for the articles not in
-    ``cache`` (:mod:`search.entity_cache`) or ``ready`` (by content hash: parsed with NER,
+    ``cache`` (:mod:`search.entity_cache`) or ``ready`` (by cache key: parsed with NER,
     :func:`search.entity_pass.parse_rows`); the corpus-wide rest here.
     """
     aliases = aliases or Aliases()

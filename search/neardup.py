@@ -222,7 +222,7 @@ class SignatureCache:
                 result.append(found[key])
                 continue
             if key not in computed:
-                computed[key] = fingerprint(body)
+                computed[key] = fingerprint(body, key)
             result.append(computed[key])
         if computed:
             self.put(computed.values())
