@@ -2,8 +2,8 @@
 
 Small pure functions; :func:`clean_text` runs them in order for plain-text files and
 :func:`clean_paragraphs` runs the paragraph-level pass for text that already has paragraphs
-(HTML extraction, JSON bodies). Furniture is recognised in :mod:`search.boilerplate`, repeats in
-:mod:`search.duplicates`.
+(HTML extraction, JSON bodies). Furniture is recognised in :mod:`search.boilerplate`, credit
+lines in :mod:`search.credits`, repeats in :mod:`search.duplicates`.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from .boilerplate import boilerplate_reason, boilerplate_reasons
+from .credits import credits_of, names_in, split_names
 from .duplicates import dedupe_key, drop_duplicates
 from .models import Dropped
 from .sentences import SENTENCE_END, first_sentence
@@ -131,12 +132,6 @@ def parse_date(text: str) -> dt.date | None:
         return None
 
 
-def split_names(text: str) -> list[str]:
-    """``"A, B and C"`` -> ``["A", "B", "C"]``."""
-    parts = re.split(r"\s*(?:,|;|&|\band\b)\s*", text.strip().rstrip("."))
-    return [p.strip() for p in parts if p.strip()]
-
-
 @dataclass
 class Header:
     """Metadata found at the top of a text file."""
@@ -214,7 +209,7 @@ def _take_header_line(header: Header, line: str) -> bool:
                 header.date, header.date_source = parse_date(date_match.group(1)), "byline"
             names = names[: date_match.start()]
         names = re.split(r"\s*[|,–—-]\s*(?=(?:published|updated|posted)\b)|\s+[|–—]\s+", names, flags=re.I)[0]
-        authors = _names(names)
+        authors = names_in(names)
         if not authors:
             return False
         header.authors = header.authors or authors
@@ -259,75 +254,6 @@ def derive_title(paragraph: str, max_chars: int = DERIVED_TITLE_MAX_CHARS) -> st
     return " ".join(words).rstrip(",;:–—") + "…"
 
 
-# --- reporter credits ---------------------------------------------------------------------------
-
-_NAME = re.compile(
-    r"(?:[A-Z][\w'’.\-]*|de|van|von|der|da|di|le|la|bin|al-\w+)(?:\s+(?:[A-Z][\w'’.\-]*|de|van"
-    r"|von|der|da|di|le|la|bin|al-\w+)){0,4}"
-)
-_OUTLET = re.compile(r"^[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,3}['’]s?\s+(?=[A-Z])")
-_CONTRIBUTED = re.compile(
-    r"^(?P<names>.+?)\s+contributed(?:\s+(?:to\s+)?(?:this\s+)?(?:report|reporting|story|article))"
-    r"(?:\s+from\s+[^.]+)?\.?$"
-)
-_REPORTING_BY = re.compile(r"^(?:additional\s+)?(?:reporting|writing|research)\s+by\s+", re.IGNORECASE)
-_CREDIT_PART = re.compile(
-    r"^(?:additional\s+)?(reporting|writing|research|editing|compiled|graphics)(?:\s+and\s+\w+)?\s+by\s+(.+)$",
-    re.IGNORECASE,
-)
-_CONTRIBUTING = re.compile(
-    r"^(?:contributing|with assistance from|—\s*with assistance from)\s*:?\s+(.+?)\.?$", re.IGNORECASE
-)
-
-
-def _clean_name(name: str) -> str | None:
-    name = _OUTLET.sub("", name.strip())
-    name = re.sub(r"\s+in\s+[A-Z][\w.\-]*(?:\s+[A-Z][\w.\-]*)*$", "", name)  # "X in Beijing"
-    name = name.strip(" .;:")
-    return name if _NAME.fullmatch(name) else None
-
-
-def _names(text: str) -> list[str] | None:
-    names = [_clean_name(n) for n in split_names(text)]
-    if not names or any(n is None for n in names):
-        return None
-    return [n for n in names if n]
-
-
-def parse_credits(paragraph: str) -> list[str] | None:
-    """Reporter names of a credit line, or None when ``paragraph`` is not one.
-
-    ``CNN’s A, B and C contributed to this report.`` -> ``["A", "B", "C"]``;
-    ``Reporting by A and B; Editing by C`` -> ``["A", "B"]`` (editors are not reporters).
-    """
-    return _credits(normalize_paragraph(paragraph))
-
-
-def _credits(text: str) -> list[str] | None:
-    """:func:`parse_credits` of a normalised paragraph."""
-    if len(text.split()) > 40:
-        return None
-    contributed = _CONTRIBUTED.match(text) if "contributed" in text else None
-    if contributed:
-        return _names(contributed.group("names"))
-    contributing = _CONTRIBUTING.match(text)
-    if contributing:
-        return _names(contributing.group(1))
-    if not _REPORTING_BY.match(text):
-        return None
-    found: list[str] = []
-    for part in re.split(r"\s*;\s*|\.\s+(?=[A-Z])", text.rstrip(".")):
-        credit = _CREDIT_PART.match(part.strip())
-        if not credit:
-            return None
-        names = _names(credit.group(2))
-        if names is None:
-            return None
-        if credit.group(1).lower() in ("reporting", "writing", "research"):
-            found.extend(n for n in names if n not in found)
-    return found
-
-
 # --- the passes -------------------------------------------------------------------------------
 
 
@@ -354,7 +280,7 @@ def _clean_normalized(texts: list[str]) -> Cleaned:
         if reason:
             result.dropped.append(Dropped(paragraph, reason))
             continue
-        credits = _credits(paragraph)
+        credits = credits_of(paragraph)
         if credits:
             result.contributors.extend(c for c in credits if c not in result.contributors)
             result.dropped.append(Dropped(paragraph, "reporter credit"))
@@ -396,7 +322,7 @@ def clean_text(text: str, title: str | None = None) -> CleanText:
     if not title and cleaned.paragraphs:
         # from the article's own first paragraph, even when a fuller copy of it comes later
         ledes = (p for p in blocks if not boilerplate_reason(p))
-        lede = next((p for p in ledes if not _credits(p)), cleaned.paragraphs[0])
+        lede = next((p for p in ledes if not credits_of(p)), cleaned.paragraphs[0])
         title, derived = derive_title(lede), True
     return CleanText(
         title=normalize_paragraph(title or ""),  # nothing but boilerplate: no title either

@@ -13,7 +13,8 @@ import datetime as dt
 import logging
 import re
 
-from .clean import clean_text, derive_title, parse_date, split_names
+from .clean import clean_text, derive_title, parse_date
+from .credits import split_names
 from .html import extract_html, html_to_text, looks_like_html
 from .lookup import Lookup
 from .models import Article, Skipped, SourceRecord

@@ -15,7 +15,8 @@ import trafilatura
 from bs4 import BeautifulSoup
 from lxml import etree
 
-from .clean import Header, clean_paragraphs, normalize_paragraph, read_header_lines, split_names
+from .clean import Header, clean_paragraphs, normalize_paragraph, read_header_lines
+from .credits import split_names
 from .models import Dropped
 
 log = logging.getLogger(__name__)

@@ -10,11 +10,11 @@ from search.clean import (
     derive_title,
     is_title_line,
     normalize_paragraph,
-    parse_credits,
     parse_date,
     split_header,
     split_paragraphs,
 )
+from search.credits import credits_of
 from search.duplicates import containment, drop_duplicates, is_contained
 from search.sentences import first_sentence
 
@@ -240,16 +240,16 @@ def test_news_sentences_are_not_boilerplate(paragraph):
 
 def test_outlet_credit_line():
     line = "CNN’s Philip Wang, Jennifer Hansler, Nectar Gan and Martha Zhou contributed to this report."
-    assert parse_credits(line) == ["Philip Wang", "Jennifer Hansler", "Nectar Gan", "Martha Zhou"]
+    assert credits_of(line) == ["Philip Wang", "Jennifer Hansler", "Nectar Gan", "Martha Zhou"]
 
 
 def test_reporting_by_editing_by():
-    assert parse_credits("Reporting by Jane Doe and John Smith; Editing by Mark Potter") == [
+    assert credits_of("Reporting by Jane Doe and John Smith; Editing by Mark Potter") == [
         "Jane Doe",
         "John Smith",
     ]
-    assert parse_credits("Additional reporting by Ana Ruiz in Madrid") == ["Ana Ruiz"]
-    assert parse_credits(
+    assert credits_of("Additional reporting by Ana Ruiz in Madrid") == ["Ana Ruiz"]
+    assert credits_of(
         "Reporting by Yew Lun Tian in Beijing; Writing by Ben Blanchard; Editing by Kim Coghill"
     ) == [
         "Yew Lun Tian",
@@ -258,12 +258,12 @@ def test_reporting_by_editing_by():
 
 
 def test_sentences_are_not_credits():
-    assert parse_credits("The report was contributed to by many analysts who asked not to be named.") is None
+    assert credits_of("The report was contributed to by many analysts who asked not to be named.") is None
     assert (
-        parse_credits("Reporting by the state media has been scarce since the summit began last week.")
+        credits_of("Reporting by the state media has been scarce since the summit began last week.")
         is None
     )
-    assert parse_credits("Blinken said the talks contributed to this report's conclusions.") is None
+    assert credits_of("Blinken said the talks contributed to this report's conclusions.") is None
 
 
 def test_clean_paragraphs_moves_credits_to_contributors():
