@@ -22,6 +22,8 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import NamedTuple
 
+from .lookup import Lookup
+
 _PUNCT = "\"'“”‘’,;:()[]{}!?*"
 _NUMBER = re.compile(r"^[-+(]?\$?\d[\d,.:/-]*%?\)?$")
 _RANK = re.compile(r"^\d{1,3}[.)]$")
@@ -61,14 +63,12 @@ def text_words(text: str) -> TextWords:
     are skipped: their case says nothing."""
     words = TextWords([], [], [], [])
     lower, capital, starts, figures = words
-    known = _TOKENS
+    known = _TOKENS.__getitem__
     for line in text.split("\n"):
         if line.isupper():
             continue
         tokens = line.split()
-        infos = list(map(known.get, tokens))
-        if None in infos:
-            infos = [info or _token(token) for info, token in zip(infos, tokens, strict=True)]
+        infos = list(map(known, tokens))
         previous = _NO_TOKEN
         for i, info in enumerate(infos):
             key = info.key
@@ -102,21 +102,20 @@ class _Token(NamedTuple):
 
 
 _NO_TOKEN = _Token(None, False, False, False, False, False)
-#: token -> :class:`_Token`, for the tokens of the texts seen so far (cleared when this full)
-_TOKENS: dict[str, _Token] = {}
-_TOKENS_REMEMBERED = 1 << 17  # Reuters has 112,000 distinct tokens; ~190 bytes each
 
 
 def _token(token: str) -> _Token:
-    if len(_TOKENS) >= _TOKENS_REMEMBERED:
-        _TOKENS.clear()
     word = token.strip(_PUNCT)
     rank = _RANK.match(token) is not None
-    info = _TOKENS[token] = _Token(
+    return _Token(
         sys.intern(word_key(token)) if word else None, word.islower(), token.endswith(_SENTENCE_END) or rank,
         _INITIALS.fullmatch(token) is not None,
         bool(word) and (_NUMBER.match(word) is not None or word.lower() in _AMOUNT_WORDS), rank)
-    return info
+
+
+#: token -> :class:`_Token`, for the tokens of the texts seen so far (Reuters has 112,000
+#: distinct tokens, ~190 bytes each)
+_TOKENS: Lookup[_Token] = Lookup(_token, 1 << 17)
 
 
 class WordStats:

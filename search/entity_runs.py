@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from .entity_names import NAMES_REMEMBERED, ORG_LINKS, is_legal_form
 from .entity_wire import compiled
+from .lookup import Lookup
 
 #: Words naming a kind of institution: a capitalised run ending in one is an organisation.
 INSTITUTION_WORDS = frozenset([
@@ -87,7 +88,7 @@ def runs(text: str, line_start: int, line: str) -> list[Span]:
     is neither capitalised, a comma, a legal form nor a particle, and the scan starts afresh after
     one (a "break"): only the stretches between breaks that hold a legal form or institution
     word are scanned (:func:`_scan`)."""
-    kinds = [_KINDS.get(word) or _kind(word) for word in _TOKEN.findall(line)]
+    kinds = list(map(_KINDS.__getitem__, _TOKEN.findall(line)))
     if _ENDS not in kinds:
         return []
     tokens = [(line_start + m.start(), m.group()) for m in _TOKEN.finditer(line)]
@@ -105,20 +106,17 @@ def runs(text: str, line_start: int, line: str) -> list[Span]:
 
 #: What :func:`runs` asks of a token: a break, a legal form or institution word, or neither.
 _BREAK, _ENDS, _OTHER = 1, 2, 3
-_KINDS: dict[str, int] = {}
 
 
 def _kind(word: str) -> int:
-    if len(_KINDS) >= NAMES_REMEMBERED:
-        _KINDS.clear()
     if word != "," and not _is_capitalised(word) and not is_legal_form(word) and word.lower() not in _LINKS:
-        kind = _BREAK
-    elif is_legal_form(word) or _bare(word).lower() in INSTITUTION_WORDS:
-        kind = _ENDS
-    else:
-        kind = _OTHER
-    _KINDS[word] = kind
-    return kind
+        return _BREAK
+    if is_legal_form(word) or _bare(word).lower() in INSTITUTION_WORDS:
+        return _ENDS
+    return _OTHER
+
+
+_KINDS: Lookup[int] = Lookup(_kind, NAMES_REMEMBERED)
 
 
 def _scan(text: str, tokens: list[tuple[int, str]], i: int, stop: int) -> list[Span]:

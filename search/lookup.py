@@ -14,14 +14,15 @@ LOOKUP_SIZE = 200_000
 
 
 class Lookup(dict[str, V], Generic[V]):
-    """``make(key)`` for each key asked, made once while kept."""
+    """``make(key)`` for each key asked, made once while kept (at most ``size`` keys)."""
 
-    def __init__(self, make: Callable[[str], V]) -> None:
+    def __init__(self, make: Callable[[str], V], size: int = LOOKUP_SIZE) -> None:
         super().__init__()
         self._make = make
+        self._size = size
 
     def __missing__(self, key: str) -> V:
-        if len(self) >= LOOKUP_SIZE:
+        if len(self) >= self._size:
             self.clear()
         value = self[key] = self._make(key)
         return value
