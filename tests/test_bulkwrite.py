@@ -168,12 +168,11 @@ def test_positions_are_encoded_as_the_positions_format_encodes_them():
     assert all(_encode(positions) == Positions().encode(positions) for positions in lists)
 
 
-def test_a_lookup_makes_each_value_once_and_stays_bounded(monkeypatch):
+def test_a_lookup_makes_each_value_once_and_stays_bounded():
     from search import lookup
 
     made = []
-    monkeypatch.setattr(lookup, "LOOKUP_SIZE", 3)
-    squares = lookup.Lookup(lambda word: made.append(word) or len(word) ** 2)
+    squares = lookup.Lookup(lambda word: made.append(word) or len(word) ** 2, size=3)
     assert list(map(squares.__getitem__, ["ab", "abc", "ab", "abc"])) == [4, 9, 4, 9]
     assert made == ["ab", "abc"]
     assert [squares[w] for w in ["a", "abcd", "abcde", "ab"]] == [1, 16, 25, 4]
