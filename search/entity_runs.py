@@ -158,8 +158,6 @@ def _scan(text: str, tokens: list[tuple[int, str]], i: int, stop: int) -> list[S
     return found
 
 
-
-
 def _firm_comma(tokens: list[tuple[int, str]], i: int) -> bool:
     """A comma before a legal form, or in a list of names closed by "and"/"&" and one more name."""
     nxt = tokens[i + 1][1] if i + 1 < len(tokens) else ""

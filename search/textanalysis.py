@@ -32,6 +32,7 @@ from .lookup import Lookup
 _WORD_PATTERN = default_pattern.pattern
 _WORD = re.compile(_WORD_PATTERN.replace("(\\.?", "(?:\\.?"), re.UNICODE)
 
+
 class FastTextField:
     """What a text field's analyser and ``Positions`` format make of a text, in one pass.
 
@@ -91,8 +92,6 @@ class FastTextField:
 def _encode(positions: list[int]) -> bytes:
     """``Positions.encode``: the count, then the pickled gaps (the C ``map`` makes them)."""
     return pack_uint(len(positions)) + pickle.dumps([positions[0], *map(sub, positions[1:], positions)], 2)
-
-
 
 
 class Analysed(NamedTuple):
