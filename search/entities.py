@@ -180,12 +180,10 @@ def mentions_for(
     (:func:`search.entity_pass.parse_rows`) instead of sending every article out again.
     ``on_after`` gets its results here as each batch comes.
     """
-    texts: dict[str, str] = {}
-    first: dict[str, Article] = {}  # the article of each text, for ``after``
+    first: dict[str, Article] = {}  # the article of each text (for ``after``)
     for article in articles:
-        if article.content_hash not in texts:
-            texts[article.content_hash] = article_text(article)
-            first[article.content_hash] = article
+        first.setdefault(article.content_hash, article)
+    texts = {content_hash: article_text(article) for content_hash, article in first.items()}
     keys = {content_hash: text_key(text) for content_hash, text in texts.items()}
     cached = cache.get_many(keys.values()) if cache is not None else {}
     result = {h: cached[k] for h, k in keys.items() if k in cached}
