@@ -64,7 +64,7 @@ def _docs(folder: Path) -> list:
     _fill_mentions(articles)
     with MentionCache(CACHE / "mentions.sqlite") as cache:
         mentions = mentions_for(articles, cache)
-    return [(a, mentions[a.content_hash]) for a in articles]
+    return list(zip(articles, mentions, strict=True))
 
 
 def worker(docs_path: Path, out: Path, aliases_path: Path | None, profile: Path | None) -> None:

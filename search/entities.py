@@ -21,6 +21,7 @@ import hashlib
 import importlib.metadata
 import logging
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -167,49 +168,51 @@ def mentions_for(
     pool: Pool | None = None,
     after: AfterNer | None = None,
     on_after: Callable[[list[Any]], None] | None = None,
-) -> dict[str, list[Mention]]:
-    """Mentions of each article, keyed by ``article.content_hash``; cached texts are not re-run.
+) -> list[list[Mention]]:
+    """Mentions of each article, in the order of ``articles``: offsets into its
+    :func:`article_text`. NER reads each distinct text once; cached texts are not re-run.
 
-    The cache is keyed by the hash of the text NER reads (:func:`text_key`), not the raw-file
-    hash: a cleaner change then misses instead of serving offsets into a different text.
+    Texts, not raw files, are what is looked up and deduplicated (:func:`text_key`): two records
+    that clean to the same text share one NER run, and one file read as two different texts (the
+    same bytes saved as ``.txt`` and as ``.html``) gets two, each with offsets into its own text.
     ``progress`` is called with the number of articles finished since its last call.
     ``pool`` is where NER runs (:mod:`search.compute`); in this process by default.
 
     ``after`` (a module-level function, or a partial of one) runs where NER ran, on each batch's
-    articles and their mentions, while they are there: the indexer parses the mentions so
-    (:func:`search.entity_pass.parse_rows`) instead of sending every article out again.
-    ``on_after`` gets its results here as each batch comes.
+    articles (the first of each text) and their mentions, while they are there: the indexer
+    parses the mentions so (:func:`search.entity_pass.parse_rows`) instead of sending every
+    article out again. ``on_after`` gets its results here as each batch comes.
     """
-    first: dict[str, Article] = {}  # the article of each text (for ``after``)
-    for article in articles:
-        first.setdefault(article.content_hash, article)
-    texts = {content_hash: article_text(article) for content_hash, article in first.items()}
-    keys = {content_hash: text_key(text) for content_hash, text in texts.items()}
-    cached = cache.get_many(keys.values()) if cache is not None else {}
-    result = {h: cached[k] for h, k in keys.items() if k in cached}
-    if progress and result:
-        progress(len(result))
-    misses = [h for h in keys if h not in result]
-    log.info("NER: %d cached, %d to run", len(result), len(misses))
+    keys = [text_key(article_text(article)) for article in articles]
+    first: dict[str, Article] = {}  # the first article of each text
+    for key, article in zip(keys, articles, strict=True):
+        first.setdefault(key, article)
+    copies = Counter(keys)
+    found_by_key = cache.get_many(first) if cache is not None else {}
+    if progress and found_by_key:
+        progress(sum(copies[key] for key in found_by_key))
+    misses = [key for key in first if key not in found_by_key]
+    log.info("NER: %d texts cached, %d to run (%d articles)", len(found_by_key), len(misses), len(articles))
     step = max(batch_size * 8, 1)  # store in slices so an interrupted run keeps its progress
     slices = [misses[i:i + step] for i in range(0, len(misses), step)]
     if after is None:
         run: Callable = functools.partial(find_mentions, batch_size=batch_size)
-        work: Iterator[list] = ([texts[h] for h in batch] for batch in slices)
+        work: Iterator[list] = ([article_text(first[key]) for key in batch] for batch in slices)
     else:
         run = functools.partial(_find_then, batch_size=batch_size, after=after)
-        work = ([first[h] for h in batch] for batch in slices)
+        work = ([first[key] for key in batch] for batch in slices)
     for batch, found in zip(slices, (pool or InProcess()).map(run, work), strict=True):
         if after is not None:
             found, made = found
             if on_after is not None:
                 on_after(made)
-        result.update(zip(batch, found, strict=True))
+        ran = dict(zip(batch, found, strict=True))
+        found_by_key.update(ran)
         if cache is not None:
-            cache.put_many({keys[h]: mentions for h, mentions in zip(batch, found, strict=True)})
+            cache.put_many(ran)
         if progress:
-            progress(len(batch))
-    return result
+            progress(sum(copies[key] for key in batch))
+    return [found_by_key[key] for key in keys]
 
 
 def _find_then(articles: list[Article], batch_size: int, after: AfterNer) -> tuple[list[list[Mention]], list[Any]]:

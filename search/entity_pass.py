@@ -73,7 +73,7 @@ def annotate(
         finally:
             cache.close()
         with collector_paused():
-            resolution = resolve_entities([(a, mentions[a.content_hash]) for a in articles], aliases, pool, parsed,
+            resolution = resolve_entities(list(zip(articles, mentions, strict=True)), aliases, pool, parsed,
                                           ready)
         parsed.prune()  # rows of other rules or aliases
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -83,8 +84,7 @@ def _article(article_id: str, title: str, *paragraphs: str, date: dt.date | None
 
 
 def _resolve(*articles: Article, aliases: Aliases | None = None):
-    mentions = mentions_for(articles, None)
-    return resolve_entities([(a, mentions[a.content_hash]) for a in articles], aliases)
+    return resolve_entities(list(zip(articles, mentions_for(articles, None), strict=True)), aliases)
 
 
 @pytest.fixture(scope="module")
@@ -95,8 +95,7 @@ def nlp():
 @pytest.fixture(scope="module")
 def seeds(nlp):
     articles = seed_articles()
-    mentions = mentions_for(articles, None)
-    docs = [(a, mentions[a.content_hash]) for a in articles]
+    docs = list(zip(articles, mentions_for(articles, None), strict=True))
     return {a.id[:3]: a for a in articles}, docs, resolve_entities(docs)
 
 
@@ -362,8 +361,7 @@ def test_aliases_round_trip_without_ner(seeds, tmp_path, monkeypatch):
 names = ["State Department"]
 place = ["Taiwan"]
 """))
-    mentions = mentions_for(articles, cache)
-    after = resolve_entities([(a, mentions[a.content_hash]) for a in articles], aliases)
+    after = resolve_entities(list(zip(articles, mentions_for(articles, cache), strict=True)), aliases)
     for prefix, article in by_prefix.items():
         old, new = before.per_article[article.id], after.per_article[article.id]
         expected = [{"Antony Blinken": "Tony Blinken", "Xi Jinping": "President Xi Jinping"}.get(p, p)
@@ -458,16 +456,40 @@ def test_cache_second_call_runs_no_ner(nlp, tmp_path, monkeypatch):
     done = []
     with MentionCache(tmp_path / "cache" / "mentions.sqlite") as cache:
         first = mentions_for([*articles, twin], cache, progress=done.append)
-    assert calls == [2] and sum(done) == 2
-    assert [m.text for m in first[articles[1].content_hash]] == ["Joe Biden", "Xi Jinping"]
+    assert calls == [2] and sum(done) == 3  # the twin is counted, not run
+    assert [m.text for m in first[1]] == ["Joe Biden", "Xi Jinping"]
+    assert first[2] == first[0]
 
     def no_ner(*args, **kwargs):
         raise AssertionError("NER must not run again")
 
     monkeypatch.setattr(entities, "find_mentions", no_ner)
     with MentionCache(tmp_path / "cache" / "mentions.sqlite") as cache:  # reopened: on disk
-        assert mentions_for(articles, cache) == {h: first[h] for h in (a.content_hash for a in articles)}
+        assert mentions_for(articles, cache) == first[:2]
         assert len(cache) == 2
+
+
+def test_mentions_follow_the_text_not_the_file(nlp, monkeypatch):
+    """NER is looked up by the text it reads: the same file read as two texts (saved as .txt and
+    as .html) gets offsets into each; two files that clean to one text share one run."""
+    plain = _article("a.txt", "Talks", "Joe Biden called Xi Jinping.")
+    marked = dataclasses.replace(plain, id="a.html", title="Talks in Beijing")  # same raw-file hash
+    copy = dataclasses.replace(plain, id="b.txt", content_hash="0" * 64)  # another file, same text
+    calls = []
+    real = entities.find_mentions
+
+    def counting(texts, batch_size=32):
+        calls.append(len(texts))
+        return real(texts, batch_size)
+
+    monkeypatch.setattr(entities, "find_mentions", counting)
+    found = mentions_for([plain, marked, copy], None)
+    assert calls == [2]
+    for article, mentions in zip([plain, marked, copy], found, strict=True):
+        text = article_text(article)
+        assert [m.text for m in mentions if m.label == "PERSON"] == ["Joe Biden", "Xi Jinping"]
+        assert all(text[m.start:m.start + len(m.text)] == m.text for m in mentions)
+    assert found[2] == found[0] and found[1] != found[0]
 
 
 def test_cache_is_per_pipeline_version(tmp_path):
