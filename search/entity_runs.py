@@ -116,7 +116,7 @@ def _kind(word: str) -> int:
     return _OTHER
 
 
-_KINDS: Lookup[int] = Lookup(_kind, NAMES_REMEMBERED)
+_KINDS: Lookup[str, int] = Lookup(_kind, NAMES_REMEMBERED)
 
 
 def _scan(text: str, tokens: list[tuple[int, str]], i: int, stop: int) -> list[Span]:
