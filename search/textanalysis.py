@@ -12,6 +12,7 @@ The analysis can run where an article is cleaned (a worker) and travel pickled
 
 from __future__ import annotations
 
+import io
 import pickle
 import re
 import zlib
@@ -96,7 +97,7 @@ class FastTextField:
         boost, lists = self._boost, positions.values()
         return Analysed(
             terms=list(positions),
-            weights=array("f", [len(poses) * boost for poses in lists]),
+            weights=array("f", map(len, lists) if boost == 1 else [len(poses) * boost for poses in lists]),
             values=[self._single[poses[0]] if len(poses) == 1 else _encode(poses) for poses in lists],
             length=len(words),
             spelling=list(set(words)) if ascii_text else list(map(self._spelled.__getitem__, set(words))),
@@ -134,9 +135,12 @@ def text_key(text: str) -> tuple[int, int]:
 def analyse_texts(fast_fields: dict[str, FastTextField], values: dict[str, str]) -> bytes:
     """The analysis of a document's fast text fields, made ahead and pickled for
     :meth:`BulkWriter.add_document` (a worker's work, so that the writing process does less)."""
-    return pickle.dumps({name: (text_key(value), fast_fields[name].analyse(value))
-                         for name, value in values.items() if name in fast_fields and value is not None},
-                        pickle.HIGHEST_PROTOCOL)
+    out = io.BytesIO()
+    pickler = pickle.Pickler(out, pickle.HIGHEST_PROTOCOL)
+    pickler.fast = True  # no memo: the lists hold no cycles, and a string met twice is written twice
+    pickler.dump({name: (text_key(value), fast_fields[name].analyse(value))
+                  for name, value in values.items() if name in fast_fields and value is not None})
+    return out.getvalue()
 
 
 def fast_fields(schema: fields.Schema) -> dict[str, FastTextField]:
