@@ -11,7 +11,9 @@ same records. What was there before a timing (the records) is frozen out of garb
 
 The analyses of the first ``--whoosh N`` Reuters articles (1,000; 0: all) are checked against
 the schema's own Whoosh analyser too (terms, frequencies, weights, encoded positions, field
-length, spelling words). ``--save FILE`` pickles the step's whole output — every article (each
+length, spelling words). ``--against REV`` times the whole step of this checkout and of a git
+revision (its ``search`` imported beside this one) taking turns batch by batch in one process, the
+only comparison that holds on a loaded machine. ``--save FILE`` pickles the step's whole output — every article (each
 field), fingerprint, cache row and analysis — for Reuters and for the other test texts (seeds/, the HTML pages and
 texts of bench/html/, tests/data/); ``--compare FILE`` checks a run's output against such a file,
 article by article, and reports the first difference. The analyses are compared decoded, with
@@ -19,6 +21,7 @@ their spelling lists (made from a set, so their order follows the string hash se
 
     .venv/bin/python bench/clean_step.py --save /tmp/clean-before.pickle
     .venv/bin/python bench/clean_step.py --compare /tmp/clean-before.pickle
+    .venv/bin/python bench/clean_step.py --against main   # + the step of main and this checkout in turns
 
 Prints a table and writes bench/results/clean_step.json (date, machine, load average).
 """
@@ -29,8 +32,10 @@ import argparse
 import dataclasses
 import datetime as dt
 import gc
+import importlib
 import json
 import pickle
+import subprocess
 import sys
 import tempfile
 import time
@@ -123,6 +128,30 @@ def whoosh_difference(articles: list[Article]) -> str | None:
     return None
 
 
+def interleaved(records: list[SourceRecord], revision: str, folder: Path) -> dict:
+    """CPU seconds of the step (analysis, no signature cache) of this checkout and of a git
+    revision's ``search`` package, imported beside it under another name, taking turns batch by
+    batch in this one process: both see the same load (on a shared machine, runs by turns of a
+    minute or more do not), and both start with empty caches."""
+    archive = subprocess.run(["git", "archive", revision, "search"], cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
+    (folder / "search").rename(folder / "search_against")
+    sys.path.insert(0, str(folder))
+    against = importlib.import_module("search_against.indexer")
+    theirs = [importlib.import_module("search_against.models").SourceRecord(
+        **{f.name: getattr(r, f.name) for f in dataclasses.fields(r)}) for r in records]
+    gc.collect()
+    gc.freeze()
+    seconds = {"this checkout": 0.0, revision: 0.0}
+    for n, i in enumerate(range(0, len(records), CLEANING_BATCH)):
+        turns = [("this checkout", clean_for_index, records), (revision, against.clean_for_index, theirs)]
+        for name, step, batch in turns[::-1] if n % 2 else turns:
+            start = time.process_time()
+            step(batch[i:i + CLEANING_BATCH], analyse=True, signatures=None)
+            seconds[name] += time.process_time() - start
+    return seconds
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=0, help="Reuters articles (0: all with text)")
@@ -131,6 +160,8 @@ def main() -> int:
     parser.add_argument("--whoosh", type=int, default=1000, metavar="N",
                         help="check the analyses of the first N Reuters articles against Whoosh's analyser "
                              "(pure Python, ~3 ms an article; 0: all)")
+    parser.add_argument("--against", metavar="REV",
+                        help="also time the step against this git revision's, batch by batch in turns")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
 
@@ -141,6 +172,16 @@ def main() -> int:
 
     load_at_start = load_average()
     runs = []
+
+    against = None  # first, while both codes' caches are empty
+    if args.against:
+        with tempfile.TemporaryDirectory() as tmp:
+            seconds = interleaved(reuters, args.against, Path(tmp))
+        against = {"revision": args.against, "cpu_seconds": {k: round(v, 2) for k, v in seconds.items()},
+                   "ratio": round(seconds["this checkout"] / seconds[args.against], 3)}
+        print(f"whole step, in turns batch by batch: this checkout {seconds['this checkout']:.2f} CPU s, "
+              f"{args.against} {seconds[args.against]:.2f}: ratio {against['ratio']:.3f}")
+
 
     def timed(name: str, work) -> object:
         before = load_average()
@@ -186,6 +227,7 @@ def main() -> int:
         "runs": runs,
         "comparison": verdict,
         "whoosh_check": whoosh or f"same on {len(checked):,} articles",
+        "against": against,
     }, indent=2) + "\n")
     return 1 if whoosh or (verdict and not verdict.startswith("identical")) else 0
 
