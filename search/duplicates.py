@@ -6,7 +6,6 @@ several people, a label); a teaser or pull quote gives way to the fuller paragra
 
 from __future__ import annotations
 
-import functools
 import itertools
 import re
 import unicodedata
@@ -142,10 +141,10 @@ def drop_duplicates(paragraphs: list[str]) -> tuple[list[int], list[Dropped]]:
         else:
             last_kept[key] = i
     sets = [set(t) for t in tokens]
-    # asked of close pairs only
-    pairs = functools.cache(lambda k: set(itertools.pairwise(tokens[k])))
-    figures = functools.cache(lambda k: {w for w in sets[k] if _has_digit(w)})
-    list_like = functools.cache(lambda k: _may_recur(paragraphs[k]))  # asked only of contained pairs
+    # made for close pairs only, once a paragraph
+    pairs: dict[int, set[tuple[str, str]]] = {}
+    figures: dict[int, set[str]] = {}
+    list_like: dict[int, bool] = {}  # asked only of contained pairs
     for i, words in enumerate(tokens):
         if i in dropped:
             continue
@@ -162,14 +161,27 @@ def drop_duplicates(paragraphs: list[str]) -> tuple[list[int], list[Dropped]]:
             # verbatim repeats were judged above
             if len(other) < size or (len(other) == size and j >= i) or j in dropped or other == words:
                 continue
-            if len(sets[i] - sets[j]) > missing_allowed:
-                continue  # more distinct words missing than the word share allows: cheap to tell
-            word_share, pair_share = _containment(words, sets[j], pairs(j), figures(i))
-            contained = word_share >= CONTAINMENT_WORDS and pair_share >= CONTAINMENT_BIGRAMS
+            # more distinct words missing than the word share allows: cheap to tell (at least
+            # as many are missing as ``i`` has more distinct words than ``j``)
+            if len(sets[i]) - len(sets[j]) > missing_allowed or len(sets[i] - sets[j]) > missing_allowed:
+                continue
+            if j not in pairs:
+                pairs[j] = set(itertools.pairwise(tokens[j]))
+            if i not in figures:
+                figures[i] = {w for w in sets[i] if _has_digit(w)}
+            word_share, pair_share = _containment(words, sets[j], pairs[j], figures[i])
+            if word_share < CONTAINMENT_WORDS or pair_share < CONTAINMENT_BIGRAMS:
+                continue
             # one list line does not give way to another
-            if contained and not (list_like(i) and list_like(j)):
-                dropped[i] = ("contained in", j)
-                break
+            if i not in list_like:
+                list_like[i] = _may_recur(paragraphs[i])
+            if list_like[i]:
+                if j not in list_like:
+                    list_like[j] = _may_recur(paragraphs[j])
+                if list_like[j]:
+                    continue
+            dropped[i] = ("contained in", j)
+            break
     keep = [i for i in range(len(paragraphs)) if i not in dropped]
 
     def kept_number(j: int) -> int:

@@ -115,7 +115,7 @@ def _token(token: str) -> _Token:
 
 #: token -> :class:`_Token`, for the tokens of the texts seen so far (Reuters has 112,000
 #: distinct tokens, ~190 bytes each)
-_TOKENS: Lookup[_Token] = Lookup(_token, 1 << 17)
+_TOKENS: Lookup[str, _Token] = Lookup(_token, 1 << 17)
 
 
 class WordStats:

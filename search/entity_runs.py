@@ -88,24 +88,24 @@ def runs(text: str, line_start: int, line: str) -> list[Span]:
     is neither capitalised, a comma, a legal form nor a particle, and the scan starts afresh after
     one (a "break"): only the stretches between breaks that hold a legal form or institution
     word are scanned (:func:`_scan`)."""
-    kinds = list(map(_KINDS.__getitem__, _TOKEN.findall(line)))
+    words = _TOKEN.findall(line)
+    kinds = bytes(map(_KINDS.__getitem__, words))
     if _ENDS not in kinds:
         return []
-    tokens = [(line_start + m.start(), m.group()) for m in _TOKEN.finditer(line)]
+    tokens = list(zip(map(line_start.__add__, map(_MATCH_START, _TOKEN.finditer(line))), words, strict=True))
     found: list[Span] = []
-    start = 0
-    for i, kind in enumerate(kinds):
-        if kind == _BREAK:
-            if _ENDS in kinds[start:i]:
-                found.extend(_scan(text, tokens, start, i))
-            start = i + 1
-    if _ENDS in kinds[start:]:
-        found.extend(_scan(text, tokens, start, len(tokens)))
+    at = kinds.find(_ENDS)
+    while at >= 0:  # the stretch between the breaks around each legal form or institution word
+        stop = kinds.find(_BREAK, at)
+        stop = len(kinds) if stop < 0 else stop
+        found.extend(_scan(text, tokens, kinds.rfind(_BREAK, 0, at) + 1, stop))
+        at = kinds.find(_ENDS, stop)
     return found
 
 
-#: What :func:`runs` asks of a token: a break, a legal form or institution word, or neither.
+#: What :func:`runs` asks of a token (a byte each): a break, a legal form or institution word, or neither.
 _BREAK, _ENDS, _OTHER = 1, 2, 3
+_MATCH_START = re.Match.start
 
 
 def _kind(word: str) -> int:
@@ -116,7 +116,7 @@ def _kind(word: str) -> int:
     return _OTHER
 
 
-_KINDS: Lookup[int] = Lookup(_kind, NAMES_REMEMBERED)
+_KINDS: Lookup[str, int] = Lookup(_kind, NAMES_REMEMBERED)
 
 
 def _scan(text: str, tokens: list[tuple[int, str]], i: int, stop: int) -> list[Span]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
+K = TypeVar("K")
 V = TypeVar("V")
 
 #: keys a :class:`Lookup` holds at most: past it, it is emptied (a worker's memory stays bounded
@@ -13,15 +14,15 @@ V = TypeVar("V")
 LOOKUP_SIZE = 200_000
 
 
-class Lookup(dict[str, V], Generic[V]):
+class Lookup(dict[K, V], Generic[K, V]):
     """``make(key)`` for each key asked, made once while kept (at most ``size`` keys)."""
 
-    def __init__(self, make: Callable[[str], V], size: int = LOOKUP_SIZE) -> None:
+    def __init__(self, make: Callable[[K], V], size: int = LOOKUP_SIZE) -> None:
         super().__init__()
         self._make = make
         self._size = size
 
-    def __missing__(self, key: str) -> V:
+    def __missing__(self, key: K) -> V:
         if len(self) >= self._size:
             self.clear()
         value = self[key] = self._make(key)

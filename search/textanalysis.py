@@ -12,6 +12,7 @@ The analysis can run where an article is cleaned (a worker) and travel pickled
 
 from __future__ import annotations
 
+import io
 import pickle
 import re
 import zlib
@@ -21,16 +22,24 @@ from typing import NamedTuple
 
 from whoosh import fields
 from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
-from whoosh.analysis.tokenizers import default_pattern
 from whoosh.formats import Positions
+from whoosh.lang import porter2
 from whoosh.system import pack_uint
 
 from .lookup import Lookup
 
-#: Whoosh's default ``RegexTokenizer`` pattern, and the same with its group made non-capturing,
-#: so that ``findall`` returns whole matches
-_WORD_PATTERN = default_pattern.pattern
-_WORD = re.compile(_WORD_PATTERN.replace("(\\.?", "(?:\\.?"), re.UNICODE)
+#: Whoosh's default ``RegexTokenizer`` pattern (the only one the fast path takes), and a pattern
+#: that finds the same words faster: the run of word characters before a dot is already as long
+#: as it can be, so the dot is required, and nothing is given back (possessive); no group, so that
+#: ``findall`` returns whole matches. On ASCII text the bytes version finds the same words, as
+#: UTF-8 bytes.
+_WORD_PATTERN = r"[\w\*]+(\.?[\w\*]+)*"
+_SAME_WORDS = r"[\w*]++(?:\.[\w*]++)*+"
+_WORD = re.compile(_SAME_WORDS)
+_ASCII_WORD = re.compile(_SAME_WORDS.encode("ascii"))
+#: Porter2 changes no word without one of these (every rule needs a vowel, a ``y`` or an
+#: apostrophe): such a word (a figure, ``mln``, ``nws``) is its own stem
+_STEMMED = re.compile(r"[aeiouyY']")
 
 
 class FastTextField:
@@ -44,10 +53,17 @@ class FastTextField:
     def __init__(self, field: fields.FieldType, min_word: int, stem, unstemmed: frozenset[str]):
         self._boost = field.format.field_boost
         self._min = min_word
-        # word -> its term, and word -> itself, as bytes: looked up without a Python call
-        self._terms = Lookup(lambda word: (word if word in unstemmed else stem(word)).encode("utf-8"))
+        kept = unstemmed if stem is not porter2.stem else _Unstemmed(unstemmed)
+
+        def term(word: str) -> bytes:
+            return (word if word in kept else stem(word)).encode("utf-8")
+
+        # word -> its term (a word of ASCII text is found as bytes), and word -> itself, as
+        # bytes: looked up without a Python call
+        self._terms = Lookup(term)
+        self._ascii_terms: Lookup[bytes, bytes] = Lookup(lambda word: term(word.decode("ascii")))
         self._spelled = Lookup(lambda word: word.encode("utf-8"))
-        self._single: dict[int, bytes] = {}  # a position -> its encoding as a one-position list
+        self._single = Lookup(lambda position: _encode([position]))  # as a one-position list
 
     @classmethod
     def for_field(cls, field: fields.FieldType) -> FastTextField | None:
@@ -64,29 +80,36 @@ class FastTextField:
         return cls(field, stops.min, stemmer.stemfn, frozenset(stemmer.ignore))
 
     def analyse(self, text: str) -> Analysed:
-        # lower-casing ASCII text keeps its words where they are: one call for the whole text
-        found = _WORD.findall(text.lower()) if text.isascii() else [w.lower() for w in _WORD.findall(text)]
+        ascii_text = text.isascii()
+        if ascii_text:  # lower-casing ASCII text keeps its words where they are: one call for the whole text
+            found, terms = _ASCII_WORD.findall(text.lower().encode("ascii")), self._ascii_terms
+        else:
+            found, terms = [w.lower() for w in _WORD.findall(text)], self._terms
         shortest = self._min
         words = [w for w in found if len(w) >= shortest]
         positions: dict[bytes, list[int]] = {}
         if words:
             # Whoosh's StopFilter renumbers: the first word kept keeps its place, the rest follow it
             first = next(number for number, word in enumerate(found) if len(word) >= shortest)
-            for pos, term in enumerate(map(self._terms.__getitem__, words), first):
-                poses = positions.get(term)
-                if poses is None:
-                    positions[term] = [pos]
-                else:
-                    poses.append(pos)
-        single, boost = self._single, self._boost
+            add = positions.setdefault
+            for pos, term in enumerate(map(terms.__getitem__, words), first):
+                add(term, []).append(pos)
+        boost, lists = self._boost, positions.values()
         return Analysed(
             terms=list(positions),
-            weights=array("f", [len(poses) * boost for poses in positions.values()]),
-            values=[(single.get(poses[0]) or single.setdefault(poses[0], _encode(poses))) if len(poses) == 1
-                    else _encode(poses) for poses in positions.values()],
+            weights=array("f", map(len, lists) if boost == 1 else [len(poses) * boost for poses in lists]),
+            values=[self._single[poses[0]] if len(poses) == 1 else _encode(poses) for poses in lists],
             length=len(words),
-            spelling=list(map(self._spelled.__getitem__, set(words))),
+            spelling=list(set(words)) if ascii_text else list(map(self._spelled.__getitem__, set(words))),
         )
+
+
+class _Unstemmed(frozenset):
+    """The words Porter2 leaves as they are: the stemmer's ``ignore`` words and the words it
+    would not change anyway (:data:`_STEMMED`), told without calling it."""
+
+    def __contains__(self, word: object) -> bool:
+        return super().__contains__(word) or not _STEMMED.search(word)
 
 
 def _encode(positions: list[int]) -> bytes:
@@ -112,9 +135,12 @@ def text_key(text: str) -> tuple[int, int]:
 def analyse_texts(fast_fields: dict[str, FastTextField], values: dict[str, str]) -> bytes:
     """The analysis of a document's fast text fields, made ahead and pickled for
     :meth:`BulkWriter.add_document` (a worker's work, so that the writing process does less)."""
-    return pickle.dumps({name: (text_key(value), fast_fields[name].analyse(value))
-                         for name, value in values.items() if name in fast_fields and value is not None},
-                        pickle.HIGHEST_PROTOCOL)
+    out = io.BytesIO()
+    pickler = pickle.Pickler(out, pickle.HIGHEST_PROTOCOL)
+    pickler.fast = True  # no memo: the lists hold no cycles, and a string met twice is written twice
+    pickler.dump({name: (text_key(value), fast_fields[name].analyse(value))
+                  for name, value in values.items() if name in fast_fields and value is not None})
+    return out.getvalue()
 
 
 def fast_fields(schema: fields.Schema) -> dict[str, FastTextField]:
