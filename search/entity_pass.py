@@ -21,8 +21,8 @@ from .compute import Pool
 from .entities import PIPELINE_VERSION, Mention, article_text, mentions_for
 from .entity_aliases import Aliases, load_aliases
 from .entity_cache import ParseCache
-from .entity_parse import Parsed, parse_batch
-from .entity_resolve import RESOLUTION_REVISION, resolve_entities, surface_forms_by_facet
+from .entity_parse import Parsed
+from .entity_resolve import RESOLUTION_REVISION, encoded_parses, resolve_entities, surface_forms_by_facet
 from .mentions_cache import MentionCache
 from .models import Article
 from .progress import progress_bar
@@ -96,5 +96,5 @@ def parse_rows(articles: list[Article], mentions: list[list[Mention]], aliases: 
     read, on the worker that read them: as the parse cache stores it, key and encoded row (the
     indexer stores what it gets)."""
     docs = list(zip(articles, mentions, strict=True))
-    return [(ParseCache.key(article, article_text(article), found), ParseCache.encode(one))
-            for (article, found), one in zip(docs, parse_batch(docs, aliases), strict=True)]
+    return [(ParseCache.key(article, article_text(article), found), row)
+            for (article, found), row in zip(docs, encoded_parses(docs, aliases), strict=True)]

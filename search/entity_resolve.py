@@ -117,13 +117,27 @@ def _parse_all(docs: Sequence[tuple[Article, list[Mention]]], aliases: Aliases, 
             take(i, *(copy.deepcopy(found[key]) if key in taken else found[key]))
             taken.add(key)
     batches = list(batched([i for i, done in enumerate(parsed) if done is None], PARSE_BATCH))
-    results = pool.map(functools.partial(parse_batch, aliases=aliases), ([docs[i] for i in b] for b in batches))
+    encoded = cache is not None and pool.workers > 1  # parses come back as the cache stores them
+    work = encoded_parses if encoded else parse_batch
+    results = pool.map(functools.partial(work, aliases=aliases), ([docs[i] for i in b] for b in batches))
     for batch, result in zip(batches, results, strict=True):
         if cache is not None:  # stored before resolution changes the items
-            cache.put_many({keys[i]: one for i, one in zip(batch, result, strict=True)})
+            rows = dict(zip((keys[i] for i in batch), result, strict=True))
+            if encoded:
+                cache.put_encoded(rows)
+                result = map(cache.decode, result)
+            else:
+                cache.put_many(rows)
         for i, one in zip(batch, result, strict=True):
             take(i, *one)
     return parsed, words  # type: ignore[return-value]  # every slot is filled
+
+
+def encoded_parses(docs: Sequence[tuple[Article, list[Mention]]], aliases: Aliases) -> list[bytes]:
+    """A worker's task: :func:`search.entity_parse.parse_batch` of ``docs``, each parse as the
+    parse cache stores it, so that the process that resolves only decodes it (pickling and
+    compressing there would cost it more than decompressing)."""
+    return [ParseCache.encode(one) for one in parse_batch(docs, aliases)]
 
 
 def _type_votes(parsed: list[_Doc]) -> TypeVotes:
