@@ -208,6 +208,8 @@ def _link_org_short_forms(items: list[Item], words: WordStats, title_end: int) -
         acronym = _ACRONYM.fullmatch(short.name) is not None
         ahead = short.shouted or short.end <= title_end
         size = len(key)
+        if not (acronym or not complete or (size == 1 and len(key[0]) >= 3)):
+            continue  # neither a prefix (it has a legal form) nor a clipped word nor an acronym
         if acronym or not key:
             candidates: Sequence[int] = range(len(orgs))
         elif size > 1:  # a prefix only
@@ -216,6 +218,8 @@ def _link_org_short_forms(items: list[Item], words: WordStats, title_end: int) -
             candidates = sorted(n for first, ns in starting.items() if first.startswith(key[0]) for n in ns)
         for n in candidates:
             full, longer = orgs[n], keys[n]
+            if len(longer) <= size and not acronym:
+                continue  # a prefix or a clipped form is of a longer name
             after = ahead or full.start < short.start
             prefix = not complete and len(longer) > size and longer[:size] == key and (
                 after or all(words.is_common_word(w) for w in longer[size:]))
