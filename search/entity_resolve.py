@@ -96,13 +96,14 @@ class _Doc:
 
 
 def _parse_all(docs: Sequence[tuple[Article, list[Mention]]], aliases: Aliases, pool: Pool,
-               cache: ParseCache | None, ready: Mapping[str, Parsed]) -> tuple[list[_Doc], WordStats]:
+               cache: ParseCache | None, ready: Mapping[str, Parsed],
+               known: Mapping[str, str]) -> tuple[list[_Doc], WordStats]:
     """Each article parsed on ``pool``, or taken from ``ready`` (parses made with NER, by their
-    ``cache`` key) or ``cache`` (the ones parsed here stored there); and the corpus's word counts,
-    summed as the articles come."""
+    ``cache`` key; ``known``: those keys by article id) or ``cache`` (the ones parsed here stored
+    there); and the corpus's word counts, summed as the articles come."""
     texts = [article_text(article) for article, _ in docs]
-    keys = [cache.key(article, text, mentions) for (article, mentions), text in zip(docs, texts, strict=True)] \
-        if cache is not None else []
+    keys = [known.get(article.id) or cache.key(article, text, mentions)
+            for (article, mentions), text in zip(docs, texts, strict=True)] if cache is not None else []
     found = {**cache.get_many(key for key in keys if key not in ready), **ready} if cache is not None else {}
     words = WordStats()
     parsed: list[_Doc | None] = [None] * len(docs)
@@ -325,6 +326,7 @@ def resolve_entities(
     pool: Pool | None = None,
     cache: ParseCache | None = None,
     ready: Mapping[str, Parsed] | None = None,
+    ready_keys: Mapping[str, str] | None = None,
 ) -> Resolution:
     """Canonical entities for every article of a corpus (rules: this module's and
     :mod:`search.entity_people`'s docstrings).
@@ -332,10 +334,11 @@ def resolve_entities(
     Pure and fast: re-applying an edited aliases file needs only this, not NER. The per-article
     first step runs on ``pool`` (:mod:`search.compute`) when given, for the articles not in
     ``cache`` (:mod:`search.entity_cache`) or ``ready`` (by cache key: parsed with NER,
-    :func:`search.entity_pass.parse_rows`); the corpus-wide rest here.
+    :func:`search.entity_pass.parse_rows`; ``ready_keys``: their keys by article id, for the
+    articles they were made of); the corpus-wide rest here.
     """
     aliases = aliases or Aliases()
-    parsed, counts = _parse_all(docs, aliases, pool or InProcess(), cache, ready or {})
+    parsed, counts = _parse_all(docs, aliases, pool or InProcess(), cache, ready or {}, ready_keys or {})
     places = {i.name.casefold() for d in parsed for i in d.items if i.facet == "place"}
     for doc in parsed:
         kept = [i for i in doc.items if not (i.facet in ("person", "place") and is_place_pair(i.name, places))]
