@@ -21,8 +21,8 @@ from .compute import Pool
 from .entities import PIPELINE_VERSION, Mention, article_text, mentions_for
 from .entity_aliases import Aliases, load_aliases
 from .entity_cache import ParseCache
-from .entity_parse import Parsed, parse_batch
-from .entity_resolve import RESOLUTION_REVISION, resolve_entities, surface_forms_by_facet
+from .entity_parse import Parsed
+from .entity_resolve import RESOLUTION_REVISION, encoded_parses, resolve_entities, surface_forms_by_facet
 from .mentions_cache import MentionCache
 from .models import Article
 from .progress import progress_bar
@@ -57,10 +57,13 @@ def annotate(
     aliases = load_aliases(aliases_path) if aliases_path else Aliases()
     with ParseCache(cache_dir / "parsed.sqlite", fingerprint(aliases_path)) as parsed:
         ready: dict[str, Parsed] = {}  # cache key -> parse of an article NER reads now
+        keys: dict[str, str] = {}  # article id -> its cache key, of those articles
 
-        def keep(rows: list[tuple[str, bytes]]) -> None:
-            parsed.put_encoded(dict(rows))
-            ready.update((key, parsed.decode(row)) for key, row in rows)
+        def keep(rows: list[tuple[str, str, bytes]]) -> None:
+            parsed.put_encoded({key: row for _, key, row in rows})
+            for article_id, key, row in rows:
+                ready[key] = parsed.decode(row)
+                keys[article_id] = key
 
         cache = MentionCache(cache_dir / "mentions.sqlite")
         # a bar on a terminal only (disable=None), counting cached articles too
@@ -74,7 +77,7 @@ def annotate(
             cache.close()
         with collector_paused():
             resolution = resolve_entities(list(zip(articles, mentions, strict=True)), aliases, pool, parsed,
-                                          ready)
+                                          ready, keys)
         parsed.prune()  # rows of other rules or aliases
 
     for article in changed:
@@ -91,10 +94,12 @@ def annotate(
     return refreshed, {"surface_forms": surface_forms_by_facet(resolution)}
 
 
-def parse_rows(articles: list[Article], mentions: list[list[Mention]], aliases: Aliases) -> list[tuple[str, bytes]]:
+def parse_rows(articles: list[Article], mentions: list[list[Mention]],
+               aliases: Aliases) -> list[tuple[str, str, bytes]]:
     """Resolution's first step (:func:`search.entity_parse.parse_batch`) of articles NER just
     read, on the worker that read them: as the parse cache stores it, key and encoded row (the
-    indexer stores what it gets)."""
+    indexer stores what it gets), after the article's id (resolution takes the key made here
+    instead of hashing the article again)."""
     docs = list(zip(articles, mentions, strict=True))
-    return [(ParseCache.key(article, article_text(article), found), ParseCache.encode(one))
-            for (article, found), one in zip(docs, parse_batch(docs, aliases), strict=True)]
+    return [(article.id, ParseCache.key(article, article_text(article), found), row)
+            for (article, found), row in zip(docs, encoded_parses(docs, aliases), strict=True)]

@@ -96,13 +96,14 @@ class _Doc:
 
 
 def _parse_all(docs: Sequence[tuple[Article, list[Mention]]], aliases: Aliases, pool: Pool,
-               cache: ParseCache | None, ready: Mapping[str, Parsed]) -> tuple[list[_Doc], WordStats]:
+               cache: ParseCache | None, ready: Mapping[str, Parsed],
+               known: Mapping[str, str]) -> tuple[list[_Doc], WordStats]:
     """Each article parsed on ``pool``, or taken from ``ready`` (parses made with NER, by their
-    ``cache`` key) or ``cache`` (the ones parsed here stored there); and the corpus's word counts,
-    summed as the articles come."""
+    ``cache`` key; ``known``: those keys by article id) or ``cache`` (the ones parsed here stored
+    there); and the corpus's word counts, summed as the articles come."""
     texts = [article_text(article) for article, _ in docs]
-    keys = [cache.key(article, text, mentions) for (article, mentions), text in zip(docs, texts, strict=True)] \
-        if cache is not None else []
+    keys = [known.get(article.id) or cache.key(article, text, mentions)
+            for (article, mentions), text in zip(docs, texts, strict=True)] if cache is not None else []
     found = {**cache.get_many(key for key in keys if key not in ready), **ready} if cache is not None else {}
     words = WordStats()
     parsed: list[_Doc | None] = [None] * len(docs)
@@ -117,13 +118,27 @@ def _parse_all(docs: Sequence[tuple[Article, list[Mention]]], aliases: Aliases, 
             take(i, *(copy.deepcopy(found[key]) if key in taken else found[key]))
             taken.add(key)
     batches = list(batched([i for i, done in enumerate(parsed) if done is None], PARSE_BATCH))
-    results = pool.map(functools.partial(parse_batch, aliases=aliases), ([docs[i] for i in b] for b in batches))
+    encoded = cache is not None and pool.workers > 1  # parses come back as the cache stores them
+    work = encoded_parses if encoded else parse_batch
+    results = pool.map(functools.partial(work, aliases=aliases), ([docs[i] for i in b] for b in batches))
     for batch, result in zip(batches, results, strict=True):
         if cache is not None:  # stored before resolution changes the items
-            cache.put_many({keys[i]: one for i, one in zip(batch, result, strict=True)})
+            rows = dict(zip((keys[i] for i in batch), result, strict=True))
+            if encoded:
+                cache.put_encoded(rows)
+                result = map(cache.decode, result)
+            else:
+                cache.put_many(rows)
         for i, one in zip(batch, result, strict=True):
             take(i, *one)
     return parsed, words  # type: ignore[return-value]  # every slot is filled
+
+
+def encoded_parses(docs: Sequence[tuple[Article, list[Mention]]], aliases: Aliases) -> list[bytes]:
+    """A worker's task: :func:`search.entity_parse.parse_batch` of ``docs``, each parse as the
+    parse cache stores it, so that the process that resolves only decodes it (pickling and
+    compressing there would cost it more than decompressing)."""
+    return [ParseCache.encode(one) for one in parse_batch(docs, aliases)]
 
 
 def _type_votes(parsed: list[_Doc]) -> TypeVotes:
@@ -194,6 +209,8 @@ def _link_org_short_forms(items: list[Item], words: WordStats, title_end: int) -
         acronym = _ACRONYM.fullmatch(short.name) is not None
         ahead = short.shouted or short.end <= title_end
         size = len(key)
+        if not (acronym or not complete or (size == 1 and len(key[0]) >= 3)):
+            continue  # neither a prefix (it has a legal form) nor a clipped word nor an acronym
         if acronym or not key:
             candidates: Sequence[int] = range(len(orgs))
         elif size > 1:  # a prefix only
@@ -202,6 +219,8 @@ def _link_org_short_forms(items: list[Item], words: WordStats, title_end: int) -
             candidates = sorted(n for first, ns in starting.items() if first.startswith(key[0]) for n in ns)
         for n in candidates:
             full, longer = orgs[n], keys[n]
+            if len(longer) <= size and not acronym:
+                continue  # a prefix or a clipped form is of a longer name
             after = ahead or full.start < short.start
             prefix = not complete and len(longer) > size and longer[:size] == key and (
                 after or all(words.is_common_word(w) for w in longer[size:]))
@@ -307,6 +326,7 @@ def resolve_entities(
     pool: Pool | None = None,
     cache: ParseCache | None = None,
     ready: Mapping[str, Parsed] | None = None,
+    ready_keys: Mapping[str, str] | None = None,
 ) -> Resolution:
     """Canonical entities for every article of a corpus (rules: this module's and
     :mod:`search.entity_people`'s docstrings).
@@ -314,10 +334,11 @@ def resolve_entities(
     Pure and fast: re-applying an edited aliases file needs only this, not NER. The per-article
     first step runs on ``pool`` (:mod:`search.compute`) when given, for the articles not in
     ``cache`` (:mod:`search.entity_cache`) or ``ready`` (by cache key: parsed with NER,
-    :func:`search.entity_pass.parse_rows`); the corpus-wide rest here.
+    :func:`search.entity_pass.parse_rows`; ``ready_keys``: their keys by article id, for the
+    articles they were made of); the corpus-wide rest here.
     """
     aliases = aliases or Aliases()
-    parsed, counts = _parse_all(docs, aliases, pool or InProcess(), cache, ready or {})
+    parsed, counts = _parse_all(docs, aliases, pool or InProcess(), cache, ready or {}, ready_keys or {})
     places = {i.name.casefold() for d in parsed for i in d.items if i.facet == "place"}
     for doc in parsed:
         kept = [i for i in doc.items if not (i.facet in ("person", "place") and is_place_pair(i.name, places))]

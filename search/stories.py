@@ -139,13 +139,14 @@ def _update(db, members: dict[str, Member], batch: StoryBatch, removed: set[str]
             touched.add(old.story)
     weights = Weights(df, seen_n + len(batch))
     signatures = list(batch.signatures())  # one view per text, shared by its copies
+    top_words = batch.top_words(weights)
     new_ids = []
     vectors: dict[tuple, str] = {}  # copies of a text with the same entities: one vector (as JSON)
     for entry in batch.entries():
         names = entity_terms(entry.people, entry.places)
         shared = (entry.text, *names)
         if shared not in vectors:
-            vectors[shared] = dumps(weights.terms(batch.content_words(entry.text), names))
+            vectors[shared] = dumps(weights.terms(top_words[entry.text], names))
         members[entry.id] = Member(
             entry.id, entry.day, batch.keys[entry.text], signatures[entry.text], vectors[shared],
             entry.people, entry.places, entry.title, entry.site, figures=batch.figures[entry.text], orgs=entry.orgs)

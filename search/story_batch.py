@@ -25,7 +25,7 @@ import numpy as np
 from . import neardup
 from .extract import extract_batch
 from .models import Article, Skipped, SourceRecord
-from .story_links import content_words, entity_terms
+from .story_links import Weights, content_words, entity_terms
 
 #: articles fingerprinted here, or fingerprints written to the cache, at once
 CHUNK = 500
@@ -98,7 +98,6 @@ class StoryBatch:
         self._counts = array("i")
         self._starts = array("q", [0])
         self.vocabulary: dict[str, int] = {}
-        self._words_list: list[str] = []  # the vocabulary by number, made when first read
         # fingerprints that came with the cleaned articles, and the chunk to fingerprint here
         self._ready: dict[str, neardup.Fingerprint] = {}
         self._to_store: dict[str, tuple] = {}  # body key -> cache row
@@ -178,13 +177,11 @@ class StoryBatch:
         """(texts, NUM_PERM) uint32: each text's MinHash signature."""
         return np.frombuffer(self._minhash, dtype=np.uint32).reshape(-1, neardup.NUM_PERM)
 
-    def content_words(self, text: int) -> dict[str, int]:
-        """A text's content words (stop words aside) and their counts."""
-        if len(self._words_list) != len(self.vocabulary):
-            self._words_list = list(self.vocabulary)
-        lo, hi = self._starts[text], self._starts[text + 1]
-        words = self._words_list
-        return {words[w]: c for w, c in zip(self._words[lo:hi], self._counts[lo:hi], strict=True)}
+    def top_words(self, weights: Weights) -> list[list[tuple[str, float]]]:
+        """Each text's most distinctive content words with their weights, best first
+        (:meth:`search.story_links.Weights.top_words`)."""
+        words, counts = np.frombuffer(self._words, dtype=np.int32), np.frombuffer(self._counts, dtype=np.int32)
+        return weights.top_words(list(self.vocabulary), words, counts, np.frombuffer(self._starts, dtype=np.int64))
 
     def document_frequencies(self) -> Counter:
         """How many of the articles each content word and each person or place appears in."""

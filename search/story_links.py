@@ -7,7 +7,7 @@ by :mod:`search.stories`, which holds the rules' summary.
 from __future__ import annotations
 
 import functools
-import heapq
+import itertools
 import math
 from array import array
 from collections import Counter, defaultdict
@@ -71,14 +71,35 @@ class Weights:
             value = self._idf[term] = math.log((self.n + IDF_PRIOR) / (self.df.get(term, 0) + 1))
         return value
 
-    def terms(self, words: dict[str, int], entity_terms: list[str]) -> dict[str, float]:
-        """The article's :data:`TOP_TERMS` most distinctive words by tf-idf, plus its entities,
-        as an L2-normalised weight vector."""
-        tf, idf = self._tf, self.idf
-        weights = {w: (tf[c] if c < 64 else 1 + math.log(c)) * idf(w) for w, c in words.items()}
-        top = {w: weights[w] for w in heapq.nsmallest(TOP_TERMS, weights, key=lambda w: (-weights[w], w))}
+    def top_words(self, vocabulary: Sequence[str], words: np.ndarray, counts: np.ndarray,
+                  starts: np.ndarray) -> list[list[tuple[str, float]]]:
+        """Each text's :data:`TOP_TERMS` most distinctive words by tf-idf, highest first (equal
+        weights by word), with their weights; text ``t`` is ``words[starts[t]:starts[t + 1]]``
+        (numbers into ``vocabulary``, each once) with their ``counts``. All texts at once: the
+        weights are the products :meth:`terms` makes one by one (each factor made by the same
+        ``math.log``), ranked by one sort."""
+        if len(words) == 0:
+            return [[] for _ in range(len(starts) - 1)]
+        idf = np.array([self.idf(word) for word in vocabulary], dtype=np.float64)
+        tf = np.array([self._tf[c] if c < 64 else 1 + math.log(c) for c in range(int(counts.max()) + 1)],
+                      dtype=np.float64)
+        weights = tf[counts] * idf[words]
+        alphabetical = np.empty(len(vocabulary), dtype=np.int64)
+        alphabetical[sorted(range(len(vocabulary)), key=vocabulary.__getitem__)] = np.arange(len(vocabulary))
+        sizes = np.diff(starts)
+        text = np.repeat(np.arange(len(sizes)), sizes)
+        order = np.lexsort((alphabetical[words], -weights, text))  # by text, then best first
+        kept = order[np.arange(len(order)) - starts[text] < TOP_TERMS]  # order[p] is of the p-th text slot
+        bounds = np.concatenate([[0], np.cumsum(np.minimum(sizes, TOP_TERMS))]).tolist()
+        pairs = list(zip([vocabulary[w] for w in words[kept].tolist()], weights[kept].tolist(), strict=True))
+        return [pairs[a:b] for a, b in itertools.pairwise(bounds)]
+
+    def terms(self, top_words: list[tuple[str, float]], entity_terms: list[str]) -> dict[str, float]:
+        """An article's distinctive terms: its text's :meth:`top_words` plus its entities, as an
+        L2-normalised weight vector."""
+        top = dict(top_words)
         for term in entity_terms:
-            top[term] = ENTITY_WEIGHT * idf(term)
+            top[term] = ENTITY_WEIGHT * self.idf(term)
         norm = math.sqrt(sum(v * v for v in top.values())) or 1.0
         return {t: round(v / norm, 5) for t, v in top.items()}
 

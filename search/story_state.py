@@ -63,8 +63,12 @@ CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT) WITHOUT 
 """
 
 
+#: one encoder for every value written (``json.dumps`` with options makes a new one per call)
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def dumps(value) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return _JSON.encode(value)
 
 
 def connect_readonly(path: Path) -> sqlite3.Connection:

@@ -103,30 +103,36 @@ def _case_of(word: str, forms: dict[str, Counter], acronyms: frozenset[str] | se
 class AcronymEvidence:
     """Counts, text by text, how often each word is written in capitals and otherwise; texts
     written wholly in capitals say nothing and are passed over. The indexer adds each new
-    article's text as it goes by, so the texts need not be held."""
+    article's text as it goes by, so the texts need not be held: each one's words are counted as
+    written (one ``Counter.update``, at C speed), and folded by lower case once, over the distinct
+    forms, when the evidence is read (:meth:`sets`)."""
 
     def __init__(self) -> None:
-        self._all: Counter = Counter()  # lower-cased words, however written
-        self._capitals: Counter = Counter()
+        self._written: Counter = Counter()  # words as written
 
     def add(self, text: str) -> None:
         if not text or is_shouting(text):
             return
-        words = _TOKEN.findall(text)
-        self._all.update(map(str.lower, words))
-        self._capitals.update([word.lower() for word in words if word.isupper()])
+        self._written.update(_TOKEN.findall(text))
 
     def sets(self) -> tuple[set[str], set[str]]:
         """(words written in capitals more often than not, words seen more often otherwise), lower-cased;
         tickers and words of fewer than two letters say nothing."""
+        every: dict[str, int] = {}  # lower-cased words, however written
+        capitals: dict[str, int] = {}
+        for written, count in self._written.items():
+            word = written.lower()
+            every[word] = every.get(word, 0) + count
+            if written.isupper():
+                capitals[word] = capitals.get(word, 0) + count
         acronyms, other = set(), set()
-        for word, count in self._all.items():
+        for word, count in every.items():
             if word[0] == "<" or len(word) < 2 or (not word.isalpha() and sum(map(str.isalpha, word)) < 2):
                 continue
-            capitals = self._capitals[word]
-            if capitals > count - capitals:
+            capital = capitals.get(word, 0)
+            if capital > count - capital:
                 acronyms.add(word)
-            elif count > capitals:
+            elif count > capital:
                 other.add(word)
         return acronyms, other
 

@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 
 from search import entity_resolve, index_corpus, open_index
+from search.compute import LocalProcesses
 from search.entities import Mention, article_text, find_mentions
 from search.entity_cache import ParseCache
-from search.entity_pass import fingerprint
+from search.entity_pass import annotate, fingerprint
 from search.entity_resolve import resolve_entities
 from search.extract import extract_article
 from search.ingest import iter_records
@@ -61,6 +62,39 @@ def test_resolution_through_the_cache_is_the_resolution_without_it(reuters_docs,
         monkeypatch.setattr(entity_resolve, "parse_batch", refuse)
         assert _entities(resolve_entities(reuters_docs, cache=cache)) == plain  # all from it
     assert any(plain[0][a.id]["people"] for a, _ in reuters_docs)  # the comparison compares something
+
+
+def test_parses_made_on_workers_fill_the_cache_as_made_here(reuters_docs, tmp_path):
+    """On a pool the workers send each parse back as the cache stores it: the same resolution,
+    and the same rows as a parse made in this process."""
+    plain = _entities(resolve_entities(reuters_docs))
+    pool = LocalProcesses(2)
+    try:
+        with ParseCache(tmp_path / "pooled.sqlite", fingerprint(None)) as cache:
+            assert _entities(resolve_entities(reuters_docs, pool=pool, cache=cache)) == plain
+            keys = [ParseCache.key(a, article_text(a), m) for a, m in reuters_docs]
+            pooled = cache.get_many(keys)
+    finally:
+        pool.close()
+    with ParseCache(tmp_path / "here.sqlite", fingerprint(None)) as cache:
+        resolve_entities(reuters_docs, cache=cache)
+        assert cache.get_many(keys) == pooled
+    assert len(pooled) == len(set(keys))
+
+
+def test_a_first_entity_pass_hashes_each_article_once(seeds_dir, tmp_path, monkeypatch):
+    """The parses made with NER come with their cache keys, which resolution takes instead of
+    hashing those articles again; an article NER did not read (the same text under another id
+    and title) is hashed, and parsed, by resolution."""
+    articles = _articles(seeds_dir)
+    articles.append(dataclasses.replace(articles[0], id="again", title="Another title", entities=articles[0].entities))
+    hashed = []
+    key = ParseCache.key
+    monkeypatch.setattr(ParseCache, "key", staticmethod(lambda article, *rest: hashed.append(article.id) or key(
+        article, *rest)))
+    annotate(articles, [], tmp_path / "cache", None)
+    assert sorted(hashed) == sorted(a.id for a in articles)
+    assert articles[-1].entities == articles[0].entities and articles[0].entities.places
 
 
 def test_the_cache_misses_when_the_parse_would_differ(tmp_path):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import gc
 import gzip
 import json
+import math
 import sqlite3
 import weakref
 from collections import Counter
@@ -17,7 +18,7 @@ from search.extract import extract_batch
 from search.indexer import index_corpus
 from search.models import Article, SourceRecord
 from search.story_batch import StoryBatch, clean_and_fingerprint
-from search.story_links import content_words, entity_terms
+from search.story_links import TOP_TERMS, Weights, content_words, entity_terms
 
 
 def _reuters(reuters_path: Path, count: int) -> list[dict]:
@@ -132,7 +133,15 @@ def test_the_batch_keeps_one_record_per_text_and_counts_frequencies(reuters_path
         expected.update(entity_terms(a.entities.people, a.entities.places))
     assert batch.document_frequencies() == expected
     entry = next(e for e in batch.entries() if e.id == articles[3].id)
-    assert batch.content_words(entry.text) == content_words(neardup.fingerprint(articles[3].body).words)
+    articles_by_id = {a.id: a for a in (*articles, *copies)}
+    # each text's top words: the words of its body by tf-idf, one by one as defined, best first
+    weights = Weights(batch.document_frequencies(), len(batch))
+    top_words = batch.top_words(weights)
+    for each in batch.entries():
+        words = content_words(neardup.fingerprint(articles_by_id[each.id].body).words)
+        scored = {w: (1 + math.log(c)) * weights.idf(w) for w, c in words.items()}
+        assert top_words[each.text] == sorted(scored.items(), key=lambda item: (-item[1], item[0]))[:TOP_TERMS]
+    assert max(map(len, top_words)) == TOP_TERMS and min(map(len, top_words)) < TOP_TERMS
     assert (batch.signatures()[entry.text] == neardup.fingerprint(articles[3].body).minhash).all()
     # the fingerprints went to the cache: a second batch reads them and hashes nothing
     reread = StoryBatch.of(articles, tmp_path / "cache")
