@@ -84,10 +84,10 @@ def test_parses_made_on_workers_fill_the_cache_as_made_here(reuters_docs, tmp_pa
 
 def test_a_first_entity_pass_hashes_each_article_once(seeds_dir, tmp_path, monkeypatch):
     """The parses made with NER come with their cache keys, which resolution takes instead of
-    hashing those articles again; an article NER did not read (the same text under another id
-    and title) is hashed, and parsed, by resolution."""
+    hashing those articles again; an article NER did not read (the same text in another file) is
+    hashed, and parsed, by resolution."""
     articles = _articles(seeds_dir)
-    articles.append(dataclasses.replace(articles[0], id="again", title="Another title", entities=articles[0].entities))
+    articles.append(dataclasses.replace(articles[0], id="again", content_hash="0" * 64, entities=articles[0].entities))
     hashed = []
     key = ParseCache.key
     monkeypatch.setattr(ParseCache, "key", staticmethod(lambda article, *rest: hashed.append(article.id) or key(
