@@ -223,19 +223,21 @@ class _SegmentTask:
         segment = codec.new_segment(self.storage, self.indexname)
         perdoc = codec.per_document_writer(self.storage, segment)
         postings: dict[str, GatheredPostings] = defaultdict(GatheredPostings)
+        spelling_of = {name: field.spelling_fieldname(name) for name, field in self.schema.items()
+                       if field.separate_spelling()}
+        words: dict[str, set[bytes]] = {name: set() for name in spelling_of.values()}  # spelling words
         totals = dict.fromkeys(self.arrays, 0)
-        fast = fast_fields(self.schema)
+        fields = _Fields(self.schema, fast_fields(self.schema), spelling_of)
         try:
             for docnum, (values, analysed) in enumerate(self.documents):
-                self._add_document(perdoc, docnum, fast, postings, totals, values,
+                self._add_document(perdoc, docnum, fields, postings, words, totals, values,
                                    pickle.loads(analysed) if analysed else None)
         finally:
             perdoc.close()
         segment.set_doc_count(len(self.documents))
         self.documents = []  # all in the postings now
-        spelling_fields = {field.spelling_fieldname(name) for name, field in self.schema.items()
-                           if field.separate_spelling()}
-        spelling = set().union(*(postings[name].term_ids for name in spelling_fields & postings.keys()))
+        spelling = set().union(*words.values())
+        postings.update({name: GatheredPostings.of_words(found) for name, found in words.items() if found})
         lengths = codec.per_document_reader(self.storage, segment)
         writer = codec.field_writer(self.storage, segment)
         # no bar in a child: tqdm takes a lock the parent's threads may have held at the fork
@@ -257,11 +259,13 @@ class _SegmentTask:
             written.spill(self.spill)
         return written
 
-    def _add_document(self, perdoc, docnum: int, fast: dict, postings: dict[str, GatheredPostings],
-                      totals: dict[str, int], values: dict, analysed: dict | None) -> None:
-        """One document's stored fields, lengths and columns (Whoosh's per-document writer) and
-        postings."""
-        schema = self.schema
+    @staticmethod
+    def _add_document(perdoc, docnum: int, fields: _Fields, postings: dict[str, GatheredPostings],
+                      words: dict[str, set[bytes]], totals: dict[str, int], values: dict,
+                      analysed: dict | None) -> None:
+        """One document's stored fields, lengths and columns (Whoosh's per-document writer),
+        postings and spelling words."""
+        schema, fast, spelling_of = fields.schema, fields.fast, fields.spelling_of
         perdoc.start_doc(docnum)
         for name in sorted(values):
             value = values[name]
@@ -275,8 +279,8 @@ class _SegmentTask:
                     done = ready[1] if ready and ready[0] == text_key(value) else fast[name].analyse(value)
                     if field.scorable:
                         length = done.length
-                    if field.separate_spelling():
-                        postings[field.spelling_fieldname(name)].add_terms(done.spelling)
+                    if name in spelling_of:
+                        words[spelling_of[name]].update(done.spelling)
                     postings[name].add(docnum, done.terms, done.weights, done.values)
                 else:
                     # (term, frequency, weight, value) per distinct term, as four columns
@@ -290,6 +294,16 @@ class _SegmentTask:
             if field.column_type:
                 perdoc.add_column_value(name, field.column_type, field.to_column_value(value))
         perdoc.finish_doc()
+
+
+@dataclass
+class _Fields:
+    """What a segment's documents are written with: the schema, the fields analysed by
+    :mod:`search.textanalysis`, the spelling field of each field that has one."""
+
+    schema: fields.Schema
+    fast: dict
+    spelling_of: dict[str, str]
 
 
 class _Child:
