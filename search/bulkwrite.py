@@ -31,6 +31,7 @@ import sys
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +40,7 @@ from whoosh.codec import default_codec
 from whoosh.index import TOC, FileIndex, LockError, clean_files
 
 from .compute import die_with_parent, usable_cores
+from .lookup import Lookup
 from .postings import Postings, SegmentPostings, merge_segments
 from .progress import progress_bar
 from .segmentformat import GatheredPostings, write_field
@@ -47,6 +49,8 @@ from .textanalysis import fast_fields, text_key
 #: characters of title and body text held before a segment is closed (~8M postings of news
 #: text: ~250 MB while it is written)
 SEGMENT_TEXT = 40_000_000
+#: distinct values of a field whose terms (or column value) a segment writer keeps at a time
+VALUES_KEPT = 20_000
 #: segments a corpus of known size is cut into when they are written in the background
 PIPELINE_SEGMENTS = 2
 #: fewest documents expected for which segments are written in the background
@@ -223,11 +227,9 @@ class _SegmentTask:
         segment = codec.new_segment(self.storage, self.indexname)
         perdoc = codec.per_document_writer(self.storage, segment)
         postings: dict[str, GatheredPostings] = defaultdict(GatheredPostings)
-        spelling_of = {name: field.spelling_fieldname(name) for name, field in self.schema.items()
-                       if field.separate_spelling()}
-        words: dict[str, set[bytes]] = {name: set() for name in spelling_of.values()}  # spelling words
+        fields = _Fields.of(self.schema)
+        words: dict[str, set[bytes]] = {name: set() for name in fields.spelling_of.values()}  # spelling words
         totals = dict.fromkeys(self.arrays, 0)
-        fields = _Fields(self.schema, fast_fields(self.schema), spelling_of)
         try:
             for docnum, (values, analysed) in enumerate(self.documents):
                 self._add_document(perdoc, docnum, fields, postings, words, totals, values,
@@ -265,7 +267,8 @@ class _SegmentTask:
                       analysed: dict | None) -> None:
         """One document's stored fields, lengths and columns (Whoosh's per-document writer),
         postings and spelling words."""
-        schema, fast, spelling_of = fields.schema, fields.fast, fields.spelling_of
+        schema, fast, spelling_of, indexed, columns = \
+            fields.schema, fields.fast, fields.spelling_of, fields.indexed, fields.columns
         perdoc.start_doc(docnum)
         for name in sorted(values):
             value = values[name]
@@ -273,37 +276,61 @@ class _SegmentTask:
                 continue
             field = schema[name]
             length = 0
-            if field.indexed:
-                if name in fast:
-                    ready = analysed.get(name) if analysed else None
-                    done = ready[1] if ready and ready[0] == text_key(value) else fast[name].analyse(value)
-                    if field.scorable:
-                        length = done.length
-                    if name in spelling_of:
-                        words[spelling_of[name]].update(done.spelling)
-                    postings[name].add(docnum, done.terms, done.weights, done.values)
-                else:
-                    # (term, frequency, weight, value) per distinct term, as four columns
-                    terms, freqs, weights, encoded = list(zip(*field.index(value), strict=True)) or [(), (), (), ()]
-                    if field.scorable:
-                        length = sum(freqs)
-                    postings[name].add(docnum, terms, weights, encoded)
-                if name in totals:
-                    totals[name] += length
+            if name in fast:
+                ready = analysed.get(name) if analysed else None
+                done = ready[1] if ready and ready[0] == text_key(value) else fast[name].analyse(value)
+                length = done.length if field.scorable else 0
+                if name in spelling_of:
+                    words[spelling_of[name]].update(done.spelling)
+                postings[name].add(docnum, done.terms, done.weights, done.values)
+            elif name in indexed:
+                try:
+                    terms, weights, encoded, length = indexed[name][value]
+                except TypeError:  # a value that cannot be a key (a list of keywords)
+                    terms, weights, encoded, length = _index(field, value)
+                postings[name].add(docnum, terms, weights, encoded)
+            if name in totals:
+                totals[name] += length
             perdoc.add_field(name, field, value if field.stored else None, length)
-            if field.column_type:
-                perdoc.add_column_value(name, field.column_type, field.to_column_value(value))
+            if name in columns:
+                try:
+                    column = columns[name][value]
+                except TypeError:
+                    column = field.to_column_value(value)
+                perdoc.add_column_value(name, field.column_type, column)
         perdoc.finish_doc()
 
 
 @dataclass
 class _Fields:
     """What a segment's documents are written with: the schema, the fields analysed by
-    :mod:`search.textanalysis`, the spelling field of each field that has one."""
+    :mod:`search.textanalysis`, the spelling field of each field that has one, and for the
+    other indexed fields and the fields with a column, what a value gives, made once per
+    distinct value (dates, facet values recur)."""
 
     schema: fields.Schema
     fast: dict
     spelling_of: dict[str, str]
+    indexed: dict[str, Lookup]  # value -> (terms, weights, encoded values, length)
+    columns: dict[str, Lookup]  # value -> column value
+
+    @classmethod
+    def of(cls, schema: fields.Schema) -> _Fields:
+        fast = fast_fields(schema)
+        return cls(schema, fast,
+                   {name: field.spelling_fieldname(name) for name, field in schema.items()
+                    if field.separate_spelling()},
+                   {name: Lookup(partial(_index, field), size=VALUES_KEPT) for name, field in schema.items()
+                    if field.indexed and name not in fast},
+                   {name: Lookup(field.to_column_value, size=VALUES_KEPT) for name, field in schema.items()
+                    if field.column_type})
+
+
+def _index(field: fields.FieldType, value) -> tuple[tuple, tuple, tuple, int]:
+    """A value's distinct terms, weights and encoded values (Whoosh's ``field.index``, as
+    columns), and its length (0 for an unscored field)."""
+    terms, freqs, weights, encoded = list(zip(*field.index(value), strict=True)) or [(), (), (), ()]
+    return terms, weights, encoded, sum(freqs) if field.scorable else 0
 
 
 class _Child:

@@ -157,7 +157,7 @@ def test_fast_analysis_is_the_analysers(text):
         assert sorted(done.spelling) == [w.encode("utf-8") for w in field.spellable_words(text)]
 
 
-def test_fractional_weights_sum_as_whoosh_sums_them(tmp_path):
+def test_other_fields_and_fractional_weights_index_as_whoosh_indexes_them(tmp_path):
     # a boost of 0.1 makes weights whose sums depend on the order of the additions: the term
     # totals must be Whoosh's (block by block, in document order), in terms of several blocks too
     from whoosh import fields
@@ -167,7 +167,8 @@ def test_fractional_weights_sum_as_whoosh_sums_them(tmp_path):
                            tag=fields.KEYWORD(stored=True))
     rng = np.random.default_rng(3)
     words = ["alpha", "beta", "gamma", "delta", "epsilon"]
-    docs = [{"text": " ".join(rng.choice(words, rng.integers(1, 40)).tolist()), "tag": f"t{n % 7} u{n % 3}"}
+    docs = [{"text": " ".join(rng.choice(words, rng.integers(1, 40)).tolist()),
+             "tag": f"t{n % 7} u{n % 3}" if n % 2 else [f"t{n % 7}", f"v{n % 5}"]}  # lists: values no dict keeps
             for n in range(600)]
     views = []
     for name, bulk in (("whoosh", False), ("bulk", True)):
