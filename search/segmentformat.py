@@ -101,23 +101,23 @@ def write_field(writer, name: str, field: fields.FieldType, postings: GatheredPo
     docs = np.frombuffer(postings.docs, dtype=np.uint32)[order]
     weights = np.frombuffer(postings.weights, dtype=np.float32)[order]
     fixed = field.format.fixed_value_size()
-    values = None if fixed == 0 else np.array(postings.values, dtype=object)[order]
     stored = None
     if field.scorable:  # the lengths as Whoosh stores them (one byte per document, decoded)
         length_of = lengths.doc_field_length_reader(name)
         stored = np.array([length_of(d) or 0 for d in range(lengths.doc_count_all())], dtype=np.int64)
     bounds_array = np.array(bounds, dtype=np.int64)
     stats = _Statistics.of(docs, weights, stored, bounds_array, codec._blocklimit)
+    values = None if fixed == 0 else _BlockValues.of(postings.values, order, stats.block_starts)
     table = _TermTable(writer._tindex, pack_ushort(writer._fieldid))
-    blocks = _BlockWriter(writer._postfile, codec._compression, fixed, stats, None if fixed == 0 else postings.values)
-    # a batch of terms at a time, their postings as Python lists (slicing a list is cheaper than
-    # slicing an array and converting each slice; a batch bounds the lists' memory)
+    blocks = _BlockWriter(writer._postfile, codec._compression, fixed, stats, values)
+    # a batch of terms at a time, their postings as tuples (slicing a tuple is cheaper than
+    # slicing an array and converting each slice; a batch bounds their memory)
     number = 0
     while number < len(terms):
         stop = max(number + 1, bisect.bisect_right(bounds, bounds[number] + LIST_BATCH, number) - 1)
         low, high = bounds[number], bounds[stop]
-        infos = blocks.write(number, stop, low, stats.deltas[low:high].tolist(), weights[low:high].tolist(),
-                             None if values is None else values[low:high].tolist())
+        infos = blocks.write(number, stop, low, tuple(stats.deltas[low:high].tolist()),
+                             tuple(weights[low:high].tolist()))
         table.add(terms[number:stop], infos)
         if bar is not None:
             bar.update(stop - number)
@@ -219,22 +219,26 @@ class _BlockWriter:
     a posting (the tests read both indexes back and compare every posting and statistic)."""
 
     def __init__(self, postfile, compression: int, fixed_size: int | None, stats: _Statistics,
-                 values: list[bytes] | None):
+                 values: _BlockValues | None):
         self._file = postfile
         self._at = postfile.tell()  # kept here: asking the file is a system call
         self._compression = compression
-        self._fixed = fixed_size
+        self._joined = fixed_size is not None and fixed_size > 0  # a block's values as one string
         self._stats = stats
-        self._filter = values is not None and b"" in values  # empty values are left out of a block
+        self._values = values
 
-    def write(self, first: int, stop: int, low: int, deltas: list[int], weights: list[float],
-              values: list[bytes] | None) -> list[bytes]:
-        """Terms ``first`` to ``stop`` (their postings from posting number ``low`` on, as lists);
-        returns their term infos."""
+    def write(self, first: int, stop: int, low: int, deltas: tuple[int, ...], weights: tuple[float, ...]) \
+            -> list[bytes]:
+        """Terms ``first`` to ``stop`` (``deltas`` and ``weights``: their postings', from posting
+        number ``low`` on); returns their term infos."""
         stats, compression, dumps, compress = self._stats, self._compression, pickle.dumps, zlib.compress
         starts, term_blocks, summaries, kinds = stats.block_starts, stats.term_blocks, stats.block_summaries, \
             stats.block_weights
-        mini_values = self._mini_values
+        if self._values is None:
+            values, value_starts, value_low = (), None, 0
+        else:
+            values, value_starts, value_low = self._values.batch(term_blocks[first], term_blocks[stop])
+        joined = self._joined
         chunks = []
         infos = []
         at = self._at
@@ -247,9 +251,15 @@ class _BlockWriter:
                 start = starts[block] - low
                 end = start + count
                 kind = kinds[block]
-                data = dumps((tuple(deltas[start:end]),
-                              None if kind == 0 else weights[start] if kind == 1 else tuple(weights[start:end]),
-                              mini_values(values, start, end)), 2)
+                if value_starts is None:
+                    mini_values = None
+                else:
+                    mini_values = values[value_starts[block] - value_low:value_starts[block + 1] - value_low]
+                    if joined:
+                        mini_values = b"".join(mini_values)
+                data = dumps((deltas[start:end],
+                              None if kind == 0 else weights[start] if kind == 1 else weights[start:end],
+                              mini_values), 2)
                 level = compression if len(data) >= COMPRESSION_MIN_SIZE else 0
                 if level:
                     data = compress(data, level)
@@ -263,11 +273,27 @@ class _BlockWriter:
         self._at = at
         return infos
 
-    def _mini_values(self, values: list[bytes] | None, start: int, end: int):
-        if self._fixed == 0:
-            return None
-        kept = [v for v in values[start:end] if v] if self._filter else values[start:end]
-        return tuple(kept) if self._fixed is None or self._fixed < 0 else b"".join(kept)
+
+@dataclass
+class _BlockValues:
+    """A field's posting values as its blocks store them: in term order, empty ones left out."""
+
+    kept: np.ndarray  # object array of the values that are not empty
+    starts: list[int]  # where each block's values start among them, and the end
+
+    @classmethod
+    def of(cls, values: list[bytes], order: np.ndarray, block_starts: list[int]) -> _BlockValues:
+        ordered = np.array(values, dtype=object)[order]
+        if b"" in values:
+            kept = np.fromiter(map(len, ordered), dtype=np.int64, count=len(ordered)) > 0
+            before = np.concatenate(([0], np.cumsum(kept)))
+            return cls(ordered[kept], before[[*block_starts, len(ordered)]].tolist())
+        return cls(ordered, [*block_starts, len(ordered)])
+
+    def batch(self, first: int, stop: int) -> tuple[tuple[bytes, ...], list[int], int]:
+        """The values of blocks ``first`` to ``stop``, where each block's start, and the first's."""
+        low = self.starts[first]
+        return tuple(self.kept[low:self.starts[stop]].tolist()), self.starts, low
 
 
 class _TermTable:
