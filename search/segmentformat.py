@@ -234,10 +234,7 @@ class _BlockWriter:
         stats, compression, dumps, compress = self._stats, self._compression, pickle.dumps, zlib.compress
         starts, term_blocks, summaries, kinds = stats.block_starts, stats.term_blocks, stats.block_summaries, \
             stats.block_weights
-        if self._values is None:
-            values, value_starts, value_low = (), None, 0
-        else:
-            values, value_starts, value_low = self._values.batch(term_blocks[first], term_blocks[stop])
+        values, value_starts = ((), None) if self._values is None else (self._values.kept, self._values.starts)
         joined = self._joined
         chunks = []
         infos = []
@@ -254,7 +251,7 @@ class _BlockWriter:
                 if value_starts is None:
                     mini_values = None
                 else:
-                    mini_values = values[value_starts[block] - value_low:value_starts[block + 1] - value_low]
+                    mini_values = values[value_starts[block]:value_starts[block + 1]]
                     if joined:
                         mini_values = b"".join(mini_values)
                 data = dumps((deltas[start:end],
@@ -278,22 +275,18 @@ class _BlockWriter:
 class _BlockValues:
     """A field's posting values as its blocks store them: in term order, empty ones left out."""
 
-    kept: np.ndarray  # object array of the values that are not empty
+    kept: tuple[bytes, ...]  # the values that are not empty, in term order
     starts: list[int]  # where each block's values start among them, and the end
 
     @classmethod
     def of(cls, values: list[bytes], order: np.ndarray, block_starts: list[int]) -> _BlockValues:
-        ordered = np.array(values, dtype=object)[order]
+        ordered = tuple(map(values.__getitem__, order.tolist()))
         if b"" in values:
             kept = np.fromiter(map(len, ordered), dtype=np.int64, count=len(ordered)) > 0
             before = np.concatenate(([0], np.cumsum(kept)))
-            return cls(ordered[kept], before[[*block_starts, len(ordered)]].tolist())
+            return cls(tuple(itertools.compress(ordered, kept.tolist())),
+                       before[[*block_starts, len(ordered)]].tolist())
         return cls(ordered, [*block_starts, len(ordered)])
-
-    def batch(self, first: int, stop: int) -> tuple[tuple[bytes, ...], list[int], int]:
-        """The values of blocks ``first`` to ``stop``, where each block's start, and the first's."""
-        low = self.starts[first]
-        return tuple(self.kept[low:self.starts[stop]].tolist()), self.starts, low
 
 
 class _TermTable:
@@ -301,20 +294,23 @@ class _TermTable:
     info, its place in the key index and its hash bucket), a batch of terms in one write."""
 
     def __init__(self, tindex, prefix: bytes):
+        if tindex.hashfn is not md5_hash:
+            raise ValueError(f"a term table hashed with {tindex.hashfn!r}, not MD5")
         self._tindex = tindex
         self._prefix = prefix
-        self._hash = _md5_low if tindex.hashfn is md5_hash else tindex.hashfn
 
     def add(self, terms: list[bytes], infos: list[bytes]) -> None:
-        tindex, prefix, hashed, buckets = self._tindex, self._prefix, self._hash, self._tindex.buckets
+        tindex, prefix, buckets, head, from_bytes = \
+            self._tindex, self._prefix, self._tindex.buckets, _ROW_HEAD.pack, int.from_bytes
         at = tindex.dbfile.tell()
         rows, places = [], []
         for term, info in zip(terms, infos, strict=True):
             key = prefix + term
-            row = _ROW_HEAD.pack(len(key), len(info)) + key + info
+            row = head(len(key), len(info)) + key + info
             rows.append(row)
             places.append(at)
-            value = hashed(key)
+            # filetables.md5_hash: the digest's low 32 bits
+            value = from_bytes(md5(key, usedforsecurity=False).digest()[12:], "big")
             buckets[value & 255].append((value, at))
             at += len(row)
         tindex.dbfile.write(b"".join(rows))
@@ -324,8 +320,3 @@ class _TermTable:
         except (OverflowError, AttributeError):
             index.extend(places)
         tindex.lastkey = key
-
-
-def _md5_low(key: bytes) -> int:
-    """``filetables.md5_hash``: the digest's low 32 bits."""
-    return int.from_bytes(md5(key, usedforsecurity=False).digest()[12:], "big")
