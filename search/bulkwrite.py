@@ -31,7 +31,6 @@ import sys
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +39,7 @@ from whoosh.codec import default_codec
 from whoosh.index import TOC, FileIndex, LockError, clean_files
 
 from .compute import die_with_parent, usable_cores
-from .lookup import Lookup
+from .fieldterms import SegmentFields, index_terms
 from .postings import Postings, SegmentPostings, merge_segments
 from .progress import progress_bar
 from .segmentformat import GatheredPostings, write_field
@@ -49,8 +48,6 @@ from .textanalysis import fast_fields, text_key
 #: characters of title and body text held before a segment is closed (~8M postings of news
 #: text: ~250 MB while it is written)
 SEGMENT_TEXT = 40_000_000
-#: distinct values of a field whose terms (or column value) a segment writer keeps at a time
-VALUES_KEPT = 20_000
 #: segments a corpus of known size is cut into when they are written in the background
 PIPELINE_SEGMENTS = 2
 #: fewest documents expected for which segments are written in the background
@@ -227,7 +224,7 @@ class _SegmentTask:
         segment = codec.new_segment(self.storage, self.indexname)
         perdoc = codec.per_document_writer(self.storage, segment)
         postings: dict[str, GatheredPostings] = defaultdict(GatheredPostings)
-        fields = _Fields.of(self.schema)
+        fields = SegmentFields.of(self.schema)
         words: dict[str, set[bytes]] = {name: set() for name in fields.spelling_of.values()}  # spelling words
         totals = dict.fromkeys(self.arrays, 0)
         try:
@@ -262,7 +259,7 @@ class _SegmentTask:
         return written
 
     @staticmethod
-    def _add_document(perdoc, docnum: int, fields: _Fields, postings: dict[str, GatheredPostings],
+    def _add_document(perdoc, docnum: int, fields: SegmentFields, postings: dict[str, GatheredPostings],
                       words: dict[str, set[bytes]], totals: dict[str, int], values: dict,
                       analysed: dict | None) -> None:
         """One document's stored fields, lengths and columns (Whoosh's per-document writer),
@@ -287,7 +284,7 @@ class _SegmentTask:
                 try:
                     terms, weights, encoded, length = indexed[name][value]
                 except TypeError:  # a value that cannot be a key (a list of keywords)
-                    terms, weights, encoded, length = _index(field, value)
+                    terms, weights, encoded, length = index_terms(field, value)
                 postings[name].add(docnum, terms, weights, encoded)
             if name in totals:
                 totals[name] += length
@@ -299,38 +296,6 @@ class _SegmentTask:
                     column = field.to_column_value(value)
                 perdoc.add_column_value(name, field.column_type, column)
         perdoc.finish_doc()
-
-
-@dataclass
-class _Fields:
-    """What a segment's documents are written with: the schema, the fields analysed by
-    :mod:`search.textanalysis`, the spelling field of each field that has one, and for the
-    other indexed fields and the fields with a column, what a value gives, made once per
-    distinct value (dates, facet values recur)."""
-
-    schema: fields.Schema
-    fast: dict
-    spelling_of: dict[str, str]
-    indexed: dict[str, Lookup]  # value -> (terms, weights, encoded values, length)
-    columns: dict[str, Lookup]  # value -> column value
-
-    @classmethod
-    def of(cls, schema: fields.Schema) -> _Fields:
-        fast = fast_fields(schema)
-        return cls(schema, fast,
-                   {name: field.spelling_fieldname(name) for name, field in schema.items()
-                    if field.separate_spelling()},
-                   {name: Lookup(partial(_index, field), size=VALUES_KEPT) for name, field in schema.items()
-                    if field.indexed and name not in fast},
-                   {name: Lookup(field.to_column_value, size=VALUES_KEPT) for name, field in schema.items()
-                    if field.column_type})
-
-
-def _index(field: fields.FieldType, value) -> tuple[tuple, tuple, tuple, int]:
-    """A value's distinct terms, weights and encoded values (Whoosh's ``field.index``, as
-    columns), and its length (0 for an unscored field)."""
-    terms, freqs, weights, encoded = list(zip(*field.index(value), strict=True)) or [(), (), (), ()]
-    return terms, weights, encoded, sum(freqs) if field.scorable else 0
 
 
 class _Child:

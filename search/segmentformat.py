@@ -30,7 +30,7 @@ from whoosh.util.numeric import length_to_byte
 
 from .postings import SegmentPostings
 
-#: postings converted to Python lists at once while a field's terms are written
+#: postings converted to Python tuples at once while a field's terms are written
 LIST_BATCH = 65536
 #: a term's statistics and the extent of its postings, as ``W3TermInfo.to_bytes`` packs them
 #: (not inlined) followed by ``pack_long(offset) + pack_int(length)``

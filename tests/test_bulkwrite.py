@@ -190,6 +190,30 @@ def test_other_fields_and_fractional_weights_index_as_whoosh_indexes_them(tmp_pa
     assert any(len(postings) > 128 for *_, postings in views[0].values())  # several blocks
 
 
+@pytest.mark.parametrize("value", ["", "a", "Bank of Japan\nBank of Japan\nFed", "x y  x\ty", "Ünïcode\nünïcode\n\n",
+                                   "\n", "  lead, comma,x ", "İstanbul ǅemal\nß", "日本語\n中文 中文"])
+def test_other_fields_terms_are_whooshs(value):
+    # ids and facet lines skip Whoosh's token generators: the same terms, weights, values, lengths
+    from whoosh import fields
+    from whoosh.analysis import IDTokenizer, LowercaseFilter, RegexTokenizer
+
+    from search.fieldterms import index_terms
+
+    schema = documents.make_schema()
+    others = [schema["id"], schema["content_hash"], *(schema[name] for name in FACETS),
+              fields.KEYWORD(scorable=True, field_boost=1.5), fields.KEYWORD(commas=True, lowercase=True),
+              fields.ID(analyzer=IDTokenizer() | LowercaseFilter()),
+              fields.KEYWORD(analyzer=RegexTokenizer(r"(\w)\w*")),
+              fields.KEYWORD(analyzer=RegexTokenizer(r"\s+", gaps=True))]
+    for field in others:
+        expected = list(field.index(value))
+        terms, weights, encoded, length = index_terms(field, value)
+        got = sorted(zip(terms, weights, encoded, strict=True))
+        assert got == sorted((term, weight, code) for term, _, weight, code in expected)
+        assert [type(w) for _, w, _ in got] == [type(w) for _, _, w, _ in sorted(expected)]
+        assert length == (sum(freq for _, freq, _, _ in expected) if field.scorable else 0)
+
+
 def test_term_totals_are_the_block_by_block_sums():
     # W3TermInfo.add_block: each block's weights summed in order, then the blocks' sums in order
     rng = np.random.default_rng(5)
