@@ -22,6 +22,7 @@ where the machine allows. Updating an existing index keeps Whoosh's own writer (
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import pickle
@@ -219,7 +220,20 @@ class _SegmentTask:
     number: int  # its place among the segments
 
     def write(self, in_child: bool = False) -> _Segment:
-        """The segment's files; its arrays spilled to disk when it is written ``in_child``."""
+        """The segment's files; its arrays spilled to disk when it is written ``in_child``.
+
+        Python's cycle collector is off meanwhile: writing makes no cycles, and the millions of
+        objects it holds (postings, block summaries, term-table rows; in a child, the indexer's
+        too) would be walked by every full collection their own allocation sets off."""
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            return self._write(in_child)
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _write(self, in_child: bool) -> _Segment:
         codec = default_codec()
         segment = codec.new_segment(self.storage, self.indexname)
         perdoc = codec.per_document_writer(self.storage, segment)
