@@ -22,6 +22,7 @@ where the machine allows. Updating an existing index keeps Whoosh's own writer (
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import pickle
@@ -39,6 +40,7 @@ from whoosh.codec import default_codec
 from whoosh.index import TOC, FileIndex, LockError, clean_files
 
 from .compute import die_with_parent, usable_cores
+from .fieldterms import SegmentFields, index_terms
 from .postings import Postings, SegmentPostings, merge_segments
 from .progress import progress_bar
 from .segmentformat import GatheredPostings, write_field
@@ -218,24 +220,37 @@ class _SegmentTask:
     number: int  # its place among the segments
 
     def write(self, in_child: bool = False) -> _Segment:
-        """The segment's files; its arrays spilled to disk when it is written ``in_child``."""
+        """The segment's files; its arrays spilled to disk when it is written ``in_child``.
+
+        Python's cycle collector is off meanwhile: writing makes no cycles, and the millions of
+        objects it holds (postings, block summaries, term-table rows; in a child, the indexer's
+        too) would be walked by every full collection their own allocation sets off."""
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            return self._write(in_child)
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _write(self, in_child: bool) -> _Segment:
         codec = default_codec()
         segment = codec.new_segment(self.storage, self.indexname)
         perdoc = codec.per_document_writer(self.storage, segment)
         postings: dict[str, GatheredPostings] = defaultdict(GatheredPostings)
+        fields = SegmentFields.of(self.schema)
+        words: dict[str, set[bytes]] = {name: set() for name in fields.spelling_of.values()}  # spelling words
         totals = dict.fromkeys(self.arrays, 0)
-        fast = fast_fields(self.schema)
         try:
             for docnum, (values, analysed) in enumerate(self.documents):
-                self._add_document(perdoc, docnum, fast, postings, totals, values,
+                self._add_document(perdoc, docnum, fields, postings, words, totals, values,
                                    pickle.loads(analysed) if analysed else None)
         finally:
             perdoc.close()
         segment.set_doc_count(len(self.documents))
         self.documents = []  # all in the postings now
-        spelling_fields = {field.spelling_fieldname(name) for name, field in self.schema.items()
-                           if field.separate_spelling()}
-        spelling = set().union(*(postings[name].term_ids for name in spelling_fields & postings.keys()))
+        spelling = set().union(*words.values())
+        postings.update({name: GatheredPostings.of_words(found) for name, found in words.items() if found})
         lengths = codec.per_document_reader(self.storage, segment)
         writer = codec.field_writer(self.storage, segment)
         # no bar in a child: tqdm takes a lock the parent's threads may have held at the fork
@@ -257,11 +272,14 @@ class _SegmentTask:
             written.spill(self.spill)
         return written
 
-    def _add_document(self, perdoc, docnum: int, fast: dict, postings: dict[str, GatheredPostings],
-                      totals: dict[str, int], values: dict, analysed: dict | None) -> None:
-        """One document's stored fields, lengths and columns (Whoosh's per-document writer) and
-        postings."""
-        schema = self.schema
+    @staticmethod
+    def _add_document(perdoc, docnum: int, fields: SegmentFields, postings: dict[str, GatheredPostings],
+                      words: dict[str, set[bytes]], totals: dict[str, int], values: dict,
+                      analysed: dict | None) -> None:
+        """One document's stored fields, lengths and columns (Whoosh's per-document writer),
+        postings and spelling words."""
+        schema, fast, spelling_of, indexed, columns = \
+            fields.schema, fields.fast, fields.spelling_of, fields.indexed, fields.columns
         perdoc.start_doc(docnum)
         for name in sorted(values):
             value = values[name]
@@ -269,26 +287,28 @@ class _SegmentTask:
                 continue
             field = schema[name]
             length = 0
-            if field.indexed:
-                if name in fast:
-                    ready = analysed.get(name) if analysed else None
-                    done = ready[1] if ready and ready[0] == text_key(value) else fast[name].analyse(value)
-                    if field.scorable:
-                        length = done.length
-                    if field.separate_spelling():
-                        postings[field.spelling_fieldname(name)].add_terms(done.spelling)
-                    postings[name].add(docnum, done.terms, done.weights, done.values)
-                else:
-                    # (term, frequency, weight, value) per distinct term, as four columns
-                    terms, freqs, weights, encoded = list(zip(*field.index(value), strict=True)) or [(), (), (), ()]
-                    if field.scorable:
-                        length = sum(freqs)
-                    postings[name].add(docnum, terms, weights, encoded)
-                if name in totals:
-                    totals[name] += length
+            if name in fast:
+                ready = analysed.get(name) if analysed else None
+                done = ready[1] if ready and ready[0] == text_key(value) else fast[name].analyse(value)
+                length = done.length if field.scorable else 0
+                if name in spelling_of:
+                    words[spelling_of[name]].update(done.spelling)
+                postings[name].add(docnum, done.terms, done.weights, done.values)
+            elif name in indexed:
+                try:
+                    terms, weights, encoded, length = indexed[name][value]
+                except TypeError:  # a value that cannot be a key (a list of keywords)
+                    terms, weights, encoded, length = index_terms(field, value)
+                postings[name].add(docnum, terms, weights, encoded)
+            if name in totals:
+                totals[name] += length
             perdoc.add_field(name, field, value if field.stored else None, length)
-            if field.column_type:
-                perdoc.add_column_value(name, field.column_type, field.to_column_value(value))
+            if name in columns:
+                try:
+                    column = columns[name][value]
+                except TypeError:
+                    column = field.to_column_value(value)
+                perdoc.add_column_value(name, field.column_type, column)
         perdoc.finish_doc()
 
 

@@ -157,6 +157,85 @@ def test_fast_analysis_is_the_analysers(text):
         assert sorted(done.spelling) == [w.encode("utf-8") for w in field.spellable_words(text)]
 
 
+def test_other_fields_and_fractional_weights_index_as_whoosh_indexes_them(tmp_path):
+    # a boost of 0.1 makes weights whose sums depend on the order of the additions: the term
+    # totals must be Whoosh's (block by block, in document order), in terms of several blocks too
+    from whoosh import fields
+    from whoosh.analysis import StandardAnalyzer
+
+    schema = fields.Schema(text=fields.TEXT(analyzer=StandardAnalyzer(), field_boost=0.1, stored=True),
+                           tag=fields.KEYWORD(stored=True))
+    rng = np.random.default_rng(3)
+    words = ["alpha", "beta", "gamma", "delta", "epsilon"]
+    docs = [{"text": " ".join(rng.choice(words, rng.integers(1, 40)).tolist()),
+             "tag": f"t{n % 7} u{n % 3}" if n % 2 else [f"t{n % 7}", f"v{n % 5}"]}  # lists: values no dict keeps
+            for n in range(600)]
+    views = []
+    for name, bulk in (("whoosh", False), ("bulk", True)):
+        (tmp_path / name).mkdir()
+        ix = index.create_in(str(tmp_path / name), schema)
+        writer = BulkWriter(ix, background=False) if bulk else ix.writer()
+        for doc in docs:
+            if bulk:
+                writer.add_document(doc)
+            else:
+                writer.add_document(**doc)
+        writer.commit()
+        with ix.reader() as reader:
+            views.append({(f, t): (reader.term_info(f, t).weight(), reader.term_info(f, t).max_weight(),
+                                   reader.term_info(f, t).min_length(), reader.term_info(f, t).max_length(),
+                                   list(reader.postings(f, t).items_as("weight")))
+                          for f, t in reader.all_terms()})
+    assert views[0] == views[1]
+    assert any(len(postings) > 128 for *_, postings in views[0].values())  # several blocks
+
+
+@pytest.mark.parametrize("value", ["", "a", "Bank of Japan\nBank of Japan\nFed", "x y  x\ty", "Ünïcode\nünïcode\n\n",
+                                   "\n", "  lead, comma,x ", "İstanbul ǅemal\nß", "日本語\n中文 中文"])
+def test_other_fields_terms_are_whooshs(value):
+    # ids and facet lines skip Whoosh's token generators: the same terms, weights, values, lengths
+    from whoosh import fields
+    from whoosh.analysis import IDTokenizer, LowercaseFilter, RegexTokenizer
+
+    from search.fieldterms import index_terms
+
+    schema = documents.make_schema()
+    others = [schema["id"], schema["content_hash"], *(schema[name] for name in FACETS),
+              fields.KEYWORD(scorable=True, field_boost=1.5), fields.KEYWORD(commas=True, lowercase=True),
+              fields.ID(analyzer=IDTokenizer() | LowercaseFilter()),
+              fields.KEYWORD(analyzer=RegexTokenizer(r"(\w)\w*")),
+              fields.KEYWORD(analyzer=RegexTokenizer(r"\s+", gaps=True))]
+    for field in others:
+        expected = list(field.index(value))
+        terms, weights, encoded, length = index_terms(field, value)
+        got = sorted(zip(terms, weights, encoded, strict=True))
+        assert got == sorted((term, weight, code) for term, _, weight, code in expected)
+        assert [type(w) for _, w, _ in got] == [type(w) for _, _, w, _ in sorted(expected)]
+        assert length == (sum(freq for _, freq, _, _ in expected) if field.scorable else 0)
+
+
+def test_term_totals_are_the_block_by_block_sums():
+    # W3TermInfo.add_block: each block's weights summed in order, then the blocks' sums in order
+    rng = np.random.default_rng(5)
+    counts = rng.integers(1, 400, 300)
+    bounds = np.concatenate(([0], np.cumsum(counts)))
+    block_starts = np.concatenate([np.arange(start, stop, 128) for start, stop in itertools.pairwise(bounds)])
+    block_ends = np.append(block_starts[1:], bounds[-1])
+    term_blocks = np.searchsorted(block_starts, bounds)
+    for weights in (rng.random(bounds[-1]) * 3, rng.integers(1, 9, bounds[-1]).astype(np.float64)):
+        listed = weights.tolist()
+        expected = []
+        for first, last in itertools.pairwise(term_blocks):
+            total = 0.0
+            for block in range(first, last):
+                total += sum(listed[block_starts[block]:block_ends[block]])
+            expected.append(total)
+        assert segmentformat._term_totals(weights, bounds, block_starts, block_ends, term_blocks) == expected
+    fractional = rng.random(bounds[-1]) * 3
+    assert np.add.reduceat(fractional, bounds[:-1]).tolist() != \
+        segmentformat._term_totals(fractional, bounds, block_starts, block_ends, term_blocks)  # order matters
+
+
 def test_positions_are_encoded_as_the_positions_format_encodes_them():
     from whoosh.formats import Positions
 
