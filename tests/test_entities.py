@@ -441,11 +441,10 @@ def test_split_text():
     assert split_text("short", 100) == [(0, "short")]
 
 
-def test_cache_second_call_runs_no_ner(nlp, tmp_path, monkeypatch):
-    articles = [_article("a", "Merkel in Paris", "Angela Merkel met Emmanuel Macron."),
-                _article("b", "Talks", "Joe Biden called Xi Jinping.")]
-    twin = _article("c", "Merkel in Paris", "Angela Merkel met Emmanuel Macron.")  # same text as "a"
-    calls = []
+@pytest.fixture
+def ner_calls(nlp, monkeypatch) -> list[int]:
+    """The number of texts of each NER call, as they are made."""
+    calls: list[int] = []
     real = entities.find_mentions
 
     def counting(texts, batch_size=32):
@@ -453,10 +452,17 @@ def test_cache_second_call_runs_no_ner(nlp, tmp_path, monkeypatch):
         return real(texts, batch_size)
 
     monkeypatch.setattr(entities, "find_mentions", counting)
+    return calls
+
+
+def test_cache_second_call_runs_no_ner(ner_calls, tmp_path, monkeypatch):
+    articles = [_article("a", "Merkel in Paris", "Angela Merkel met Emmanuel Macron."),
+                _article("b", "Talks", "Joe Biden called Xi Jinping.")]
+    twin = _article("c", "Merkel in Paris", "Angela Merkel met Emmanuel Macron.")  # same text as "a"
     done = []
     with MentionCache(tmp_path / "cache" / "mentions.sqlite") as cache:
         first = mentions_for([*articles, twin], cache, progress=done.append)
-    assert calls == [2] and sum(done) == 3  # the twin is counted, not run
+    assert ner_calls == [2] and sum(done) == 3  # the twin is counted, not run
     assert [m.text for m in first[1]] == ["Joe Biden", "Xi Jinping"]
     assert first[2] == first[0]
 
@@ -469,22 +475,14 @@ def test_cache_second_call_runs_no_ner(nlp, tmp_path, monkeypatch):
         assert len(cache) == 2
 
 
-def test_mentions_follow_the_text_not_the_file(nlp, monkeypatch):
+def test_mentions_follow_the_text_not_the_file(ner_calls):
     """NER is looked up by the text it reads: the same file read as two texts (saved as .txt and
     as .html) gets offsets into each; two files that clean to one text share one run."""
     plain = _article("a.txt", "Talks", "Joe Biden called Xi Jinping.")
     marked = dataclasses.replace(plain, id="a.html", title="Talks in Beijing")  # same raw-file hash
     copy = dataclasses.replace(plain, id="b.txt", content_hash="0" * 64)  # another file, same text
-    calls = []
-    real = entities.find_mentions
-
-    def counting(texts, batch_size=32):
-        calls.append(len(texts))
-        return real(texts, batch_size)
-
-    monkeypatch.setattr(entities, "find_mentions", counting)
     found = mentions_for([plain, marked, copy], None)
-    assert calls == [2]
+    assert ner_calls == [2]
     for article, mentions in zip([plain, marked, copy], found, strict=True):
         text = article_text(article)
         assert [m.text for m in mentions if m.label == "PERSON"] == ["Joe Biden", "Xi Jinping"]
