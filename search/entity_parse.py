@@ -22,6 +22,7 @@ from .cachedb import collector_paused
 from .dates import resolve_date_mention, sentence_around
 from .entities import Mention, article_text
 from .entity_aliases import Aliases
+from .entity_cache import ParseCache
 from .entity_evidence import TextWords, context_cue, org_context, text_words
 from .entity_items import clean_mentions
 from .entity_names import Item, clean_org, clean_place
@@ -101,3 +102,10 @@ def set_cues(text: str, items: list[Item]) -> None:
                 item.cue = ""
         else:
             item.cue = ""
+
+
+def encoded_parses(docs: Sequence[tuple[Article, list[Mention]]], aliases: Aliases) -> list[bytes]:
+    """A worker's task: :func:`parse_batch` of ``docs``, each parse as the
+    parse cache stores it, so that the process that resolves only decodes it (pickling and
+    compressing there would cost it more than decompressing)."""
+    return [ParseCache.encode(one) for one in parse_batch(docs, aliases)]

@@ -21,8 +21,8 @@ from .compute import Pool
 from .entities import PIPELINE_VERSION, Mention, article_text, mentions_for
 from .entity_aliases import Aliases, load_aliases
 from .entity_cache import ParseCache
-from .entity_parse import Parsed
-from .entity_resolve import RESOLUTION_REVISION, encoded_parses, resolve_entities, surface_forms_by_facet
+from .entity_parse import Parsed, encoded_parses
+from .entity_resolve import RESOLUTION_REVISION, resolve_entities, surface_forms_by_facet
 from .mentions_cache import MentionCache
 from .models import Article
 from .progress import progress_bar

@@ -58,7 +58,7 @@ from .entity_names import (
     name_parts,
     org_key,
 )
-from .entity_parse import Parsed, parse_batch, set_cues
+from .entity_parse import Parsed, encoded_parses, parse_batch, set_cues
 from .entity_people import (
     bare_name_evidence,
     drop_junk,
@@ -132,13 +132,6 @@ def _parse_all(docs: Sequence[tuple[Article, list[Mention]]], aliases: Aliases, 
         for i, one in zip(batch, result, strict=True):
             take(i, *one)
     return parsed, words  # type: ignore[return-value]  # every slot is filled
-
-
-def encoded_parses(docs: Sequence[tuple[Article, list[Mention]]], aliases: Aliases) -> list[bytes]:
-    """A worker's task: :func:`search.entity_parse.parse_batch` of ``docs``, each parse as the
-    parse cache stores it, so that the process that resolves only decodes it (pickling and
-    compressing there would cost it more than decompressing)."""
-    return [ParseCache.encode(one) for one in parse_batch(docs, aliases)]
 
 
 def _type_votes(parsed: list[_Doc]) -> TypeVotes:
