@@ -22,7 +22,6 @@ where the machine allows. Updating an existing index keeps Whoosh's own writer (
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import os
 import pickle
@@ -30,7 +29,7 @@ import shutil
 import signal
 import sys
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +38,7 @@ from whoosh import fields
 from whoosh.codec import default_codec
 from whoosh.index import TOC, FileIndex, LockError, clean_files
 
+from .cachedb import collector_paused
 from .compute import die_with_parent, usable_cores
 from .fieldterms import SegmentFields, index_terms
 from .postings import Postings, SegmentPostings, merge_segments
@@ -225,13 +225,8 @@ class _SegmentTask:
         Python's cycle collector is off meanwhile: writing makes no cycles, and the millions of
         objects it holds (postings, block summaries, term-table rows; in a child, the indexer's
         too) would be walked by every full collection their own allocation sets off."""
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
+        with collector_paused():
             return self._write(in_child)
-        finally:
-            if collecting:
-                gc.enable()
 
     def _write(self, in_child: bool) -> _Segment:
         codec = default_codec()
@@ -295,19 +290,16 @@ class _SegmentTask:
                     words[spelling_of[name]].update(done.spelling)
                 postings[name].add(docnum, done.terms, done.weights, done.values)
             elif name in indexed:
-                try:
-                    terms, weights, encoded, length = indexed[name][value]
-                except TypeError:  # a value that cannot be a key (a list of keywords)
+                if not isinstance(value, Hashable):  # a value that cannot be a key (a list of keywords)
                     terms, weights, encoded, length = index_terms(field, value)
+                else:
+                    terms, weights, encoded, length = indexed[name][value]
                 postings[name].add(docnum, terms, weights, encoded)
             if name in totals:
                 totals[name] += length
             perdoc.add_field(name, field, value if field.stored else None, length)
             if name in columns:
-                try:
-                    column = columns[name][value]
-                except TypeError:
-                    column = field.to_column_value(value)
+                column = columns[name][value] if isinstance(value, Hashable) else field.to_column_value(value)
                 perdoc.add_column_value(name, field.column_type, column)
         perdoc.finish_doc()
 

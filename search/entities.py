@@ -183,10 +183,11 @@ def mentions_for(
     parses the mentions so (:func:`search.entity_pass.parse_rows`) instead of sending every
     article out again. ``on_after`` gets its results here as each batch comes.
     """
-    keys = [text_key(article_text(article)) for article in articles]
-    first: dict[str, Article] = {}  # the first article of each text
-    for key, article in zip(keys, articles, strict=True):
-        first.setdefault(key, article)
+    texts = [article_text(article) for article in articles]
+    keys = [text_key(text) for text in texts]
+    first: dict[str, int] = {}  # the first article of each text
+    for i, key in enumerate(keys):
+        first.setdefault(key, i)
     copies = Counter(keys)
     found_by_key = cache.get_many(first) if cache is not None else {}
     if progress and found_by_key:
@@ -197,10 +198,10 @@ def mentions_for(
     slices = [misses[i:i + step] for i in range(0, len(misses), step)]
     if after is None:
         run: Callable = functools.partial(find_mentions, batch_size=batch_size)
-        work: Iterator[list] = ([article_text(first[key]) for key in batch] for batch in slices)
+        work: Iterator[list] = ([texts[first[key]] for key in batch] for batch in slices)
     else:
         run = functools.partial(_find_then, batch_size=batch_size, after=after)
-        work = ([first[key] for key in batch] for batch in slices)
+        work = ([articles[first[key]] for key in batch] for batch in slices)
     for batch, found in zip(slices, (pool or InProcess()).map(run, work), strict=True):
         if after is not None:
             found, made = found

@@ -300,8 +300,12 @@ class _TermTable:
         self._prefix = prefix
 
     def add(self, terms: list[bytes], infos: list[bytes]) -> None:
+        if not terms:
+            return
         tindex, prefix, buckets, head, from_bytes = \
             self._tindex, self._prefix, self._tindex.buckets, _ROW_HEAD.pack, int.from_bytes
+        if prefix + terms[0] <= tindex.lastkey:  # Whoosh's own check, once a batch (sorted within)
+            raise ValueError(f"Keys must increase: {tindex.lastkey!r}..{prefix + terms[0]!r}")
         at = tindex.dbfile.tell()
         rows, places = [], []
         for term, info in zip(terms, infos, strict=True):

@@ -22,6 +22,7 @@ from typing import NamedTuple
 
 from whoosh import fields
 from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+from whoosh.analysis.tokenizers import default_pattern
 from whoosh.formats import Positions
 from whoosh.lang import porter2
 from whoosh.system import pack_uint
@@ -33,7 +34,7 @@ from .lookup import Lookup
 #: as it can be, so the dot is required, and nothing is given back (possessive); no group, so that
 #: ``findall`` returns whole matches. On ASCII text the bytes version finds the same words, as
 #: UTF-8 bytes.
-_WORD_PATTERN = r"[\w\*]+(\.?[\w\*]+)*"
+_WORD_PATTERN = default_pattern.pattern
 _SAME_WORDS = r"[\w*]++(?:\.[\w*]++)*+"
 _WORD = re.compile(_SAME_WORDS)
 _ASCII_WORD = re.compile(_SAME_WORDS.encode("ascii"))
@@ -69,7 +70,7 @@ class FastTextField:
     def for_field(cls, field: fields.FieldType) -> FastTextField | None:
         """The fast path for ``field``, or None when its analyser is not of the supported shape."""
         parts = getattr(field.analyzer, "items", ())
-        if not (type(field.format) is Positions and len(parts) == 4 and _WORD.groups == 0):
+        if not (type(field.format) is Positions and len(parts) == 4):
             return None
         tokenizer, lower, stops, stemmer = parts
         if not (type(tokenizer) is RegexTokenizer and tokenizer.expression.pattern == _WORD_PATTERN

@@ -617,3 +617,17 @@ def test_a_build_written_in_the_background_searches_as_one_written_here(tmp_path
     assert "401 articles (added 1" in result.output
     updated = open_index(tmp_path / "background")
     assert updated.search("zeppelin").total == 1 and updated.search("oil prices").total == oil
+
+
+def test_term_table_refuses_keys_out_of_order(tmp_path):
+    """Rows go in a batch at a time, with Whoosh's own check that keys increase kept."""
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.filedb.filetables import OrderedHashWriter
+
+    from search.segmentformat import _TermTable
+
+    table = _TermTable(OrderedHashWriter(FileStorage(str(tmp_path)).create_file("terms")), b"\x00\x01")
+    table.add([b"b", b"c"], [b"x", b"y"])
+    table.add([], [])
+    with pytest.raises(ValueError, match="Keys must increase"):
+        table.add([b"a"], [b"z"])
