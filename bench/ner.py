@@ -9,11 +9,15 @@ Runs, one after the other in this process, on the same articles:
   entity parse and resolution, writing, stories, the caches). With both cores busy, the cold
   build's rate is about NER's CPU over NER's and this run's together: 0.90 of NER alone leaves
   room for a ninth of NER's CPU beyond it;
+* ``first build, no entities``: a first build with ``--no-entities`` into a new index, fresh
+  caches: cleaning, writing, stories and the caches with no entity work at all, the floor under the
+  run before;
 * ``NER alone``: :func:`search.entities.find_mentions` over every article's text, on the same kind
   of pool the indexer uses (one spawned process per core, model loading included) — the ceiling a
-  build with entities can reach; ``--ner-one`` adds it in this one process. The build reads each
-  distinct text once (Reuters: 18,822 of 19,043, 98.5% of the words), so the ratio is printed
-  against NER alone on the distinct texts too;
+  build with entities can reach; run before and after the cold build, the ratio taken against the
+  mean of the two (the shared machine drifts within a run); ``--ner-one`` adds it in this one
+  process. The build reads each distinct text once (Reuters: 18,822 of 19,043, 98.5% of the
+  words), so the ratio is printed against NER alone on the distinct texts too;
 * ``warm``: ``--rebuild`` with the mention cache kept (it must send no text to spaCy: counted);
 * ``no entities``: ``--rebuild --no-entities``;
 * ``cluster`` (``--cluster local:2``): the cold build again on a Dask LocalCluster, fresh cache;
@@ -138,9 +142,6 @@ def main() -> int:
             print(f"  {name}: {seconds:.1f} s", file=sys.stderr, flush=True)
             return result if result is not None else row
 
-        index_dir = folder / "ix"
-        cold = timed("cold index (entities, empty cache)", lambda: index_corpus(index_dir, [corpus]))
-
         def pooled():
             pool = LocalProcesses()
             try:
@@ -148,13 +149,20 @@ def main() -> int:
             finally:
                 pool.close()
 
-        timed(f"NER alone ({LocalProcesses().workers} processes)", pooled)
+        # NER alone before and after the cold build: the machine's drift over the three cancels out
+        pooled_name = f"NER alone ({LocalProcesses().workers} processes)"
+        ner_before = timed(f"{pooled_name}, before", pooled)
+        index_dir = folder / "ix"
+        cold = timed("cold index (entities, empty cache)", lambda: index_corpus(index_dir, [corpus]))
+        ner_after = timed(f"{pooled_name}, after", pooled)
         rest_dir = folder / "ix-rest"
         (rest_dir / "cache").mkdir(parents=True)
         shutil.copy(index_dir / "cache" / "mentions.sqlite", rest_dir / "cache" / "mentions.sqlite")
         sent.count = 0
         timed("first build, mentions cached", lambda: index_corpus(rest_dir, [corpus]))
-        rest_sent = sent.count
+        rest, rest_sent = runs[-1], sent.count
+        timed("first build, no entities", lambda: index_corpus(folder / "ix-plain", [corpus], entities=False))
+        plain = runs[-1]
         if args.ner_one:
             entities.get_nlp()  # loading counted in the pooled run too: load it before the clock here
             timed("NER alone (1 process)", lambda: ner_alone(texts, InProcess()))
@@ -170,18 +178,27 @@ def main() -> int:
     assert cold.total == warm.total == articles, (cold.total, warm.total, articles)
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     children_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    ratio = runs[0]["words_per_s"] / runs[1]["words_per_s"]
-    ner_cpu, rest_cpu = runs[1]["cpu_seconds"], runs[2]["cpu_seconds"]
+    cold_row = runs[1]
+    ner_seconds = (ner_before["seconds"] + ner_after["seconds"]) / 2
+    ratio = ner_seconds / cold_row["seconds"]
+    ner_cpu = (ner_before["cpu_seconds"] + ner_after["cpu_seconds"]) / 2
+    rest_cpu, plain_cpu = rest["cpu_seconds"], plain["cpu_seconds"]
     print(f"Reuters-21578, {articles:,} articles, {words:,} words; spaCy {spacy.__version__}, "
           f"{entities.PIPELINE_VERSION}; load average {started_load} at the start")
     print_runs(runs, [("seconds", "seconds", 8, ".1f"), ("articles/s", "articles_per_s", 11, ",.1f"),
                       ("words/s", "words_per_s", 9, ","), ("CPU s", "cpu_seconds", 7, ".1f")], 40)
-    print(f"cold build / NER alone (same run): {ratio:.2f} of NER's words/s")
+    print(f"cold build / NER alone (same run, NER alone the mean of {ner_before['seconds']:.1f} s before and "
+          f"{ner_after['seconds']:.1f} s after): {ratio:.2f} of NER's words/s")
+    print(f"  cold build's CPU beyond NER alone's: {cold_row['cpu_seconds'] - ner_cpu:.1f} s; cores left idle: "
+          f"{2 * cold_row['seconds'] - cold_row['cpu_seconds']:.1f} core-s (NER alone: "
+          f"{2 * ner_seconds - ner_cpu:.1f})")
     # the build runs NER once per distinct text; NER alone reads every article's text
     print(f"  NER alone read {words:,} words, the build {distinct_words:,} (one run per distinct text); "
           f"against NER alone on distinct texts only: {ratio * distinct_words / words:.2f}")
     print(f"beyond NER: {rest_cpu:.1f} CPU s ({1000 * rest_cpu / articles:.2f} ms an article) against NER's "
           f"{ner_cpu:.1f}; with both cores busy, 0.90 of NER alone leaves room for ~{ner_cpu / 9:.0f}")
+    print(f"  of which no entity work (first build, no entities): {plain_cpu:.1f} CPU s, "
+          f"{plain_cpu / ner_cpu:.0%} of NER's CPU (0.90 of NER alone: {1 / 9:.0%} for everything beyond NER)")
     print(f"texts the warm rebuild sent to spaCy: {warm_sent}; the build with mentions cached: {rest_sent}")
     print(f"peak RSS: this process {rss_mb:,.0f} MB, largest child {children_mb:,.0f} MB")
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -199,6 +216,7 @@ def main() -> int:
         "cold_over_ner_alone_on_distinct_texts": round(ratio * distinct_words / words, 3),
         "beyond_ner_cpu_ms_per_article": round(1000 * rest_cpu / articles, 2),
         "beyond_ner_cpu_seconds_for_0_90": round(ner_cpu / 9, 1),
+        "no_entities_build_cpu_over_ner_cpu": round(plain_cpu / ner_cpu, 3),
         "warm_rebuild_texts_to_ner": warm_sent,
         "mentions_cached_build_texts_to_ner": rest_sent,
         "peak_rss_mb": {"self": round(rss_mb), "largest_child": round(children_mb)},

@@ -293,7 +293,7 @@ class _SegmentTask:
                 if not isinstance(value, Hashable):  # a value that cannot be a key (a list of keywords)
                     terms, weights, encoded, length = index_terms(field, value)
                 else:
-                    terms, weights, encoded, length = indexed[name][value]
+                    terms, weights, encoded, length = indexed[name](value)
                 postings[name].add(docnum, terms, weights, encoded)
             if name in totals:
                 totals[name] += length

@@ -8,6 +8,7 @@ whose analyser is one plain tokenizer (an id, one facet value a line).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
@@ -32,7 +33,7 @@ class SegmentFields:
     schema: fields.Schema
     fast: dict
     spelling_of: dict[str, str]
-    indexed: dict[str, Lookup]  # value -> (terms, weights, encoded values, length)
+    indexed: dict[str, Callable]  # value -> (terms, weights, encoded values, length)
     columns: dict[str, Lookup]  # value -> column value
 
     @classmethod
@@ -41,10 +42,15 @@ class SegmentFields:
         return cls(schema, fast,
                    {name: field.spelling_fieldname(name) for name, field in schema.items()
                     if field.separate_spelling()},
-                   {name: Lookup(partial(index_terms, field), size=VALUES_KEPT) for name, field in schema.items()
-                    if field.indexed and name not in fast},
+                   {name: _terms_of(field) for name, field in schema.items() if field.indexed and name not in fast},
                    {name: Lookup(field.to_column_value, size=VALUES_KEPT) for name, field in schema.items()
                     if field.column_type})
+
+
+def _terms_of(field: fields.FieldType) -> Callable:
+    """A field's :func:`index_terms`, kept per value unless the field's values never recur (an id)."""
+    make = partial(index_terms, field)
+    return make if field.unique else Lookup(make, size=VALUES_KEPT).__getitem__
 
 
 def index_terms(field: fields.FieldType, value) -> tuple[tuple, tuple, tuple, int]:
