@@ -154,6 +154,7 @@ def main() -> int:
         ner_before = timed(f"{pooled_name}, before", pooled)
         index_dir = folder / "ix"
         cold = timed("cold index (entities, empty cache)", lambda: index_corpus(index_dir, [corpus]))
+        cold_row = runs[-1]
         ner_after = timed(f"{pooled_name}, after", pooled)
         rest_dir = folder / "ix-rest"
         (rest_dir / "cache").mkdir(parents=True)
@@ -178,7 +179,6 @@ def main() -> int:
     assert cold.total == warm.total == articles, (cold.total, warm.total, articles)
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     children_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    cold_row = runs[1]
     ner_seconds = (ner_before["seconds"] + ner_after["seconds"]) / 2
     ratio = ner_seconds / cold_row["seconds"]
     ner_cpu = (ner_before["cpu_seconds"] + ner_after["cpu_seconds"]) / 2
