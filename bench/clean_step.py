@@ -35,13 +35,12 @@ import gc
 import importlib
 import json
 import pickle
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from machine import load_average, machine, print_runs
+from machine import export_search, load_average, machine, print_runs
 from ner import subset
 
 from search import documents
@@ -133,9 +132,7 @@ def interleaved(records: list[SourceRecord], revision: str, folder: Path) -> dic
     revision's ``search`` package, imported beside it under another name, taking turns batch by
     batch in this one process: both see the same load (on a shared machine, runs by turns of a
     minute or more do not), and both start with empty caches."""
-    archive = subprocess.run(["git", "archive", revision, "search"], cwd=ROOT, check=True, capture_output=True)
-    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
-    (folder / "search").rename(folder / "search_against")
+    (export_search(revision, folder) / "search").rename(folder / "search_against")
     sys.path.insert(0, str(folder))
     against = importlib.import_module("search_against.indexer")
     theirs = [importlib.import_module("search_against.models").SourceRecord(
@@ -181,7 +178,6 @@ def main() -> int:
                    "ratio": round(seconds["this checkout"] / seconds[args.against], 3)}
         print(f"whole step, in turns batch by batch: this checkout {seconds['this checkout']:.2f} CPU s, "
               f"{args.against} {seconds[args.against]:.2f}: ratio {against['ratio']:.3f}")
-
 
     def timed(name: str, work) -> object:
         before = load_average()

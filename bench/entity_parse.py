@@ -44,7 +44,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from entity_pass import CACHE, _articles, _fill_mentions
-from machine import load_average, machine
+from machine import export_search, load_average, machine
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -164,10 +164,7 @@ def main() -> int:
         work = Path(tmp)
         docs = _docs(work)
         (work / "docs.pickle").write_bytes(pickle.dumps(docs))
-        against = work / "against"
-        against.mkdir()
-        archive = subprocess.run(["git", "archive", revision, "search"], cwd=ROOT, check=True, capture_output=True)
-        subprocess.run(["tar", "-x", "-C", str(against)], input=archive.stdout, check=True)
+        against = export_search(revision, work / "against")
         codes = {f"{args.against} ({revision})": against, "this checkout": ROOT}
         runs: dict[str, list[float]] = {name: [] for name in codes}
         outputs: dict[str, list[bytes]] = {}

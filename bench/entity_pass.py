@@ -36,7 +36,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from machine import load_average, machine
+from machine import export_search, load_average, machine
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "bench" / ".cache" / "entity-pass"
@@ -138,10 +138,7 @@ def main() -> int:
         folder = Path(tmp)
         articles, corpus = _articles(args.limit, folder)
         _fill_mentions(articles)
-        against = folder / "against"
-        against.mkdir()
-        archive = subprocess.run(["git", "archive", revision, "search"], cwd=ROOT, check=True, capture_output=True)
-        subprocess.run(["tar", "-x", "-C", str(against)], input=archive.stdout, check=True)
+        against = export_search(revision, folder / "against")
         codes = {f"{args.against} ({revision})": against, "this checkout": ROOT}
         works = {name: folder / f"code{n}" for n, name in enumerate(codes)}
         runs: dict[str, list[dict]] = {name: [] for name in codes}

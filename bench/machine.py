@@ -1,10 +1,14 @@
-"""What a benchmark's result file says about the machine it ran on, and its table of timed runs
-(shared by the bench scripts)."""
+"""What a benchmark's result file says about the machine it ran on, its table of timed runs, and
+another revision's code to time against (shared by the bench scripts)."""
 
 from __future__ import annotations
 
 import os
 import platform
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def load_average() -> list[float]:
@@ -30,3 +34,12 @@ def print_runs(runs: list[dict], columns: list[tuple[str, str, int, str]], name_
         before, after = run["load_average"]
         print(f"{run['run']:<{name_width}} " + " ".join(f"{run[key]:>{width}{spec}}" for _, key, width, spec in columns)
               + f"  {before[0]:.1f}-{after[0]:.1f}")
+
+
+def export_search(revision: str, folder: Path) -> Path:
+    """The ``search`` package of git ``revision`` of this checkout, extracted into ``folder`` (made
+    if absent), which is returned: a code root to import that revision from."""
+    folder.mkdir(parents=True, exist_ok=True)
+    archive = subprocess.run(["git", "archive", revision, "search"], cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
+    return folder
