@@ -70,7 +70,7 @@ class GatheredPostings:
         gathered.values = [b""] * count
         return gathered
 
-    def sorted(self) -> tuple[list[bytes], np.ndarray, list[int]]:
+    def sorted(self) -> tuple[list[bytes], np.ndarray, np.ndarray]:
         """The terms in byte order; the postings' order by term (document order within a term);
         where each term's postings start in that order."""
         terms = sorted(self.term_ids)
@@ -80,7 +80,7 @@ class GatheredPostings:
         by_term = rank[np.frombuffer(self.tids, dtype=np.uint32)]
         order = np.argsort(by_term, kind="stable")
         bounds = np.concatenate(([0], np.cumsum(np.bincount(by_term, minlength=len(terms)))))
-        return terms, order, bounds.tolist()
+        return terms, order, bounds
 
 
 class _TermIds(dict):
@@ -97,7 +97,8 @@ def write_field(writer, name: str, field: fields.FieldType, postings: GatheredPo
     as arrays too."""
     writer.start_field(name, field)
     codec = writer._codec
-    terms, order, bounds = postings.sorted()
+    terms, order, bounds_array = postings.sorted()
+    bounds = bounds_array.tolist()  # as Python ints, for bisect and slicing
     docs = np.frombuffer(postings.docs, dtype=np.uint32)[order]
     weights = np.frombuffer(postings.weights, dtype=np.float32)[order]
     fixed = field.format.fixed_value_size()
@@ -105,7 +106,6 @@ def write_field(writer, name: str, field: fields.FieldType, postings: GatheredPo
     if field.scorable:  # the lengths as Whoosh stores them (one byte per document, decoded)
         length_of = lengths.doc_field_length_reader(name)
         stored = np.array([length_of(d) or 0 for d in range(lengths.doc_count_all())], dtype=np.int64)
-    bounds_array = np.array(bounds, dtype=np.int64)
     stats = _Statistics.of(docs, weights, stored, bounds_array, codec._blocklimit)
     values = None if fixed == 0 else _BlockValues.of(postings.values, order, stats.block_starts)
     table = _TermTable(writer._tindex, pack_ushort(writer._fieldid))
